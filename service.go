@@ -1,0 +1,543 @@
+package ticketd
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Service holds ticketd's use cases. Surfaces call it with the authenticated
+// Principal; it opens one transaction per use case, applies the rules that hold
+// across surfaces, and returns *Error values for everything a caller did wrong.
+type Service struct {
+	store     Store
+	now       Clock
+	logger    *slog.Logger
+	authority DomainAuthority
+	analyzer  Analyzer
+	blobs     BlobStore
+
+	mu sync.Mutex
+	// queued are called after a transaction queued an email.
+	queued []func()
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock pins the service's clock (tests).
+func WithClock(c Clock) Option { return func(s *Service) { s.now = c } }
+
+// WithLogger sets the service's logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.logger = l } }
+
+// NewService returns the use cases over store.
+func NewService(store Store, opts ...Option) *Service {
+	s := &Service{store: store, now: time.Now, logger: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Store returns the service's store, for adapters that need to read what the
+// service wrote (the outbox worker, tests).
+func (s *Service) Store() Store { return s.store }
+
+// Now returns the service's current time, in UTC and at the microsecond
+// precision both database engines keep, so a time read back equals the time
+// written.
+func (s *Service) Now() time.Time {
+	return s.now().UTC().Truncate(time.Microsecond)
+}
+
+// Limits on the lengths of free text, so that one request cannot store
+// unbounded data in a field that is shown in lists.
+const (
+	maxNameLen    = 200
+	maxSubjectLen = 1000
+	maxBodyLen    = 1 << 20 // a message body
+	maxTags       = 50
+	maxTagLen     = 100
+	// lastMessagePreview is how much of a message the ticket keeps as its
+	// last message, enough for any list view and bounded for huge bodies.
+	lastMessagePreview = 1000
+)
+
+// ---- workspaces and API keys ----------------------------------------------
+
+// NewWorkspace is the input of CreateWorkspace.
+type NewWorkspace struct {
+	Name       string
+	OwnerEmail string
+	OwnerName  string
+}
+
+// CreateWorkspace creates a workspace, its owner (an admin agent) and an API
+// key with every scope that acts as the owner. The key is returned once, in
+// clear; only its hash is stored.
+func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) (*Workspace, *User, string, error) {
+	name := strings.TrimSpace(in.Name)
+	if err := checkText("name", name, 1, maxNameLen); err != nil {
+		return nil, nil, "", err
+	}
+	email, err := normalizeEmail("owner_email", in.OwnerEmail, true)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	ownerName := strings.TrimSpace(in.OwnerName)
+	if ownerName == "" {
+		ownerName, _, _ = strings.Cut(email, "@")
+	}
+	now := s.Now()
+	ws := &Workspace{ID: NewID(), Name: name, Settings: DefaultSettings, CreatedAt: now}
+	owner := &User{ID: NewID(), WorkspaceID: ws.ID, Email: email, Name: ownerName, Role: RoleAdmin, CreatedAt: now, UpdatedAt: now}
+	key, raw := newAPIKey(ws.ID, owner.ID, "owner", AllScopes, now)
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateWorkspace(ctx, ws); err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, owner); err != nil {
+			return err
+		}
+		return tx.CreateAPIKey(ctx, key)
+	})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return ws, owner, raw, nil
+}
+
+// Empty reports whether the database has no workspace yet.
+func (s *Service) Empty(ctx context.Context) (bool, error) {
+	var n int
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		n, err = tx.CountWorkspaces(ctx)
+		return err
+	})
+	return n == 0, err
+}
+
+// WorkspaceUpdate changes the given fields of a workspace.
+type WorkspaceUpdate struct {
+	Name               *string
+	AutoTriage         *bool
+	EmailAgentComments *bool
+}
+
+// UpdateWorkspace changes the principal's workspace.
+func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, in WorkspaceUpdate) (*Workspace, error) {
+	var ws *Workspace
+	err := s.store.Update(ctx, func(tx Tx) (err error) {
+		if ws, err = tx.Workspace(ctx, p.WorkspaceID); err != nil {
+			return err
+		}
+		setTrimmed(&ws.Name, in.Name)
+		if err := checkText("name", ws.Name, 1, maxNameLen); err != nil {
+			return err
+		}
+		if in.AutoTriage != nil {
+			ws.Settings.AutoTriage = *in.AutoTriage
+		}
+		if in.EmailAgentComments != nil {
+			ws.Settings.EmailAgentComments = *in.EmailAgentComments
+		}
+		return tx.UpdateWorkspace(ctx, ws)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+// Workspace returns the principal's workspace.
+func (s *Service) Workspace(ctx context.Context, p *Principal) (*Workspace, error) {
+	var ws *Workspace
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		ws, err = tx.Workspace(ctx, p.WorkspaceID)
+		return err
+	})
+	return ws, err
+}
+
+// keyPrefix starts every API key, so that a leaked key is recognisable by
+// secret scanners and by people.
+const keyPrefix = "tkd_"
+
+// keyEncoding renders key bytes as lower-case base32 without padding: no
+// characters that need escaping in a header, a URL or a shell.
+var keyEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// newAPIKey makes a key of 240 random bits. Its first 16 characters after
+// "tkd_" are stored in clear as a lookup prefix; the whole key is stored as a
+// SHA-256 hash, which is enough for a secret of this entropy (a slow password
+// hash protects guessable secrets, and these are not guessable).
+func newAPIKey(ws, user ID, name string, scopes []Scope, now time.Time) (*APIKey, string) {
+	b := make([]byte, 30)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	raw := keyPrefix + keyEncoding.EncodeToString(b)
+	sum := sha256.Sum256([]byte(raw))
+	return &APIKey{
+		ID: NewID(), WorkspaceID: ws, UserID: user, Name: name,
+		Prefix: raw[:len(keyPrefix)+16], Hash: sum[:], Scopes: scopes, CreatedAt: now,
+	}, raw
+}
+
+// Authenticate returns the principal of a raw API key, or EUNAUTHORIZED when
+// the key is empty, malformed or unknown. The hash comparison takes constant
+// time so that a caller cannot learn a key byte by byte.
+func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, error) {
+	unauthorized := Errorf(EUNAUTHORIZED, "invalid API key")
+	if !strings.HasPrefix(raw, keyPrefix) || len(raw) != len(keyPrefix)+48 {
+		return nil, unauthorized
+	}
+	var key *APIKey
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		key, err = tx.APIKeyByPrefix(ctx, raw[:len(keyPrefix)+16])
+		return err
+	})
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, unauthorized
+	} else if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(raw))
+	if subtle.ConstantTimeCompare(sum[:], key.Hash) != 1 {
+		return nil, unauthorized
+	}
+	return &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}, nil
+}
+
+// NewAPIKeyInput is the input of CreateAPIKey.
+type NewAPIKeyInput struct {
+	Name   string
+	Scopes []Scope
+	// UserID is the agent the key acts as; nil means the caller's own agent.
+	UserID *ID
+}
+
+// CreateAPIKey creates a key in the principal's workspace. A key may grant
+// only scopes its creator holds, so no key can mint a stronger one.
+func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, in NewAPIKeyInput) (*APIKey, string, error) {
+	name := strings.TrimSpace(in.Name)
+	if err := checkText("name", name, 1, maxNameLen); err != nil {
+		return nil, "", err
+	}
+	if len(in.Scopes) == 0 {
+		return nil, "", Invalid("scopes", "value_error.missing", "at least one scope is required")
+	}
+	seen := map[Scope]bool{}
+	var scopes []Scope
+	for _, sc := range in.Scopes {
+		if !ValidScope(sc) {
+			return nil, "", Invalid("scopes", "value_error.scope", "unknown scope %q", sc)
+		}
+		if !p.Can(sc) {
+			return nil, "", Errorf(EFORBIDDEN, "cannot grant scope %s: the calling key does not hold it", sc)
+		}
+		if !seen[sc] {
+			seen[sc] = true
+			scopes = append(scopes, sc)
+		}
+	}
+	userID := p.UserID
+	if in.UserID != nil {
+		userID = *in.UserID
+	}
+	key, raw := newAPIKey(p.WorkspaceID, userID, name, scopes, s.Now())
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if _, err := tx.User(ctx, p.WorkspaceID, ByID(userID)); err != nil {
+			return err
+		}
+		return tx.CreateAPIKey(ctx, key)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return key, raw, nil
+}
+
+// APIKeys lists the workspace's keys in creation order.
+func (s *Service) APIKeys(ctx context.Context, p *Principal, page Page) (keys []*APIKey, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		keys, err = tx.APIKeys(ctx, p.WorkspaceID, page)
+		return err
+	})
+	return keys, err
+}
+
+// DeleteAPIKey revokes a key; it stops working at once.
+func (s *Service) DeleteAPIKey(ctx context.Context, p *Principal, id ID) error {
+	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+}
+
+// ---- users ----------------------------------------------------------------
+
+// NewUser is the input of CreateUser.
+type NewUser struct {
+	Email string
+	Name  string
+	Role  Role // "" means agent
+}
+
+// UserUpdate changes the given fields of a user.
+type UserUpdate struct {
+	Email *string
+	Name  *string
+	Role  *Role
+}
+
+// CreateUser adds an agent to the workspace. ECONFLICT if the email is taken.
+func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*User, error) {
+	now := s.Now()
+	u := &User{ID: NewID(), WorkspaceID: p.WorkspaceID, Role: in.Role, Name: strings.TrimSpace(in.Name), CreatedAt: now, UpdatedAt: now}
+	if u.Role == "" {
+		u.Role = RoleAgent
+	}
+	var err error
+	if u.Email, err = normalizeEmail("email", in.Email, true); err != nil {
+		return nil, err
+	}
+	if err := validateUser(u); err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error { return tx.CreateUser(ctx, u) })
+	return u, conflictMessage(err, "a user with this email exists already")
+}
+
+func validateUser(u *User) error {
+	if err := checkText("name", u.Name, 1, maxNameLen); err != nil {
+		return err
+	}
+	if u.Role != RoleAdmin && u.Role != RoleAgent {
+		return Invalid("role", "value_error.enum", "must be admin or agent")
+	}
+	return nil
+}
+
+// User returns one agent of the workspace.
+func (s *Service) User(ctx context.Context, p *Principal, ref Ref) (u *User, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		u, err = tx.User(ctx, p.WorkspaceID, ref)
+		return err
+	})
+	return u, err
+}
+
+// Users lists the workspace's agents in creation order.
+func (s *Service) Users(ctx context.Context, p *Principal, page Page) (us []*User, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		us, err = tx.Users(ctx, p.WorkspaceID, page)
+		return err
+	})
+	return us, err
+}
+
+// UpdateUser changes the given fields of an agent.
+func (s *Service) UpdateUser(ctx context.Context, p *Principal, id ID, in UserUpdate) (*User, error) {
+	var u *User
+	err := s.store.Update(ctx, func(tx Tx) (err error) {
+		if u, err = tx.User(ctx, p.WorkspaceID, ByID(id)); err != nil {
+			return err
+		}
+		if in.Email != nil {
+			if u.Email, err = normalizeEmail("email", *in.Email, true); err != nil {
+				return err
+			}
+		}
+		if in.Name != nil {
+			u.Name = strings.TrimSpace(*in.Name)
+		}
+		if in.Role != nil {
+			u.Role = *in.Role
+		}
+		if err := validateUser(u); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.Now()
+		return tx.UpdateUser(ctx, u)
+	})
+	return u, conflictMessage(err, "a user with this email exists already")
+}
+
+// ---- customers ------------------------------------------------------------
+
+// NewCustomer is the input of CreateCustomer and EnsureCustomer.
+type NewCustomer struct {
+	Email     string
+	Phone     string
+	FirstName string
+	LastName  string
+}
+
+// CustomerUpdate changes the given fields of a customer.
+type CustomerUpdate struct {
+	Email     *string
+	Phone     *string
+	FirstName *string
+	LastName  *string
+}
+
+func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
+	now := s.Now()
+	c := &Customer{
+		ID: NewID(), WorkspaceID: p.WorkspaceID, Phone: strings.TrimSpace(in.Phone),
+		FirstName: strings.TrimSpace(in.FirstName), LastName: strings.TrimSpace(in.LastName),
+		CreatedAt: now, UpdatedAt: now,
+	}
+	var err error
+	if c.Email, err = normalizeEmail("email", in.Email, false); err != nil {
+		return nil, err
+	}
+	return c, validateCustomer(c)
+}
+
+func validateCustomer(c *Customer) error {
+	if c.Email == "" && c.Phone == "" {
+		return Invalid("email", "value_error.missing", "an email address or a phone number is required")
+	}
+	for _, f := range []struct{ name, v string }{{"first_name", c.FirstName}, {"last_name", c.LastName}, {"phone_number", c.Phone}} {
+		if err := checkText(f.name, f.v, 0, maxNameLen); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateCustomer adds a customer. ECONFLICT if a customer of the workspace
+// has the same email address.
+func (s *Service) CreateCustomer(ctx context.Context, p *Principal, in NewCustomer) (*Customer, error) {
+	c, err := s.newCustomer(p, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error { return tx.CreateCustomer(ctx, c) })
+	return c, conflictMessage(err, "a customer with this email exists already")
+}
+
+// EnsureCustomer returns the workspace's customer with the given email (or,
+// without an email, phone number), creating it if there is none. created
+// says which happened.
+func (s *Service) EnsureCustomer(ctx context.Context, p *Principal, in NewCustomer) (c *Customer, created bool, err error) {
+	fresh, err := s.newCustomer(p, in)
+	if err != nil {
+		return nil, false, err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		c, created = nil, false
+		if fresh.Email != "" {
+			c, err = tx.CustomerByEmail(ctx, p.WorkspaceID, fresh.Email)
+		} else {
+			c, err = tx.CustomerByPhone(ctx, p.WorkspaceID, fresh.Phone)
+		}
+		if ErrorCode(err) != ENOTFOUND {
+			return err
+		}
+		c, created = fresh, true
+		return tx.CreateCustomer(ctx, c)
+	})
+	return c, created, err
+}
+
+// Customer returns one customer of the workspace.
+func (s *Service) Customer(ctx context.Context, p *Principal, ref Ref) (c *Customer, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		c, err = tx.Customer(ctx, p.WorkspaceID, ref)
+		return err
+	})
+	return c, err
+}
+
+// Customers lists the workspace's customers in creation order.
+func (s *Service) Customers(ctx context.Context, p *Principal, page Page) (cs []*Customer, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		cs, err = tx.Customers(ctx, p.WorkspaceID, page)
+		return err
+	})
+	return cs, err
+}
+
+// UpdateCustomer changes the given fields of a customer.
+func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in CustomerUpdate) (*Customer, error) {
+	var c *Customer
+	err := s.store.Update(ctx, func(tx Tx) (err error) {
+		if c, err = tx.Customer(ctx, p.WorkspaceID, ByID(id)); err != nil {
+			return err
+		}
+		if in.Email != nil {
+			if c.Email, err = normalizeEmail("email", *in.Email, false); err != nil {
+				return err
+			}
+		}
+		setTrimmed(&c.Phone, in.Phone)
+		setTrimmed(&c.FirstName, in.FirstName)
+		setTrimmed(&c.LastName, in.LastName)
+		if err := validateCustomer(c); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.Now()
+		return tx.UpdateCustomer(ctx, c)
+	})
+	return c, conflictMessage(err, "a customer with this email exists already")
+}
+
+// ---- helpers --------------------------------------------------------------
+
+func setTrimmed(dst *string, v *string) {
+	if v != nil {
+		*dst = strings.TrimSpace(*v)
+	}
+}
+
+// checkText validates a text field's length in characters.
+func checkText(field, v string, minLen, maxLen int) error {
+	n := utf8.RuneCountInString(v)
+	switch {
+	case !utf8.ValidString(v):
+		return Invalid(field, "value_error.str", "must be valid UTF-8")
+	case strings.ContainsRune(v, 0):
+		// PostgreSQL cannot store NUL in text, and no person types one.
+		return Invalid(field, "value_error.str", "must not contain NUL characters")
+	case n < minLen && minLen == 1:
+		return Invalid(field, "value_error.missing", "must not be empty")
+	case n < minLen:
+		return Invalid(field, "value_error.any_str.min_length", "must be at least %d characters", minLen)
+	case n > maxLen:
+		return Invalid(field, "value_error.any_str.max_length", "must be at most %d characters", maxLen)
+	}
+	return nil
+}
+
+// normalizeEmail checks that v is one bare email address and lower-cases it:
+// helpdesks match customers by address, and mail systems treat addresses
+// case-insensitively in practice.
+func normalizeEmail(field, v string, required bool) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		if required {
+			return "", Invalid(field, "value_error.missing", "field required")
+		}
+		return "", nil
+	}
+	addr, err := mail.ParseAddress(v)
+	if err != nil || addr.Address != v || len(v) > 254 {
+		return "", Invalid(field, "value_error.email", "not a valid email address")
+	}
+	return strings.ToLower(v), nil
+}
+
+// conflictMessage gives a store's ECONFLICT a message a caller understands.
+func conflictMessage(err error, msg string) error {
+	if ErrorCode(err) == ECONFLICT {
+		return &Error{Code: ECONFLICT, Message: msg}
+	}
+	return err
+}

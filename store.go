@@ -1,0 +1,153 @@
+package ticketd
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists ticketd's objects. A use case opens one transaction with
+// Update or View and does all its reads and writes through the Tx it is given,
+// so a rule that touches several objects (a message and its ticket) holds
+// atomically. Implementations: package sqlstore (SQLite and PostgreSQL).
+type Store interface {
+	// Update runs fn in a read-write transaction, committing when fn returns
+	// nil and rolling back otherwise. fn may run more than once if the engine
+	// asks for a retry, so it must not have effects outside the Tx.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is one transaction. Every lookup is scoped to a workspace: an object of
+// another workspace is reported exactly like one that does not exist, as
+// ENOTFOUND. Create methods assign Number; the caller assigns ID and times.
+// Unique violations are ECONFLICT.
+type Tx interface {
+	CreateWorkspace(ctx context.Context, w *Workspace) error
+	// Workspace returns ENOTFOUND if there is no workspace with that id.
+	Workspace(ctx context.Context, id ID) (*Workspace, error)
+	UpdateWorkspace(ctx context.Context, w *Workspace) error
+	// CountWorkspaces counts every workspace of the database.
+	CountWorkspaces(ctx context.Context) (int, error)
+
+	CreateUser(ctx context.Context, u *User) error
+	// User returns ENOTFOUND if the user is not in workspace ws.
+	User(ctx context.Context, ws ID, ref Ref) (*User, error)
+	Users(ctx context.Context, ws ID, page Page) ([]*User, error)
+	UpdateUser(ctx context.Context, u *User) error
+
+	CreateCustomer(ctx context.Context, c *Customer) error
+	// Customer returns ENOTFOUND if the customer is not in workspace ws.
+	Customer(ctx context.Context, ws ID, ref Ref) (*Customer, error)
+	// CustomerByEmail finds a customer by email, case-insensitively; ENOTFOUND if none.
+	CustomerByEmail(ctx context.Context, ws ID, email string) (*Customer, error)
+	// CustomerByPhone finds a customer by phone number; ENOTFOUND if none.
+	CustomerByPhone(ctx context.Context, ws ID, phone string) (*Customer, error)
+	Customers(ctx context.Context, ws ID, page Page) ([]*Customer, error)
+	UpdateCustomer(ctx context.Context, c *Customer) error
+
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
+	// key is what tells us the workspace. ENOTFOUND if none.
+	APIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
+	APIKeys(ctx context.Context, ws ID, page Page) ([]*APIKey, error)
+	// DeleteAPIKey returns ENOTFOUND if the key is not in workspace ws.
+	DeleteAPIKey(ctx context.Context, ws, id ID) error
+
+	CreateTicket(ctx context.Context, t *Ticket) error
+	// Ticket returns ENOTFOUND if the ticket is not in workspace ws.
+	Ticket(ctx context.Context, ws ID, ref Ref) (*Ticket, error)
+	// Tickets lists tickets newest first.
+	Tickets(ctx context.Context, ws ID, f TicketFilter) ([]*Ticket, error)
+	UpdateTicket(ctx context.Context, t *Ticket) error
+
+	CreateMessage(ctx context.Context, m *Message) error
+	// Message returns ENOTFOUND if the message is not in workspace ws.
+	Message(ctx context.Context, ws ID, ref Ref) (*Message, error)
+	// Messages lists a ticket's messages in the order the filter asks for.
+	Messages(ctx context.Context, ws, ticket ID, f MessageFilter) ([]*Message, error)
+	// CountMessages counts what Messages would list without paging.
+	CountMessages(ctx context.Context, ws, ticket ID, f MessageFilter) (int, error)
+	UpdateMessage(ctx context.Context, m *Message) error
+	// ExternalIDs lists the Message-IDs of a ticket's messages that have
+	// one, in creation order: the first and the newest limit-1 of them.
+	ExternalIDs(ctx context.Context, ws, ticket ID, limit int) ([]string, error)
+	// MessageByExternalID finds a message of ws by its Message-ID; ENOTFOUND if none.
+	MessageByExternalID(ctx context.Context, ws ID, externalID string) (*Message, error)
+	// DeleteMessage returns ENOTFOUND if the message is not in workspace ws.
+	DeleteMessage(ctx context.Context, ws, id ID) error
+
+	CreateSendingDomain(ctx context.Context, d *SendingDomain) error
+	// SendingDomain returns ENOTFOUND if the domain is not in workspace ws.
+	SendingDomain(ctx context.Context, ws ID, ref Ref) (*SendingDomain, error)
+	// SendingDomainByName finds a domain of ws by its lower-case name.
+	SendingDomainByName(ctx context.Context, ws ID, name string) (*SendingDomain, error)
+	UpdateSendingDomain(ctx context.Context, d *SendingDomain) error
+
+	CreateInbox(ctx context.Context, in *Inbox) error
+	// Inbox returns ENOTFOUND if the inbox is not in workspace ws.
+	Inbox(ctx context.Context, ws ID, ref Ref) (*Inbox, error)
+	// InboxByAddress finds an inbox by its lower-case address in any
+	// workspace: an address is monitored by one workspace at most, and
+	// inbound mail names only the address. ENOTFOUND if none.
+	InboxByAddress(ctx context.Context, address string) (*Inbox, error)
+	Inboxes(ctx context.Context, ws ID, page Page) ([]*Inbox, error)
+
+	CreateAttachment(ctx context.Context, a *Attachment) error
+	// Attachment returns ENOTFOUND if the attachment is not in workspace ws.
+	Attachment(ctx context.Context, ws, id ID) (*Attachment, error)
+	Attachments(ctx context.Context, ws, message ID) ([]*Attachment, error)
+
+	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
+	// ClaimOutbox reserves up to limit entries that are due at now and not
+	// reserved by another worker, until leaseUntil, in any workspace.
+	ClaimOutbox(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*OutboxEntry, error)
+	// RescheduleOutbox releases an entry for another attempt at next.
+	RescheduleOutbox(ctx context.Context, id ID, attempts int, next time.Time) error
+	// DeleteOutbox removes a finished entry.
+	DeleteOutbox(ctx context.Context, id ID) error
+}
+
+// Page selects one page of a list ordered by creation: the items after the
+// one whose Number is AfterNumber (0: from the start), at most Limit of them.
+type Page struct {
+	AfterNumber int64
+	Limit       int
+}
+
+// TicketFilter selects tickets; a nil field is not a condition.
+type TicketFilter struct {
+	Status     *Status
+	AssigneeID *ID
+	CustomerID *ID
+	Number     *int64
+	// BeforeNumber pages newest first: only tickets older than this one.
+	BeforeNumber int64
+	Limit        int
+}
+
+// MessageOrder is the order of a conversation listing.
+type MessageOrder int
+
+const (
+	// ByCreation lists messages in the order they were stored.
+	ByCreation MessageOrder = iota
+	// ByTime lists messages by their Time, ties in the order they were stored
+	// (the shop API, whose callers may date messages back).
+	ByTime
+	// NewestByTime lists the newest message by Time first.
+	NewestByTime
+)
+
+// MessageFilter selects a ticket's messages.
+type MessageFilter struct {
+	IncludeInternal bool
+	Order           MessageOrder
+	Page            Page // AfterNumber applies to ByCreation only; Limit to every order
+}
+
+// Clock tells the time; tests pin it.
+type Clock func() time.Time

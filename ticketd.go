@@ -1,0 +1,294 @@
+// Package ticketd is the domain of ticketd, a self-hosted helpdesk backend:
+// its types, the rules that hold across every API surface, its one error type
+// and the use cases (Service) that surfaces call. It knows nothing of HTTP or
+// SQL; storage, mail and text analysis are behind the small interfaces it owns.
+package ticketd
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Workspace is one support team's tenancy: every other object belongs to
+// exactly one workspace, and no query ever crosses workspaces.
+type Workspace struct {
+	ID        ID
+	Number    int64
+	Name      string
+	Settings  WorkspaceSettings
+	CreatedAt time.Time
+}
+
+// WorkspaceSettings are the switches a workspace can turn.
+type WorkspaceSettings struct {
+	// AutoTriage runs language and sentiment detection on inbound messages.
+	AutoTriage bool `json:"auto_triage"`
+	// EmailAgentComments sends public agent comments on email tickets to the
+	// customer, as the messages resource always does.
+	EmailAgentComments bool `json:"email_agent_comments"`
+}
+
+// DefaultSettings are the settings of a new workspace.
+var DefaultSettings = WorkspaceSettings{AutoTriage: true, EmailAgentComments: true}
+
+// Role is an agent's role in a workspace.
+type Role string
+
+const (
+	RoleAdmin Role = "admin"
+	RoleAgent Role = "agent"
+)
+
+// User is an agent: a member of the support team.
+type User struct {
+	ID          ID
+	Number      int64
+	WorkspaceID ID
+	Email       string
+	Name        string
+	Role        Role
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Customer is someone the team supports.
+type Customer struct {
+	ID          ID
+	Number      int64
+	WorkspaceID ID
+	Email       string
+	Phone       string
+	FirstName   string
+	LastName    string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// FullName is the customer's first and last name, as the surfaces show it.
+func (c *Customer) FullName() string {
+	return strings.TrimSpace(c.FirstName + " " + c.LastName)
+}
+
+// Status is where a ticket stands.
+type Status string
+
+const (
+	StatusOpen    Status = "open"
+	StatusPending Status = "pending" // waiting for the customer
+	StatusSolved  Status = "solved"
+	StatusClosed  Status = "closed"
+)
+
+// Valid reports whether s is one of the four statuses.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusOpen, StatusPending, StatusSolved, StatusClosed:
+		return true
+	}
+	return false
+}
+
+// Done reports whether a ticket in this status needs no more work.
+func (s Status) Done() bool { return s == StatusSolved || s == StatusClosed }
+
+// IsEmailChannel reports whether a ticket or message channel means email. The
+// shop API calls it "Mail", the messages resource "email"; both are kept as
+// given and mean the same thing here.
+func IsEmailChannel(channel string) bool {
+	return strings.EqualFold(channel, "email") || strings.EqualFold(channel, "mail")
+}
+
+// Ticket is one support case: a customer, a subject and one conversation.
+type Ticket struct {
+	ID            ID
+	Number        int64
+	WorkspaceID   ID
+	CustomerID    ID
+	Subject       string
+	Channel       string // free-form label, e.g. "email", "Mail", "Website"
+	Status        Status
+	AssigneeID    *ID
+	Tags          []string
+	UnreadCount   int
+	LastMessage   string
+	LastMessageAt time.Time
+	// Date is when the conversation started; imported tickets may date it back.
+	Date time.Time
+	// InboxID is the monitored inbox an email ticket belongs to, if any.
+	InboxID *ID
+
+	// The shop API's fields (seed 002), kept so its integrations can read
+	// back what they wrote.
+	ThreadID      string
+	EmailUsed     string
+	ContactReason string
+	LanguageCode  string
+	Via           string
+	// HumanOpenedAt is set when a human ticket was opened on the conversation
+	// (the shop API's isOpenedTicket / HumanTicket).
+	HumanOpenedAt *time.Time
+	// ClosedAt is when the ticket last became solved or closed.
+	ClosedAt *time.Time
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// AuthorKind says who wrote a message. Direction, the shop API's isFromShop
+// and every surface's author type are derived from it.
+type AuthorKind string
+
+const (
+	AuthorCustomer AuthorKind = "customer"
+	AuthorAgent    AuthorKind = "agent"  // a human member of the team
+	AuthorSystem   AuthorKind = "system" // ticketd itself or an automation
+	AuthorAI       AuthorKind = "ai"     // an AI agent replying for the team
+)
+
+// Author is the one author of a message: a customer, or a user of the
+// workspace for every other kind (a system or AI message may have no user).
+type Author struct {
+	Kind       AuthorKind
+	UserID     *ID
+	CustomerID *ID
+}
+
+// Direction is inbound for messages from the customer, outbound otherwise.
+type Direction string
+
+const (
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+)
+
+// DeliveryStatus tracks a message's email delivery through the outbox.
+type DeliveryStatus string
+
+const (
+	DeliveryNone    DeliveryStatus = ""        // not emailed (notes, chat, inbound)
+	DeliveryQueued  DeliveryStatus = "queued"  // in the outbox, not yet accepted by the relay
+	DeliverySent    DeliveryStatus = "sent"    // accepted by the relay
+	DeliveryFailed  DeliveryStatus = "failed"  // given up on; DeliveryError says why
+	DeliveryBounced DeliveryStatus = "bounced" // accepted, then bounced back
+)
+
+// Message is one entry of a ticket's conversation: a customer message, an
+// agent reply or an internal note. Every surface shows the same messages.
+type Message struct {
+	ID          ID
+	Number      int64
+	WorkspaceID ID
+	TicketID    ID
+	Author      Author
+	Internal    bool
+	Body        string
+	BodyHTML    *string
+	// Time is when the message was written; it orders the conversation and may
+	// be set by the shop API (imports), unlike CreatedAt.
+	Time    time.Time
+	Channel string
+
+	// Email fields (seed 003).
+	Subject     string
+	FromAddress string
+	FromName    string
+	To          []string
+	Cc          []string
+	ExternalID  string // the RFC 5322 Message-ID, with angle brackets
+	InReplyTo   string
+	References  []string
+
+	// Triage results, set on inbound messages.
+	BodyCleaned *string
+	Language    *string
+	Sentiment   *string
+
+	// Shop API fields (seed 000).
+	Tags        []string
+	Attachments json.RawMessage
+
+	Delivery         DeliveryStatus
+	DeliveryAttempts int
+	DeliveryError    string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Direction derives the message's direction from its author.
+func (m *Message) Direction() Direction {
+	if m.Author.Kind == AuthorCustomer {
+		return Inbound
+	}
+	return Outbound
+}
+
+// TagAutoReply marks a message a machine sent in answer to ours (an out-of-office
+// reply): it is stored, but never answered automatically and never reopens a ticket.
+const TagAutoReply = "auto-reply"
+
+// AutoReply reports whether the message is an automatic reply.
+func (m *Message) AutoReply() bool { return slices.Contains(m.Tags, TagAutoReply) }
+
+// FromShop reports whether the team wrote the message (the shop API's isFromShop).
+func (m *Message) FromShop() bool { return m.Author.Kind != AuthorCustomer }
+
+// Scope is one right an API key can hold. Routes name the scope they need.
+type Scope string
+
+// AllScopes lists every scope, in CONTRACT.md's order.
+var AllScopes = []Scope{
+	"tickets:read", "tickets:write",
+	"comments:read", "comments:write", "comments:delete",
+	"messages:read", "messages:send",
+	"customers:read", "customers:write",
+	"users:read", "users:write",
+	"settings:read", "settings:write",
+	"inbound:write",
+}
+
+// ValidScope reports whether s is a scope ticketd knows.
+func ValidScope(s Scope) bool {
+	for _, v := range AllScopes {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// APIKey grants its holder some scopes in one workspace, acting as one agent:
+// that agent is the author of everything the key writes. Only a hash of the
+// key is stored; the key itself is shown once, when it is created.
+type APIKey struct {
+	ID          ID
+	Number      int64
+	WorkspaceID ID
+	UserID      ID
+	Name        string
+	Prefix      string // the visible start of the key, to tell keys apart
+	Hash        []byte
+	Scopes      []Scope
+	CreatedAt   time.Time
+}
+
+// Principal is the authenticated caller of a use case: every use case works
+// inside the principal's workspace and writes as its user.
+type Principal struct {
+	WorkspaceID ID
+	UserID      ID
+	KeyID       ID
+	Scopes      []Scope
+}
+
+// Can reports whether the principal holds scope.
+func (p *Principal) Can(scope Scope) bool {
+	for _, s := range p.Scopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}
