@@ -1,0 +1,72 @@
+package sqlstore
+
+import (
+	"context"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+const attachmentColumns = `number, id, workspace_id, message_id, filename, content_type, content_id, inline, size, blob_key, created_at`
+
+func scanAttachment(row scanner) (*ticketd.Attachment, error) {
+	var a ticketd.Attachment
+	var id, ws, msg string
+	if err := row.Scan(&a.Number, &id, &ws, &msg, &a.Filename, &a.ContentType, &a.ContentID, &a.Inline, &a.Size,
+		&a.Key, &a.CreatedAt); err != nil {
+		return nil, err
+	}
+	var err error
+	if a.ID, err = parseID(id); err != nil {
+		return nil, err
+	}
+	if a.WorkspaceID, err = parseID(ws); err != nil {
+		return nil, err
+	}
+	if a.MessageID, err = parseID(msg); err != nil {
+		return nil, err
+	}
+	a.CreatedAt = a.CreatedAt.UTC()
+	return &a, nil
+}
+
+// CreateAttachment inserts a and assigns its number.
+func (t *Tx) CreateAttachment(ctx context.Context, a *ticketd.Attachment) error {
+	err := t.queryRow(ctx, `INSERT INTO attachments (id, workspace_id, message_id, filename, content_type,
+		content_id, inline, size, blob_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING number`,
+		idArg(a.ID), idArg(a.WorkspaceID), idArg(a.MessageID), a.Filename, a.ContentType, a.ContentID, a.Inline,
+		a.Size, a.Key, a.CreatedAt).Scan(&a.Number)
+	return t.d.normalize(err)
+}
+
+// Attachment returns an attachment of workspace ws.
+func (t *Tx) Attachment(ctx context.Context, ws, id ticketd.ID) (*ticketd.Attachment, error) {
+	a, err := scanAttachment(t.queryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments
+		WHERE workspace_id = $1 AND id = $2`, idArg(ws), idArg(id)))
+	if err != nil {
+		return nil, t.notFound(err, "attachment")
+	}
+	return a, nil
+}
+
+// Attachments lists a message's attachments in the order they came.
+func (t *Tx) Attachments(ctx context.Context, ws, message ticketd.ID) ([]*ticketd.Attachment, error) {
+	rows, err := t.query(ctx, `SELECT `+attachmentColumns+` FROM attachments
+		WHERE workspace_id = $1 AND message_id = $2 ORDER BY number`, idArg(ws), idArg(message))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, scanAttachment)
+}
+
+// MessageByExternalID finds a message of ws by its Message-ID.
+func (t *Tx) MessageByExternalID(ctx context.Context, ws ticketd.ID, externalID string) (*ticketd.Message, error) {
+	if externalID == "" {
+		return nil, ticketd.NotFound("message")
+	}
+	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE workspace_id = $1 AND external_id = $2`, idArg(ws), externalID))
+	if err != nil {
+		return nil, t.notFound(err, "message")
+	}
+	return m, nil
+}

@@ -1,0 +1,164 @@
+// Package sqlstore persists ticketd in SQL: SQLite (embedded, the default)
+// and PostgreSQL, from one code base. Queries are written once with $N
+// placeholders, which both drivers bind; the few places where the engines
+// differ (DDL types, driver errors, connection set-up) live in dialect.go.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+// Options tune how the database is opened.
+type Options struct {
+	// SyncFull makes SQLite fsync on every commit (synchronous=FULL) instead
+	// of at checkpoints (NORMAL). NORMAL already keeps every acknowledged
+	// commit through a crash of the process, which is what kill -9 is; FULL
+	// also keeps it through a power loss, at the cost of write latency.
+	SyncFull bool
+	// ReadConns bounds the connections used for reads (default 4).
+	ReadConns int
+}
+
+// DB is a ticketd.Store over one SQL database.
+type DB struct {
+	dialect dialect
+	// write takes every read-write transaction. On SQLite it is a single
+	// connection, so writers queue in Go instead of failing with SQLITE_BUSY,
+	// and its transactions begin IMMEDIATE so a reader never has to upgrade.
+	write *sql.DB
+	// read serves read-only transactions, concurrently with the writer (WAL).
+	read *sql.DB
+
+	writeStmts, readStmts *stmtCache
+}
+
+var _ ticketd.Store = (*DB)(nil)
+
+// Open opens the database named by dsn: a postgres:// or postgresql:// URL for
+// PostgreSQL, anything else as a SQLite file path. It does not migrate; call
+// Migrate.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	d := dialectFor(dsn)
+	write, read, err := d.open(dsn, opts)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{dialect: d, write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	return db, nil
+}
+
+// Engine names the database engine: "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.dialect.name() }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.read.PingContext(ctx)
+}
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	return errors.Join(db.readStmts.close(), db.writeStmts.close(), db.read.Close(), db.write.Close())
+}
+
+// Update runs fn in a read-write transaction.
+func (db *DB) Update(ctx context.Context, fn func(ticketd.Tx) error) error {
+	return db.inTx(ctx, db.write, db.writeStmts, nil, fn)
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(ticketd.Tx) error) error {
+	return db.inTx(ctx, db.read, db.readStmts, db.dialect.readOnlyTx(), fn)
+}
+
+func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(ticketd.Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", db.dialect.normalize(err))
+	}
+	defer sqlTx.Rollback() // a no-op after Commit
+	if err := fn(&Tx{tx: sqlTx, d: db.dialect, stmts: stmts}); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", db.dialect.normalize(err))
+	}
+	return nil
+}
+
+// Tx implements ticketd.Tx over one SQL transaction.
+type Tx struct {
+	tx    *sql.Tx
+	d     dialect
+	stmts *stmtCache
+}
+
+// exec runs a statement and normalises its error.
+func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	var err error
+	if s := t.stmt(ctx, query); s != nil {
+		res, err = s.ExecContext(ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(ctx, query, args...)
+	}
+	return res, t.d.normalize(err)
+}
+
+// execOne runs a statement that must change exactly one row; ENOTFOUND names
+// kind when it changed none.
+func (t *Tx) execOne(ctx context.Context, kind, query string, args ...any) error {
+	res, err := t.exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ticketd.NotFound(kind)
+	}
+	return nil
+}
+
+// notFound maps sql.ErrNoRows to ENOTFOUND for kind and normalises the rest.
+func (t *Tx) notFound(err error, kind string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ticketd.NotFound(kind)
+	}
+	return t.d.normalize(err)
+}
+
+// expand replaces the per-engine placeholders of DDL.
+func expand(d dialect, ddl string) string {
+	r := strings.NewReplacer(
+		"{{serial}}", d.serialPrimaryKey(),
+		"{{timestamp}}", d.timestampType(),
+		"{{blob}}", d.blobType(),
+	)
+	return r.Replace(ddl)
+}
+
+// RawQueryRow runs one query outside the domain's interfaces, for tests and
+// diagnostics that need to see the database as it is.
+func (db *DB) RawQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, query, args...)
+}
+
+// RawExec runs one statement on the write connection outside the domain's
+// interfaces, for benchmarks that measure the engine's own ceiling.
+func (db *DB) RawExec(ctx context.Context, query string, args ...any) error {
+	_, err := db.write.ExecContext(ctx, query, args...)
+	return err
+}

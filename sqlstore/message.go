@@ -1,0 +1,176 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+const messageColumns = `number, id, workspace_id, ticket_id, author_kind, author_user_id, author_customer_id,
+	internal, body, body_html, time, channel, subject, from_address, from_name, to_addresses, cc_addresses,
+	external_id, in_reply_to, refs, body_cleaned, language, sentiment, tags, attachments, delivery,
+	delivery_attempts, delivery_error, created_at, updated_at`
+
+func scanMessage(row scanner) (*ticketd.Message, error) {
+	var m ticketd.Message
+	var id, ws, ticket, to, cc, refs, tags string
+	var user, customer, html, cleaned, lang, sentiment, attachments sql.NullString
+	if err := row.Scan(&m.Number, &id, &ws, &ticket, &m.Author.Kind, &user, &customer,
+		&m.Internal, &m.Body, &html, &m.Time, &m.Channel, &m.Subject, &m.FromAddress, &m.FromName, &to, &cc,
+		&m.ExternalID, &m.InReplyTo, &refs, &cleaned, &lang, &sentiment, &tags, &attachments, &m.Delivery,
+		&m.DeliveryAttempts, &m.DeliveryError, &m.CreatedAt, &m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	var err error
+	if m.ID, err = parseID(id); err != nil {
+		return nil, err
+	}
+	if m.WorkspaceID, err = parseID(ws); err != nil {
+		return nil, err
+	}
+	if m.TicketID, err = parseID(ticket); err != nil {
+		return nil, err
+	}
+	if m.Author.UserID, err = parseOptID(user); err != nil {
+		return nil, err
+	}
+	if m.Author.CustomerID, err = parseOptID(customer); err != nil {
+		return nil, err
+	}
+	for _, l := range []struct {
+		dst *[]string
+		src string
+	}{{&m.To, to}, {&m.Cc, cc}, {&m.References, refs}, {&m.Tags, tags}} {
+		if *l.dst, err = parseStrings(l.src); err != nil {
+			return nil, fmt.Errorf("message %s: %w", id, err)
+		}
+	}
+	m.BodyHTML, m.BodyCleaned, m.Language, m.Sentiment = optString(html), optString(cleaned), optString(lang), optString(sentiment)
+	if attachments.Valid {
+		m.Attachments = []byte(attachments.String)
+	}
+	m.Time, m.CreatedAt, m.UpdatedAt = m.Time.UTC(), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
+	return &m, nil
+}
+
+func attachmentsArg(m *ticketd.Message) any {
+	if len(m.Attachments) == 0 {
+		return nil
+	}
+	return string(m.Attachments)
+}
+
+// CreateMessage inserts m and assigns its number.
+func (t *Tx) CreateMessage(ctx context.Context, m *ticketd.Message) error {
+	err := t.queryRow(ctx, `INSERT INTO messages (id, workspace_id, ticket_id, author_kind, author_user_id,
+		author_customer_id, internal, body, body_html, time, channel, subject, from_address, from_name, to_addresses,
+		cc_addresses, external_id, in_reply_to, refs, body_cleaned, language, sentiment, tags, attachments, delivery,
+		delivery_attempts, delivery_error, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+		$23, $24, $25, $26, $27, $28, $29)
+		RETURNING number`,
+		idArg(m.ID), idArg(m.WorkspaceID), idArg(m.TicketID), string(m.Author.Kind), optIDArg(m.Author.UserID),
+		optIDArg(m.Author.CustomerID), m.Internal, m.Body, optStringArg(m.BodyHTML), m.Time, m.Channel, m.Subject,
+		m.FromAddress, m.FromName, jsonArg(m.To), jsonArg(m.Cc), m.ExternalID, m.InReplyTo, jsonArg(m.References),
+		optStringArg(m.BodyCleaned), optStringArg(m.Language), optStringArg(m.Sentiment), jsonArg(m.Tags),
+		attachmentsArg(m), string(m.Delivery), m.DeliveryAttempts, m.DeliveryError, m.CreatedAt, m.UpdatedAt).Scan(&m.Number)
+	return t.d.normalize(err)
+}
+
+// Message returns the message ref names in workspace ws.
+func (t *Tx) Message(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Message, error) {
+	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+	if err != nil {
+		return nil, t.notFound(err, "message")
+	}
+	return m, nil
+}
+
+// The three orders of a conversation, each its own statement so that each
+// reads straight off one index.
+const (
+	messagesByCreation = `SELECT ` + messageColumns + ` FROM messages
+		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
+		ORDER BY number LIMIT $5`
+	messagesByTime = `SELECT ` + messageColumns + ` FROM messages
+		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
+		ORDER BY time, number LIMIT $5`
+	messagesNewestByTime = `SELECT ` + messageColumns + ` FROM messages
+		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
+		ORDER BY time DESC, number DESC LIMIT $5`
+)
+
+// Messages lists a ticket's messages.
+func (t *Tx) Messages(ctx context.Context, ws, ticket ticketd.ID, f ticketd.MessageFilter) ([]*ticketd.Message, error) {
+	query, after := messagesByCreation, f.Page.AfterNumber
+	switch f.Order {
+	case ticketd.ByTime:
+		query, after = messagesByTime, 0
+	case ticketd.NewestByTime:
+		query, after = messagesNewestByTime, 0
+	}
+	rows, err := t.query(ctx, query, idArg(ws), idArg(ticket), f.IncludeInternal, after, limitArg(f.Page.Limit))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, scanMessage)
+}
+
+// CountMessages counts a ticket's messages, notes included or not.
+func (t *Tx) CountMessages(ctx context.Context, ws, ticket ticketd.ID, f ticketd.MessageFilter) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM messages
+		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)`,
+		idArg(ws), idArg(ticket), f.IncludeInternal).Scan(&n)
+	return n, t.d.normalize(err)
+}
+
+// UpdateMessage writes m's mutable fields.
+func (t *Tx) UpdateMessage(ctx context.Context, m *ticketd.Message) error {
+	return t.execOne(ctx, "message", `UPDATE messages SET body = $1, internal = $2, body_cleaned = $3, language = $4,
+		sentiment = $5, delivery = $6, delivery_attempts = $7, delivery_error = $8, external_id = $9, updated_at = $10
+		WHERE workspace_id = $11 AND id = $12`,
+		m.Body, m.Internal, optStringArg(m.BodyCleaned), optStringArg(m.Language), optStringArg(m.Sentiment),
+		string(m.Delivery), m.DeliveryAttempts, m.DeliveryError, m.ExternalID, m.UpdatedAt,
+		idArg(m.WorkspaceID), idArg(m.ID))
+}
+
+// DeleteMessage removes a message of workspace ws.
+func (t *Tx) DeleteMessage(ctx context.Context, ws, id ticketd.ID) error {
+	return t.execOne(ctx, "message", `DELETE FROM messages WHERE workspace_id = $1 AND id = $2`, idArg(ws), idArg(id))
+}
+
+// ExternalIDs returns the first Message-ID of a ticket and the newest
+// limit-1, in creation order: what a References header keeps of a long
+// conversation, read without loading the messages.
+func (t *Tx) ExternalIDs(ctx context.Context, ws, ticket ticketd.ID, limit int) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT number, external_id FROM (
+			SELECT number, external_id FROM messages
+			WHERE workspace_id = $1 AND ticket_id = $2 AND external_id <> ''
+			ORDER BY number DESC LIMIT $3
+		) newest
+		UNION
+		SELECT number, external_id FROM (
+			SELECT number, external_id FROM messages
+			WHERE workspace_id = $1 AND ticket_id = $2 AND external_id <> ''
+			ORDER BY number LIMIT 1
+		) first
+		ORDER BY 1`, idArg(ws), idArg(ticket), max(limit-1, 0))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var number int64
+		var id string
+		if err := rows.Scan(&number, &id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -1,0 +1,62 @@
+package sqlstore
+
+import (
+	"context"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+const userColumns = `number, id, workspace_id, email, name, role, created_at, updated_at`
+
+func scanUser(row scanner) (*ticketd.User, error) {
+	var u ticketd.User
+	var id, ws string
+	if err := row.Scan(&u.Number, &id, &ws, &u.Email, &u.Name, &u.Role, &u.CreatedAt, &u.UpdatedAt); err != nil {
+		return nil, err
+	}
+	var err error
+	if u.ID, err = parseID(id); err != nil {
+		return nil, err
+	}
+	if u.WorkspaceID, err = parseID(ws); err != nil {
+		return nil, err
+	}
+	u.CreatedAt, u.UpdatedAt = u.CreatedAt.UTC(), u.UpdatedAt.UTC()
+	return &u, nil
+}
+
+// CreateUser inserts u and assigns its number.
+func (t *Tx) CreateUser(ctx context.Context, u *ticketd.User) error {
+	err := t.queryRow(ctx, `INSERT INTO users (id, workspace_id, email, name, role, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING number`,
+		idArg(u.ID), idArg(u.WorkspaceID), u.Email, u.Name, string(u.Role), u.CreatedAt, u.UpdatedAt).Scan(&u.Number)
+	return t.d.normalize(err)
+}
+
+// User returns the user ref names in workspace ws.
+func (t *Tx) User(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.User, error) {
+	u, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users
+		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+	if err != nil {
+		return nil, t.notFound(err, "user")
+	}
+	return u, nil
+}
+
+// Users lists the workspace's users in creation order.
+func (t *Tx) Users(ctx context.Context, ws ticketd.ID, page ticketd.Page) ([]*ticketd.User, error) {
+	rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users
+		WHERE workspace_id = $1 AND number > $2 ORDER BY number LIMIT $3`,
+		idArg(ws), page.AfterNumber, limitArg(page.Limit))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, scanUser)
+}
+
+// UpdateUser writes u's mutable fields.
+func (t *Tx) UpdateUser(ctx context.Context, u *ticketd.User) error {
+	return t.execOne(ctx, "user", `UPDATE users SET email = $1, name = $2, role = $3, updated_at = $4
+		WHERE workspace_id = $5 AND id = $6`,
+		u.Email, u.Name, string(u.Role), u.UpdatedAt, idArg(u.WorkspaceID), idArg(u.ID))
+}

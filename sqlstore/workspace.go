@@ -1,0 +1,54 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+// CreateWorkspace inserts w and assigns its number.
+func (t *Tx) CreateWorkspace(ctx context.Context, w *ticketd.Workspace) error {
+	settings, err := json.Marshal(w.Settings)
+	if err != nil {
+		return err
+	}
+	err = t.queryRow(ctx, `INSERT INTO workspaces (id, name, settings, created_at)
+		VALUES ($1, $2, $3, $4) RETURNING number`,
+		idArg(w.ID), w.Name, string(settings), w.CreatedAt).Scan(&w.Number)
+	return t.d.normalize(err)
+}
+
+// Workspace returns the workspace with id.
+func (t *Tx) Workspace(ctx context.Context, id ticketd.ID) (*ticketd.Workspace, error) {
+	w := &ticketd.Workspace{ID: id}
+	var settings string
+	err := t.queryRow(ctx, `SELECT number, name, settings, created_at FROM workspaces WHERE id = $1`,
+		idArg(id)).Scan(&w.Number, &w.Name, &settings, &w.CreatedAt)
+	if err != nil {
+		return nil, t.notFound(err, "workspace")
+	}
+	w.CreatedAt = w.CreatedAt.UTC()
+	if err := json.Unmarshal([]byte(settings), &w.Settings); err != nil {
+		return nil, fmt.Errorf("workspace settings: %w", err)
+	}
+	return w, nil
+}
+
+// CountWorkspaces counts every workspace.
+func (t *Tx) CountWorkspaces(ctx context.Context) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM workspaces`).Scan(&n)
+	return n, t.d.normalize(err)
+}
+
+// UpdateWorkspace writes w's name and settings.
+func (t *Tx) UpdateWorkspace(ctx context.Context, w *ticketd.Workspace) error {
+	settings, err := json.Marshal(w.Settings)
+	if err != nil {
+		return err
+	}
+	return t.execOne(ctx, "workspace", `UPDATE workspaces SET name = $1, settings = $2 WHERE id = $3`,
+		w.Name, string(settings), idArg(w.ID))
+}
