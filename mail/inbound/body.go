@@ -1,0 +1,360 @@
+package inbound
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/inbucket/html2text"
+	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
+	"golang.org/x/net/html"
+)
+
+// maxHTMLBytes caps the HTML body handed to the sanitiser and to
+// html2text, which allocate about forty times their input. Real HTML bodies
+// are well under a megabyte; a longer one is cut (and the cut noted in
+// Warnings) rather than refused, so the text still reaches an agent.
+const maxHTMLBytes = 4 << 20
+
+// bodies picks the text and HTML bodies the way mail clients do: in a
+// multipart/alternative the first text/plain and the first text/html; in
+// other multiparts every text/plain body part in order (Apple Mail splits
+// the text around inline images) and the first text/html. Text is derived
+// from the HTML when there is none, format=flowed is undone (otherwise
+// Thunderbird and Apple Mail paragraphs stay hard-wrapped at 72 columns and
+// confuse quote stripping), and line endings become "\n". The HTML is
+// sanitised.
+func bodies(root *enmime.Part, e *Email) (text, htmlBody string) {
+	var plain []*enmime.Part
+	var htmlPart *enmime.Part
+	_ = root.DepthMatchAll(func(p *enmime.Part) bool {
+		if p.FirstChild != nil || !isBodyPart(p) {
+			return false
+		}
+		if p.ContentType == "text/html" {
+			if htmlPart == nil {
+				htmlPart = p
+			}
+		} else {
+			plain = append(plain, p)
+		}
+		return false
+	})
+	if root.ContentType == "multipart/alternative" && len(plain) > 1 {
+		plain = plain[:1]
+	}
+
+	var b strings.Builder
+	for i, p := range plain {
+		if i > 0 && !strings.HasSuffix(b.String(), "\n") {
+			b.WriteByte('\n')
+		}
+		b.Write(p.Content)
+	}
+	text = b.String()
+	if len(plain) == 1 {
+		_, params, _, err := mediatype.Parse(plain[0].Header.Get("Content-Type"))
+		if err == nil && strings.EqualFold(params["format"], "flowed") {
+			text = unflow(normaliseNewlines(text), strings.EqualFold(params["delsp"], "yes"))
+		}
+	}
+
+	if htmlPart != nil && len(htmlPart.Content) > 0 {
+		raw := htmlPart.Content
+		if len(raw) > maxHTMLBytes {
+			raw = raw[:maxHTMLBytes]
+			for i := 0; i < utf8.UTFMax-1; i++ { // do not end inside a UTF-8 sequence
+				if r, size := utf8.DecodeLastRune(raw); r != utf8.RuneError || size > 1 {
+					break
+				}
+				raw = raw[:len(raw)-1]
+			}
+			e.Warnings = append(e.Warnings, fmt.Sprintf("HTML body cut to %d bytes", len(raw)))
+		}
+		if strings.TrimSpace(text) == "" {
+			if t, err := html2text.FromString(string(raw)); err == nil {
+				text = t
+			} else {
+				// x/net/html refuses trees deeper than 512 elements, which
+				// sloppy generators (unclosed <div>, <font>) do reach.
+				e.Warnings = append(e.Warnings, "HTML to text: "+err.Error())
+				text = flatHTMLText(raw)
+			}
+		}
+		htmlBody = strings.TrimSpace(string(htmlPolicy.SanitizeBytes(raw)))
+	}
+	text = strings.TrimPrefix(text, "\ufeff")
+	return normaliseNewlines(text), htmlBody
+}
+
+// blockElements start a new line in flatHTMLText.
+var blockElements = map[string]bool{
+	"br": true, "p": true, "div": true, "li": true, "tr": true, "table": true,
+	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"blockquote": true, "pre": true, "hr": true, "ul": true, "ol": true,
+}
+
+// flatHTMLText extracts text with the tokenizer alone, which has no depth
+// limit: text nodes in order, a line break at block elements, nothing from
+// script, style or head.
+func flatHTMLText(raw []byte) string {
+	z := html.NewTokenizer(bytes.NewReader(raw))
+	var b strings.Builder
+	skip := 0
+	newline := func() {
+		if s := b.String(); s != "" && !strings.HasSuffix(s, "\n") {
+			b.WriteByte('\n')
+		}
+	}
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return strings.TrimSpace(b.String()) + "\n"
+		case html.TextToken:
+			if skip == 0 {
+				if t := strings.Join(strings.Fields(string(z.Text())), " "); t != "" {
+					if s := b.String(); s != "" && !strings.HasSuffix(s, "\n") {
+						b.WriteByte(' ')
+					}
+					b.WriteString(t)
+				}
+			}
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+			name, _ := z.TagName()
+			tag := string(name)
+			switch tag {
+			case "script", "style", "head", "title":
+				if tt == html.StartTagToken {
+					skip++
+				} else if skip > 0 {
+					skip--
+				}
+			}
+			if blockElements[tag] {
+				newline()
+			}
+		}
+	}
+}
+
+func normaliseNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
+}
+
+// unflow joins RFC 3676 format=flowed soft line breaks: a line ending in a
+// space continues on the next line with the same quote depth. The signature
+// separator "-- " is never flowed.
+func unflow(s string, delsp bool) string {
+	lines := strings.Split(s, "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	var para strings.Builder
+	paraDepth := -1
+	flush := func() {
+		if paraDepth < 0 {
+			return
+		}
+		if paraDepth > 0 {
+			b.WriteString(strings.Repeat(">", paraDepth))
+			b.WriteByte(' ')
+		}
+		b.WriteString(para.String())
+		b.WriteByte('\n')
+		para.Reset()
+		paraDepth = -1
+	}
+	for _, line := range lines {
+		depth := 0
+		for depth < len(line) && line[depth] == '>' {
+			depth++
+		}
+		content := line[depth:]
+		content = strings.TrimPrefix(content, " ") // space-stuffing
+		if paraDepth >= 0 && depth != paraDepth {
+			flush() // a quote-depth change ends a paragraph even after a soft break
+		}
+		flowed := strings.HasSuffix(content, " ") && content != "-- "
+		if flowed && delsp {
+			content = content[:len(content)-1]
+		}
+		para.WriteString(content)
+		paraDepth = depth
+		if !flowed {
+			flush()
+		}
+	}
+	flush()
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// attachments lists every leaf part that is not body text, in document order.
+func attachments(root *enmime.Part) []Attachment {
+	var out []Attachment
+	var walk func(p *enmime.Part)
+	walk = func(p *enmime.Part) {
+		if p.FirstChild != nil {
+			for c := p.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+			return
+		}
+		if strings.HasPrefix(p.ContentType, "multipart/") || isBodyPart(p) {
+			return
+		}
+		out = append(out, Attachment{
+			Filename:    cleanHeaderText(p.FileName),
+			ContentType: strings.ToLower(p.ContentType),
+			ContentID:   p.ContentID,
+			Inline:      p.Disposition == "inline" || (p.Disposition == "" && p.ContentID != ""),
+			Data:        p.Content,
+		})
+	}
+	walk(root)
+	return out
+}
+
+// isBodyPart reports whether a leaf is (part of) the message body rather
+// than a file: text/plain or text/html that is neither marked as an
+// attachment nor named.
+func isBodyPart(p *enmime.Part) bool {
+	switch p.ContentType {
+	case "", "text/plain", "text/html":
+	default:
+		return false
+	}
+	return p.Disposition != "attachment" && p.FileName == ""
+}
+
+// checkShape walks the raw lines once, before enmime, to bound the MIME
+// structure: it tracks boundaries declared in Content-Type fields as a stack
+// (a declaration nests inside whatever is open; a delimiter line closes
+// everything opened after its boundary), counting depth, containers and
+// parts. It over-counts rather than under-counts (it cannot tell a
+// declaration in a message/rfc822 attachment from a real one), which only
+// matters near limits no real message approaches.
+func (p Parser) checkShape(raw []byte) error {
+	maxDepth, maxMulti, maxParts := p.MaxDepth, p.MaxMultiparts, p.MaxParts
+	if maxDepth <= 0 {
+		maxDepth = DefaultMaxDepth
+	}
+	if maxMulti <= 0 {
+		maxMulti = DefaultMaxMultiparts
+	}
+	if maxParts <= 0 {
+		maxParts = DefaultMaxParts
+	}
+	if end := headerEnd(raw); end > maxHeaderBytes {
+		return fmt.Errorf("header section over %d bytes: %w", maxHeaderBytes, ErrTooComplex)
+	}
+	var open [][]byte
+	multis, parts := 0, 0
+	inContentType := false
+	rest := raw
+	for len(rest) > 0 {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
+			if !inContentType {
+				continue
+			}
+		} else {
+			inContentType = len(line) >= 13 && bytes.EqualFold(line[:13], []byte("content-type:"))
+		}
+		if inContentType {
+			for _, b := range boundaryParams(line) {
+				multis++
+				open = append(open, b)
+				if multis > maxMulti {
+					return fmt.Errorf("more than %d multipart containers: %w", maxMulti, ErrTooComplex)
+				}
+				if len(open) > maxDepth {
+					return fmt.Errorf("multipart nesting deeper than %d: %w", maxDepth, ErrTooComplex)
+				}
+			}
+			continue
+		}
+		if !bytes.HasPrefix(line, []byte("--")) {
+			continue
+		}
+		delim := line[2:]
+		for i := len(open) - 1; i >= 0; i-- {
+			b := open[i]
+			if len(b) == 0 || !bytes.HasPrefix(delim, b) {
+				continue
+			}
+			if bytes.HasPrefix(delim[len(b):], []byte("--")) {
+				open = open[:i]
+			} else {
+				open = open[:i+1]
+				parts++
+				if parts > maxParts {
+					return fmt.Errorf("more than %d MIME parts: %w", maxParts, ErrTooComplex)
+				}
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// headerEnd returns the length of the top-level header section: up to the
+// first empty line, or all of raw when there is none.
+func headerEnd(raw []byte) int {
+	end := len(raw)
+	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 && i < end {
+		end = i
+	}
+	if i := bytes.Index(raw, []byte("\n\r\n")); i >= 0 && i < end {
+		end = i
+	}
+	return end
+}
+
+// boundaryParams finds boundary parameter values in one Content-Type line.
+// RFC 2231 forms (boundary*=, boundary*0=) yield an empty value: they count
+// towards the limits but never match a delimiter, which errs on the safe side.
+func boundaryParams(line []byte) [][]byte {
+	var out [][]byte
+	lower := bytes.ToLower(line)
+	for {
+		i := bytes.Index(lower, []byte("boundary"))
+		if i < 0 {
+			return out
+		}
+		rest := line[i+len("boundary"):]
+		lower = lower[i+len("boundary"):]
+		j := 0
+		for j < len(rest) && (rest[j] == ' ' || rest[j] == '\t') {
+			j++
+		}
+		if j < len(rest) && rest[j] == '*' {
+			out = append(out, []byte{})
+			continue
+		}
+		if j >= len(rest) || rest[j] != '=' {
+			continue
+		}
+		v := bytes.TrimLeft(rest[j+1:], " \t")
+		if len(v) > 0 && v[0] == '"' {
+			v = v[1:]
+			if k := bytes.IndexByte(v, '"'); k >= 0 {
+				v = v[:k]
+			}
+		} else if k := bytes.IndexAny(v, "; \t"); k >= 0 {
+			v = v[:k]
+		}
+		out = append(out, v)
+	}
+}
