@@ -1,0 +1,263 @@
+// Package apitest runs HTTP scenarios against the real handler of every
+// surface over a real database (sqlstoretest), so surface tests read as
+// tables: a request, the status, and checks on the body.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/server"
+	"github.com/ticketd/ticketd/sqlstore"
+	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
+)
+
+// Env is one server over one fresh database, with a first workspace.
+type Env struct {
+	T  testing.TB
+	DB *sqlstore.DB
+	// DSN names the database, so that a test can open it again as another
+	// process would (a restarted server, a second node).
+	DSN     string
+	Service *ticketd.Service
+	Handler http.Handler
+	// WS is the first workspace; Key is its owner's key with every scope.
+	WS  *Workspace
+	ctx context.Context
+}
+
+// Workspace is a workspace created for a test, with its owner key.
+type Workspace struct {
+	*ticketd.Workspace
+	Owner     *ticketd.User
+	Key       string
+	Principal *ticketd.Principal
+}
+
+// Options adjust an Env.
+type Options struct {
+	MaxBodyBytes int64
+	// MaxEmailBytes bounds a raw email posted to /v1/inbound/email (0: the
+	// server's default).
+	MaxEmailBytes int64
+	// Wire lets a test add what server.New does not know yet (a worker).
+	ServiceOptions []ticketd.Option
+}
+
+// New starts an Env.
+func New(t testing.TB) *Env { return NewWith(t, Options{}) }
+
+// NewWith starts an Env with options.
+func NewWith(t testing.TB, o Options) *Env {
+	t.Helper()
+	dsn := sqlstoretest.DSN(t)
+	db := sqlstoretest.OpenDSN(t, dsn)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := ticketd.NewService(db, append([]ticketd.Option{ticketd.WithLogger(logger)}, o.ServiceOptions...)...)
+	e := &Env{T: t, DB: db, DSN: dsn, Service: svc, ctx: context.Background(),
+		Handler: server.New(svc, server.Config{Logger: logger, MaxBodyBytes: o.MaxBodyBytes,
+			MaxEmailBytes: o.MaxEmailBytes})}
+	e.WS = e.NewWorkspace("Acme")
+	return e
+}
+
+// NewWorkspace creates another workspace with an owner key.
+func (e *Env) NewWorkspace(name string) *Workspace {
+	e.T.Helper()
+	ws, owner, key, err := e.Service.CreateWorkspace(e.ctx, ticketd.NewWorkspace{Name: name,
+		OwnerEmail: "owner@" + strings.ToLower(name) + ".test", OwnerName: name + " Owner"})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	p, err := e.Service.Authenticate(e.ctx, key)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return &Workspace{Workspace: ws, Owner: owner, Key: key, Principal: p}
+}
+
+// KeyWith creates a key in ws holding only scopes.
+func (e *Env) KeyWith(ws *Workspace, scopes ...ticketd.Scope) string {
+	e.T.Helper()
+	_, raw, err := e.Service.CreateAPIKey(e.ctx, ws.Principal, ticketd.NewAPIKeyInput{Name: "limited", Scopes: scopes})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return raw
+}
+
+// Customer creates a customer in ws.
+func (e *Env) Customer(ws *Workspace, email, first, last string) *ticketd.Customer {
+	e.T.Helper()
+	c, err := e.Service.CreateCustomer(e.ctx, ws.Principal, ticketd.NewCustomer{Email: email, FirstName: first, LastName: last})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return c
+}
+
+// Ticket creates a ticket in ws for a new customer.
+func (e *Env) Ticket(ws *Workspace, channel string) *ticketd.Ticket {
+	e.T.Helper()
+	c := e.Customer(ws, ticketd.NewID().String()[24:]+"@customer.test", "Ada", "Lovelace")
+	t, err := e.Service.CreateTicket(e.ctx, ws.Principal, ticketd.NewTicket{Customer: ticketd.ByID(c.ID), Subject: "Help", Channel: channel})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return t
+}
+
+// Post posts a message to t as ws's owner.
+func (e *Env) Post(ws *Workspace, t *ticketd.Ticket, in ticketd.NewMessage) *ticketd.Message {
+	e.T.Helper()
+	m, err := e.Service.PostMessage(e.ctx, ws.Principal, ticketd.ByID(t.ID), in)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return m
+}
+
+// Response is a recorded response.
+type Response struct {
+	T      testing.TB
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends one request. body is sent as is when it is a string or []byte,
+// as JSON otherwise; headers alternate names and values.
+func (e *Env) Do(method, path string, body any, headers ...string) *Response {
+	e.T.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(method, path, r)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.Handler.ServeHTTP(rec, req)
+	return &Response{T: e.T, Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+}
+
+// As sends a request with key as a Bearer token.
+func (e *Env) As(key, method, path string, body any, headers ...string) *Response {
+	e.T.Helper()
+	return e.Do(method, path, body, append([]string{"Authorization", "Bearer " + key}, headers...)...)
+}
+
+// JSON decodes the body into a generic value.
+func (r *Response) JSON() any {
+	r.T.Helper()
+	var v any
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		r.T.Fatalf("body is not JSON (%v): %s", err, r.Body)
+	}
+	return v
+}
+
+// Object decodes the body as a JSON object.
+func (r *Response) Object() map[string]any {
+	r.T.Helper()
+	m, ok := r.JSON().(map[string]any)
+	if !ok {
+		r.T.Fatalf("body is not a JSON object: %s", r.Body)
+	}
+	return m
+}
+
+// Array decodes the body as a JSON array of objects.
+func (r *Response) Array() []map[string]any {
+	r.T.Helper()
+	a, ok := r.JSON().([]any)
+	if !ok {
+		r.T.Fatalf("body is not a JSON array: %s", r.Body)
+	}
+	out := make([]map[string]any, len(a))
+	for i, v := range a {
+		out[i], _ = v.(map[string]any)
+	}
+	return out
+}
+
+// Expect fails the test unless the status is want.
+func (r *Response) Expect(want int) *Response {
+	r.T.Helper()
+	if r.Status != want {
+		r.T.Fatalf("status %d, want %d; body: %s", r.Status, want, r.Body)
+	}
+	return r
+}
+
+// Get walks a decoded JSON value along a dotted path ("a.b.0.c").
+func Get(v any, path string) any {
+	for _, part := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[part]
+		case []any:
+			i := 0
+			for _, c := range part {
+				i = i*10 + int(c-'0')
+			}
+			if i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// ClockStart is where SteppingClock begins: its first reading is one second later.
+var ClockStart = time.Date(2026, 4, 28, 0, 0, 0, 0, time.UTC)
+
+// SteppingClock is a service clock that advances one second per reading, so
+// that every write has its own time and "updated_at moves" is observable
+// without sleeping.
+func SteppingClock() ticketd.Option {
+	var mu sync.Mutex
+	now := ClockStart
+	return ticketd.WithClock(func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Second)
+		return now
+	})
+}
+
+// AllBut returns every scope except s, for scope tests: a key that holds
+// everything but the route's scope must be refused.
+func AllBut(s ticketd.Scope) []ticketd.Scope {
+	var out []ticketd.Scope
+	for _, v := range ticketd.AllScopes {
+		if v != s {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,286 @@
+// Package httpapi holds what every HTTP surface of ticketd shares: request
+// ids, logging and panic recovery, authentication and scopes, JSON bodies
+// with size limits, paging parameters and the mapping of domain errors to
+// status codes. Each surface (native, shop, messages) is a subpackage that
+// decodes requests in its dialect, calls one use case, and encodes the result
+// and its errors in its dialect.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+// DefaultMaxBodyBytes bounds a JSON request body unless configured otherwise.
+const DefaultMaxBodyBytes = 1 << 20
+
+// Status maps a domain error code to its HTTP status. Every surface uses it;
+// only the body differs between dialects.
+func Status(err error) int {
+	switch ticketd.ErrorCode(err) {
+	case ticketd.EINVALID:
+		return http.StatusUnprocessableEntity
+	case ticketd.EMALFORMED:
+		return http.StatusBadRequest
+	case ticketd.ENOTFOUND:
+		return http.StatusNotFound
+	case ticketd.ECONFLICT:
+		return http.StatusConflict
+	case ticketd.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case ticketd.EFORBIDDEN:
+		return http.StatusForbidden
+	case ticketd.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorWriter renders err in a surface's dialect with the given status.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, status int, err error)
+
+// Surface is one dialect of the API: how it finds the API key and how it
+// renders errors. Its Handle method registers authenticated routes.
+type Surface struct {
+	Service      *ticketd.Service
+	Logger       *slog.Logger
+	MaxBodyBytes int64
+	// MaxEmailBytes bounds a raw email posted to the API (routes registered
+	// with HandleRaw); 25 MiB when 0, as for SMTP.
+	MaxEmailBytes int64
+	// XAPIKey makes the surface read the key from the x-api-key header first
+	// (the shop API) before Authorization: Bearer.
+	XAPIKey bool
+	// MissingKey is the message for a request without any key.
+	MissingKey string
+	WriteError ErrorWriter
+}
+
+// HandlerFunc is a surface's handler: it gets the authenticated principal and
+// returns an error to be rendered in the surface's dialect.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error
+
+// Handle registers pattern on mux behind authentication and scope, with the
+// JSON body limit.
+func (s *Surface) Handle(mux *http.ServeMux, pattern string, scope ticketd.Scope, h HandlerFunc) {
+	s.handle(mux, pattern, scope, s.maxBody(), h)
+}
+
+// HandleRaw is Handle for routes whose body is a raw email, with the email
+// size limit.
+func (s *Surface) HandleRaw(mux *http.ServeMux, pattern string, scope ticketd.Scope, h HandlerFunc) {
+	limit := s.MaxEmailBytes
+	if limit <= 0 {
+		limit = 25 << 20
+	}
+	s.handle(mux, pattern, scope, limit, h)
+}
+
+func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope, limit int64, h HandlerFunc) {
+	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err == nil && !p.Can(scope) {
+			err = ticketd.Errorf(ticketd.EFORBIDDEN, "this API key lacks the %s scope", scope)
+		}
+		if err == nil {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			err = h(w, r, p)
+		}
+		if err != nil {
+			s.Error(w, r, err)
+		}
+	})
+}
+
+// Error renders err in the surface's dialect and logs internal errors with
+// their cause, which the caller never sees.
+func (s *Surface) Error(w http.ResponseWriter, r *http.Request, err error) {
+	status := Status(err)
+	if status == http.StatusInternalServerError {
+		s.logger().ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestID(r.Context()))
+	}
+	s.WriteError(w, r, status, err)
+}
+
+func (s *Surface) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
+func (s *Surface) maxBody() int64 {
+	if s.MaxBodyBytes <= 0 {
+		return DefaultMaxBodyBytes
+	}
+	return s.MaxBodyBytes
+}
+
+func (s *Surface) authenticate(r *http.Request) (*ticketd.Principal, error) {
+	key := ""
+	if s.XAPIKey {
+		key = r.Header.Get("X-Api-Key")
+	}
+	if key == "" {
+		if scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+			key = strings.TrimSpace(token)
+		}
+	}
+	if key == "" {
+		msg := s.MissingKey
+		if msg == "" {
+			msg = "missing API key"
+		}
+		return nil, ticketd.Errorf(ticketd.EUNAUTHORIZED, "%s", msg)
+	}
+	return s.Service.Authenticate(r.Context(), key)
+}
+
+// DecodeJSON reads one JSON value from the request body into dst. Unknown
+// fields are ignored (clients send more than we read); a value of the wrong
+// type is EINVALID naming the field; anything that is not one JSON value is
+// EMALFORMED; a body over the surface's limit is ETOOLARGE.
+func DecodeJSON(r *http.Request, dst any) error {
+	dec := json.NewDecoder(r.Body)
+	err := dec.Decode(dst)
+	if err == nil {
+		// Exactly one value: trailing data means the client sent something
+		// other than what we are about to act on.
+		var extra json.RawMessage
+		if err = dec.Decode(&extra); err == io.EOF {
+			return nil
+		} else if err == nil {
+			return ticketd.Errorf(ticketd.EMALFORMED, "malformed JSON: more than one value in the body")
+		}
+	}
+	var maxErr *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &maxErr):
+		return ticketd.Errorf(ticketd.ETOOLARGE, "request body is larger than %d bytes", maxErr.Limit)
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return ticketd.Errorf(ticketd.EMALFORMED, "the body must be a JSON %s", expectedKind(dst))
+		}
+		kind := jsonKind(typeErr.Type.Kind().String())
+		if typeErr.Type.String() == "uuid.UUID" {
+			kind = "UUID string"
+		}
+		return ticketd.Invalid(field, "type_error", "must be a %s, not %s", kind, typeErr.Value)
+	default:
+		return ticketd.Errorf(ticketd.EMALFORMED, "malformed JSON: %v", err)
+	}
+}
+
+func expectedKind(dst any) string {
+	if _, ok := dst.(*[]any); ok {
+		return "array"
+	}
+	return "object"
+}
+
+// jsonKind names a Go kind in JSON's words, for error messages.
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "map", "struct", "ptr":
+		return "object"
+	}
+	return "number"
+}
+
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // the client went away; nothing to do
+}
+
+// ---- request ids, logging, recovery ---------------------------------------
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+// RequestID returns the id of the request ctx belongs to.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// validRequestID accepts a caller's own X-Request-Id when it is short and
+// plain, so ids can be followed across services without letting a caller
+// inject text into our logs.
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// Middleware gives every request an id (echoed as X-Request-Id), logs it
+// when done, and turns a panic into a 500 instead of a dropped connection.
+func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID.MatchString(id) {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				logger.ErrorContext(r.Context(), "panic", "request_id", id, "panic", v, "stack", string(debug.Stack()))
+				if !rec.wrote {
+					WriteJSON(rec, http.StatusInternalServerError, map[string]string{"detail": "internal error"})
+				}
+			}
+			logger.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -1,0 +1,274 @@
+// Package messages is the messages resource of seed 003: a ticket's email
+// conversation under /v1/tickets/{id}/messages, listed in camelCase with
+// prefixed ULID ids (msg_, conv_, cust_, user_), and the route that sends a
+// reply to the customer. Its errors are {"error": {"code": "...", "message":
+// "..."}} with the codes VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN,
+// NOT_FOUND, CONFLICT, PAYLOAD_TOO_LARGE, RATE_LIMITED and INTERNAL.
+//
+// The resource shows public messages only: the seed says internal notes are
+// not exposed on it, and every message posted to it is emailed.
+package messages
+
+import (
+	"net/http"
+	"strings"
+
+	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi"
+)
+
+// Handler serves the messages resource.
+type Handler struct {
+	svc     *ticketd.Service
+	surface *httpapi.Surface
+}
+
+// Register adds the resource's routes to mux. Besides CONTRACT.md's
+// /v1/tickets/{id}/messages it answers the seed's bare /tickets/{id}/messages,
+// so that a client migrating from the hosted API only changes its base URL.
+func Register(mux *http.ServeMux, svc *ticketd.Service, base httpapi.Surface) *Handler {
+	base.Service = svc
+	base.WriteError = WriteError
+	h := &Handler{svc: svc, surface: &base}
+	for _, prefix := range []string{"/v1", ""} {
+		h.surface.Handle(mux, "GET "+prefix+"/tickets/{id}/messages", "messages:read", h.list)
+		h.surface.Handle(mux, "POST "+prefix+"/tickets/{id}/messages", "messages:send", h.send)
+	}
+	return h
+}
+
+// Error codes of this resource, by HTTP status.
+var codes = map[int]string{
+	http.StatusBadRequest:            "VALIDATION_ERROR",
+	http.StatusUnauthorized:          "UNAUTHORIZED",
+	http.StatusForbidden:             "FORBIDDEN",
+	http.StatusNotFound:              "NOT_FOUND",
+	http.StatusConflict:              "CONFLICT",
+	http.StatusRequestEntityTooLarge: "PAYLOAD_TOO_LARGE",
+	http.StatusTooManyRequests:       "RATE_LIMITED",
+	http.StatusInternalServerError:   "INTERNAL",
+}
+
+type errorJSON struct {
+	Error errorBody `json:"error"`
+}
+
+type errorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// WriteError renders err in this resource's dialect. The resource knows one
+// status for bad input, 400 VALIDATION_ERROR, whether the body could not be
+// read (EMALFORMED) or broke a rule (EINVALID, 422 on the native API).
+func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
+	if status == http.StatusUnprocessableEntity {
+		status = http.StatusBadRequest
+	}
+	code, ok := codes[status]
+	if !ok {
+		code = "INTERNAL"
+		status = http.StatusInternalServerError
+	}
+	msg := ticketd.ErrorMessage(err)
+	if fields := ticketd.ErrorFields(err); len(fields) > 0 {
+		parts := make([]string, len(fields))
+		for i, f := range fields {
+			parts[i] = apiField(f.Field) + ": " + f.Message
+		}
+		msg = strings.Join(parts, "; ")
+	}
+	if status == http.StatusInternalServerError {
+		msg = "internal error"
+	}
+	httpapi.WriteJSON(w, status, errorJSON{Error: errorBody{Code: code, Message: msg}})
+}
+
+// apiField names a domain field as this resource does.
+func apiField(f string) string {
+	switch f {
+	case "body":
+		return "bodyText"
+	case "body_html":
+		return "bodyHtml"
+	case "cc":
+		return "ccAddresses"
+	case "author":
+		return "userId"
+	case "is_internal":
+		return "isInternal"
+	}
+	return f
+}
+
+// invalid is a VALIDATION_ERROR about one field of the body.
+func invalid(field, format string, args ...any) error {
+	return ticketd.Invalid(field, "value_error", format, args...)
+}
+
+// ticketRef reads the path's ticket id: its UUID or its conv_ form. An id
+// that cannot exist is simply not found, like one of another workspace.
+func ticketRef(r *http.Request) (ticketd.Ref, error) {
+	id, err := ticketd.ParsePrefixedID(ticketd.PrefixConversation, r.PathValue("id"))
+	if err != nil {
+		return ticketd.Ref{}, ticketd.NotFound("ticket")
+	}
+	return ticketd.ByID(id), nil
+}
+
+// ---- listing ------------------------------------------------------------------
+
+type listJSON struct {
+	Messages []messageJSON `json:"messages"`
+	Total    int           `json:"total"`
+}
+
+type pageJSON struct {
+	Messages   []messageJSON `json:"messages"`
+	Total      int           `json:"total"`
+	NextCursor *string       `json:"nextCursor"`
+}
+
+// list answers the seed's documented response, every public message and the
+// total, unless the caller asks for paging with limit or cursor: then one
+// page, the total of the whole conversation, and nextCursor, the msg_ id to
+// pass as cursor for the next page (null on the last page).
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	ref, err := ticketRef(r)
+	if err != nil {
+		return err
+	}
+	page, err := httpapi.ParsePage(r, "cursor")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	f := ticketd.MessageFilter{Order: ticketd.ByCreation}
+	if page.Given {
+		f.Page.Limit = page.Limit
+		if page.After != "" {
+			// The ticket is looked up first so that an unknown ticket is a
+			// 404 whatever the cursor says.
+			t, err := h.svc.Ticket(ctx, p, ref)
+			if err != nil {
+				return err
+			}
+			ref = ticketd.ByID(t.ID)
+			id, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, page.After)
+			if err != nil {
+				return httpapi.InvalidCursor("cursor")
+			}
+			m, err := h.svc.Message(ctx, p, ref, ticketd.ByID(id))
+			if ticketd.ErrorCode(err) == ticketd.ENOTFOUND {
+				return httpapi.InvalidCursor("cursor")
+			} else if err != nil {
+				return err
+			}
+			f.Page.AfterNumber = m.Number
+		}
+	}
+	conv, err := h.svc.Messages(ctx, p, ref, f)
+	if err != nil {
+		return err
+	}
+	out, err := render(r, h.svc, p, conv.Messages)
+	if err != nil {
+		return err
+	}
+	if !page.Given {
+		httpapi.WriteJSON(w, http.StatusOK, listJSON{Messages: out, Total: conv.Total})
+		return nil
+	}
+	resp := pageJSON{Messages: out, Total: conv.Total}
+	if conv.More {
+		next := ticketd.PrefixedID(ticketd.PrefixMessage, conv.Messages[len(conv.Messages)-1].ID)
+		resp.NextCursor = &next
+		httpapi.SetNextLink(w, r, "cursor", next, page.Limit)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// ---- sending a reply ------------------------------------------------------------
+
+// replyBody is the body of POST. Pointers tell a missing field from an
+// empty one.
+type replyBody struct {
+	FromAddress *string  `json:"fromAddress"`
+	BodyText    *string  `json:"bodyText"`
+	UserID      *string  `json:"userId"`
+	BodyHTML    *string  `json:"bodyHtml"`
+	Subject     *string  `json:"subject"`
+	CcAddresses []string `json:"ccAddresses"`
+	// IsInternal is not a field of this resource, whose every message is
+	// sent to the customer. A client that asks for a note (in this
+	// resource's words or the comments resource's) is refused rather than
+	// have its note emailed.
+	IsInternal      *bool `json:"isInternal"`
+	IsInternalSnake *bool `json:"is_internal"`
+}
+
+// send emails a reply to the ticket's customer from a monitored inbox, as
+// the agent userId. The domain checks the inbox and its domain, addresses,
+// threads and queues the email with the message in one transaction, so a
+// 201 means stored and on its way, and any 4xx means nothing was stored.
+func (h *Handler) send(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	ref, err := ticketRef(r)
+	if err != nil {
+		return err
+	}
+	var b replyBody
+	if err := httpapi.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	// An unknown ticket is a 404 before any complaint about the body.
+	t, err := h.svc.Ticket(ctx, p, ref)
+	if err != nil {
+		return err
+	}
+	switch {
+	case b.FromAddress == nil || strings.TrimSpace(*b.FromAddress) == "":
+		return invalid("fromAddress", "field required")
+	case b.BodyText == nil:
+		return invalid("bodyText", "field required")
+	case b.UserID == nil || strings.TrimSpace(*b.UserID) == "":
+		return invalid("userId", "field required")
+	case (b.IsInternal != nil && *b.IsInternal) || (b.IsInternalSnake != nil && *b.IsInternalSnake):
+		return invalid("isInternal", "internal notes cannot be created on this resource; every message posted here is sent to the customer")
+	}
+	userID, err := ticketd.ParsePrefixedID(ticketd.PrefixUser, strings.TrimSpace(*b.UserID))
+	if err != nil {
+		return invalid("userId", "not a user id (user_… or UUID)")
+	}
+	// userId is a body field, so an agent that is not in the workspace is
+	// bad input (400), not a missing resource (404).
+	if _, err := h.svc.User(ctx, p, ticketd.ByID(userID)); ticketd.ErrorCode(err) == ticketd.ENOTFOUND {
+		return invalid("userId", "no user with this id in the workspace")
+	} else if err != nil {
+		return err
+	}
+	in := ticketd.NewMessage{
+		Author:    ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &userID},
+		Body:      *b.BodyText,
+		Cc:        b.CcAddresses,
+		Email:     ticketd.EmailAlways,
+		FromInbox: strings.TrimSpace(*b.FromAddress),
+	}
+	if b.BodyHTML != nil && strings.TrimSpace(*b.BodyHTML) != "" {
+		in.BodyHTML = b.BodyHTML
+	}
+	if b.Subject != nil {
+		in.Subject = strings.TrimSpace(*b.Subject)
+	}
+	m, err := h.svc.PostMessage(ctx, p, ticketd.ByID(t.ID), in)
+	if err != nil {
+		return err
+	}
+	out, err := render(r, h.svc, p, []*ticketd.Message{m})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, map[string]messageJSON{"message": out[0]})
+	return nil
+}

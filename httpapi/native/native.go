@@ -1,0 +1,399 @@
+// Package native is ticketd's own API under /v1 — customers, users, API
+// keys, tickets — and the comments resource of seed 001, in snake_case JSON
+// with UUID ids. Its errors follow the comments API's family: {"detail": "..."}
+// for a single problem and, for validation, 422 with
+// {"detail": [{"loc": [...], "msg": "...", "type": "..."}]}.
+package native
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/google/uuid"
+	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi"
+)
+
+// Handler serves the native API.
+type Handler struct {
+	svc     *ticketd.Service
+	surface *httpapi.Surface
+}
+
+// Register adds the native routes to mux.
+func Register(mux *http.ServeMux, svc *ticketd.Service, base httpapi.Surface) *Handler {
+	base.Service = svc
+	base.WriteError = WriteError
+	h := &Handler{svc: svc, surface: &base}
+	s := h.surface
+
+	s.Handle(mux, "POST /v1/customers", "customers:write", h.createCustomer)
+	s.Handle(mux, "GET /v1/customers", "customers:read", h.listCustomers)
+	s.Handle(mux, "GET /v1/customers/{id}", "customers:read", h.getCustomer)
+	s.Handle(mux, "PATCH /v1/customers/{id}", "customers:write", h.updateCustomer)
+
+	s.Handle(mux, "POST /v1/users", "users:write", h.createUser)
+	s.Handle(mux, "GET /v1/users", "users:read", h.listUsers)
+	s.Handle(mux, "GET /v1/users/{id}", "users:read", h.getUser)
+	s.Handle(mux, "PATCH /v1/users/{id}", "users:write", h.updateUser)
+
+	s.Handle(mux, "POST /v1/api-keys", "settings:write", h.createAPIKey)
+	s.Handle(mux, "GET /v1/api-keys", "settings:write", h.listAPIKeys)
+	s.Handle(mux, "DELETE /v1/api-keys/{id}", "settings:write", h.deleteAPIKey)
+
+	s.Handle(mux, "POST /v1/tickets", "tickets:write", h.createTicket)
+	s.Handle(mux, "GET /v1/tickets", "tickets:read", h.listTickets)
+	s.Handle(mux, "GET /v1/tickets/{id}", "tickets:read", h.getTicket)
+	s.Handle(mux, "PATCH /v1/tickets/{id}", "tickets:write", h.updateTicket)
+
+	s.Handle(mux, "GET /v1/tickets/{ticket_id}/comments", "comments:read", h.listComments)
+	s.Handle(mux, "POST /v1/tickets/{ticket_id}/comments", "comments:write", h.createComment)
+	s.Handle(mux, "GET /v1/tickets/{ticket_id}/comments/{id}", "comments:read", h.getComment)
+	s.Handle(mux, "PATCH /v1/tickets/{ticket_id}/comments/{id}", "comments:write", h.updateComment)
+	s.Handle(mux, "DELETE /v1/tickets/{ticket_id}/comments/{id}", "comments:delete", h.deleteComment)
+	h.registerEmail(mux)
+	h.registerInbound(mux)
+	h.registerWorkspace(mux)
+	return h
+}
+
+// Surface returns the native surface, for routes that other packages add
+// under /v1 with the same authentication and error dialect.
+func (h *Handler) Surface() *httpapi.Surface { return h.surface }
+
+type detailItem struct {
+	Loc  []any  `json:"loc"`
+	Msg  string `json:"msg"`
+	Type string `json:"type"`
+}
+
+// WriteError renders err in the /v1 dialect.
+func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
+	if fields := ticketd.ErrorFields(err); status == http.StatusUnprocessableEntity && len(fields) > 0 {
+		items := make([]detailItem, len(fields))
+		for i, f := range fields {
+			in := f.In
+			if in == "" {
+				in = "body"
+			}
+			items[i] = detailItem{Loc: []any{in, apiField(f.Field)}, Msg: f.Message, Type: f.Type}
+		}
+		httpapi.WriteJSON(w, status, map[string]any{"detail": items})
+		return
+	}
+	httpapi.WriteJSON(w, status, map[string]any{"detail": ticketd.ErrorMessage(err)})
+}
+
+// apiField names a domain field as this API does.
+func apiField(f string) string {
+	switch f {
+	case "body":
+		return "content"
+	case "phone":
+		return "phone_number"
+	}
+	return f
+}
+
+// pathID parses a UUID path parameter; an id that cannot exist is simply not
+// found, the same answer as for an id of another workspace.
+func pathID(r *http.Request, name, kind string) (ticketd.ID, error) {
+	id, err := ticketd.ParseID(r.PathValue(name))
+	if err != nil {
+		return uuid.Nil, ticketd.NotFound(kind)
+	}
+	return id, nil
+}
+
+// cursorNumber resolves an `after` cursor (an id) to the number it stands
+// for, through lookup; an unknown id is an invalid cursor.
+func cursorNumber(after string, lookup func(ticketd.ID) (int64, error)) (int64, error) {
+	if after == "" {
+		return 0, nil
+	}
+	id, err := ticketd.ParseID(after)
+	if err != nil {
+		return 0, httpapi.InvalidCursor("after")
+	}
+	n, err := lookup(id)
+	if ticketd.ErrorCode(err) == ticketd.ENOTFOUND {
+		return 0, httpapi.InvalidCursor("after")
+	}
+	return n, err
+}
+
+// writeList writes a page of a list as a bare JSON array, with a Link header
+// to the next page when the page is full.
+func writeList[T any, J any](w http.ResponseWriter, r *http.Request, page httpapi.PageParams, items []T, id func(T) ticketd.ID, render func(T) J) {
+	if len(items) == page.Limit && len(items) > 0 {
+		httpapi.SetNextLink(w, r, "after", id(items[len(items)-1]).String(), page.Limit)
+	}
+	out := make([]J, len(items))
+	for i, it := range items {
+		out[i] = render(it)
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+// ---- customers ------------------------------------------------------------
+
+type customerBody struct {
+	Email       *string `json:"email"`
+	PhoneNumber *string `json:"phone_number"`
+	FirstName   *string `json:"first_name"`
+	LastName    *string `json:"last_name"`
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	var b customerBody
+	if err := httpapi.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	c, err := h.svc.CreateCustomer(r.Context(), p, ticketd.NewCustomer{Email: deref(b.Email), Phone: deref(b.PhoneNumber),
+		FirstName: deref(b.FirstName), LastName: deref(b.LastName)})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, renderCustomer(c))
+	return nil
+}
+
+func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	page, err := httpapi.ParsePage(r, "after")
+	if err != nil {
+		return err
+	}
+	after, err := cursorNumber(page.After, func(id ticketd.ID) (int64, error) {
+		c, err := h.svc.Customer(r.Context(), p, ticketd.ByID(id))
+		if err != nil {
+			return 0, err
+		}
+		return c.Number, nil
+	})
+	if err != nil {
+		return err
+	}
+	cs, err := h.svc.Customers(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit})
+	if err != nil {
+		return err
+	}
+	writeList(w, r, page, cs, func(c *ticketd.Customer) ticketd.ID { return c.ID }, renderCustomer)
+	return nil
+}
+
+func (h *Handler) getCustomer(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	id, err := pathID(r, "id", "customer")
+	if err != nil {
+		return err
+	}
+	c, err := h.svc.Customer(r.Context(), p, ticketd.ByID(id))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, renderCustomer(c))
+	return nil
+}
+
+func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	id, err := pathID(r, "id", "customer")
+	if err != nil {
+		return err
+	}
+	var b customerBody
+	if err := httpapi.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	c, err := h.svc.UpdateCustomer(r.Context(), p, id, ticketd.CustomerUpdate{Email: b.Email, Phone: b.PhoneNumber,
+		FirstName: b.FirstName, LastName: b.LastName})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, renderCustomer(c))
+	return nil
+}
+
+// ---- users ----------------------------------------------------------------
+
+type userBody struct {
+	Email *string       `json:"email"`
+	Name  *string       `json:"name"`
+	Role  *ticketd.Role `json:"role"`
+}
+
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	var b userBody
+	if err := httpapi.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	in := ticketd.NewUser{Email: deref(b.Email), Name: deref(b.Name)}
+	if b.Role != nil {
+		in.Role = *b.Role
+	}
+	u, err := h.svc.CreateUser(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, RenderUser(u))
+	return nil
+}
+
+func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	page, err := httpapi.ParsePage(r, "after")
+	if err != nil {
+		return err
+	}
+	after, err := cursorNumber(page.After, func(id ticketd.ID) (int64, error) {
+		u, err := h.svc.User(r.Context(), p, ticketd.ByID(id))
+		if err != nil {
+			return 0, err
+		}
+		return u.Number, nil
+	})
+	if err != nil {
+		return err
+	}
+	us, err := h.svc.Users(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit})
+	if err != nil {
+		return err
+	}
+	writeList(w, r, page, us, func(u *ticketd.User) ticketd.ID { return u.ID }, RenderUser)
+	return nil
+}
+
+func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	id, err := pathID(r, "id", "user")
+	if err != nil {
+		return err
+	}
+	u, err := h.svc.User(r.Context(), p, ticketd.ByID(id))
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, RenderUser(u))
+	return nil
+}
+
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	id, err := pathID(r, "id", "user")
+	if err != nil {
+		return err
+	}
+	var b userBody
+	if err := httpapi.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	u, err := h.svc.UpdateUser(r.Context(), p, id, ticketd.UserUpdate{Email: b.Email, Name: b.Name, Role: b.Role})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, RenderUser(u))
+	return nil
+}
+
+// ---- API keys -------------------------------------------------------------
+
+type apiKeyBody struct {
+	Name   string          `json:"name"`
+	Scopes []ticketd.Scope `json:"scopes"`
+	UserID *string         `json:"user_id"`
+}
+
+func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	var b apiKeyBody
+	if err := httpapi.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes}
+	if b.UserID != nil {
+		id, err := ticketd.ParseID(*b.UserID)
+		if err != nil {
+			return ticketd.NotFound("user")
+		}
+		in.UserID = &id
+	}
+	k, raw, err := h.svc.CreateAPIKey(r.Context(), p, in)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusCreated, renderAPIKey(k, raw))
+	return nil
+}
+
+func (h *Handler) listAPIKeys(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	page, err := httpapi.ParsePage(r, "after")
+	if err != nil {
+		return err
+	}
+	// Keys are few; the cursor is resolved against the keys themselves.
+	all, err := h.svc.APIKeys(r.Context(), p, ticketd.Page{})
+	if err != nil {
+		return err
+	}
+	start := 0
+	if page.After != "" {
+		start = -1
+		for i, k := range all {
+			if k.ID.String() == page.After {
+				start = i + 1
+			}
+		}
+		if start < 0 {
+			return httpapi.InvalidCursor("after")
+		}
+	}
+	keys := all[start:]
+	if len(keys) > page.Limit {
+		keys = keys[:page.Limit]
+	}
+	writeList(w, r, page, keys, func(k *ticketd.APIKey) ticketd.ID { return k.ID },
+		func(k *ticketd.APIKey) apiKeyJSON { return renderAPIKey(k, "") })
+	return nil
+}
+
+func (h *Handler) deleteAPIKey(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	id, err := pathID(r, "id", "api key")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.DeleteAPIKey(r.Context(), p, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ---- helpers for optional JSON values ---------------------------------------
+
+// optionalID is a JSON field that may be absent, null or a UUID string; PATCH
+// needs all three (null unassigns).
+type optionalID struct {
+	Set  bool
+	Null bool
+	ID   ticketd.ID
+	Raw  string
+}
+
+func (o *optionalID) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	if err := json.Unmarshal(b, &o.Raw); err != nil {
+		return err
+	}
+	id, err := ticketd.ParseID(o.Raw)
+	if err != nil {
+		return &json.UnmarshalTypeError{Value: "string " + strconv.Quote(o.Raw), Type: uuidType}
+	}
+	o.ID = id
+	return nil
+}

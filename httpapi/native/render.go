@@ -1,0 +1,145 @@
+package native
+
+import (
+	"time"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+// The native API's objects, in snake_case. Every object carries its UUID id
+// and its number (the id of the /api/v1 surface).
+
+// WorkspaceJSON is a workspace as the native API renders it.
+type WorkspaceJSON struct {
+	ID        ticketd.ID                `json:"id"`
+	Number    int64                     `json:"number"`
+	Name      string                    `json:"name"`
+	Settings  ticketd.WorkspaceSettings `json:"settings"`
+	CreatedAt time.Time                 `json:"created_at"`
+}
+
+// RenderWorkspace renders w.
+func RenderWorkspace(w *ticketd.Workspace) WorkspaceJSON {
+	return WorkspaceJSON{ID: w.ID, Number: w.Number, Name: w.Name, Settings: w.Settings, CreatedAt: w.CreatedAt}
+}
+
+// UserJSON is an agent as the native API renders it.
+type UserJSON struct {
+	ID        ticketd.ID `json:"id"`
+	Number    int64      `json:"number"`
+	Email     string     `json:"email"`
+	Name      string     `json:"name"`
+	Role      string     `json:"role"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// RenderUser renders u.
+func RenderUser(u *ticketd.User) UserJSON {
+	return UserJSON{ID: u.ID, Number: u.Number, Email: u.Email, Name: u.Name, Role: string(u.Role),
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+}
+
+type customerJSON struct {
+	ID          ticketd.ID `json:"id"`
+	Number      int64      `json:"number"`
+	Email       string     `json:"email"`
+	PhoneNumber string     `json:"phone_number"`
+	FirstName   string     `json:"first_name"`
+	LastName    string     `json:"last_name"`
+	FullName    string     `json:"full_name"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+func renderCustomer(c *ticketd.Customer) customerJSON {
+	return customerJSON{ID: c.ID, Number: c.Number, Email: c.Email, PhoneNumber: c.Phone, FirstName: c.FirstName,
+		LastName: c.LastName, FullName: c.FullName(), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+type apiKeyJSON struct {
+	ID        ticketd.ID      `json:"id"`
+	Number    int64           `json:"number"`
+	Name      string          `json:"name"`
+	Prefix    string          `json:"prefix"`
+	Scopes    []ticketd.Scope `json:"scopes"`
+	UserID    ticketd.ID      `json:"user_id"`
+	CreatedAt time.Time       `json:"created_at"`
+	// Key is the key itself, present only in the response that created it.
+	Key string `json:"key,omitempty"`
+}
+
+func renderAPIKey(k *ticketd.APIKey, raw string) apiKeyJSON {
+	return apiKeyJSON{ID: k.ID, Number: k.Number, Name: k.Name, Prefix: k.Prefix, Scopes: k.Scopes, UserID: k.UserID,
+		CreatedAt: k.CreatedAt, Key: raw}
+}
+
+type ticketJSON struct {
+	ID            ticketd.ID  `json:"id"`
+	Number        int64       `json:"number"`
+	CustomerID    ticketd.ID  `json:"customer_id"`
+	Subject       string      `json:"subject"`
+	Channel       string      `json:"channel"`
+	Status        string      `json:"status"`
+	AssigneeID    *ticketd.ID `json:"assignee_id"`
+	Tags          []string    `json:"tags"`
+	UnreadCount   int         `json:"unread_count"`
+	LastMessage   string      `json:"last_message"`
+	LastMessageAt time.Time   `json:"last_message_at"`
+	Date          time.Time   `json:"date"`
+	InboxID       *ticketd.ID `json:"inbox_id"`
+	ThreadID      string      `json:"thread_id"`
+	EmailUsed     string      `json:"email_used"`
+	ContactReason string      `json:"contact_reason"`
+	LanguageCode  string      `json:"language_code"`
+	Via           string      `json:"via"`
+	HumanOpenedAt *time.Time  `json:"human_opened_at"`
+	ClosedAt      *time.Time  `json:"closed_at"`
+	CreatedAt     time.Time   `json:"created_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+}
+
+func renderTicket(t *ticketd.Ticket) ticketJSON {
+	return ticketJSON{ID: t.ID, Number: t.Number, CustomerID: t.CustomerID, Subject: t.Subject, Channel: t.Channel,
+		Status: string(t.Status), AssigneeID: t.AssigneeID, Tags: t.Tags, UnreadCount: t.UnreadCount,
+		LastMessage: t.LastMessage, LastMessageAt: t.LastMessageAt, Date: t.Date, InboxID: t.InboxID,
+		ThreadID: t.ThreadID, EmailUsed: t.EmailUsed, ContactReason: t.ContactReason, LanguageCode: t.LanguageCode,
+		Via: t.Via, HumanOpenedAt: t.HumanOpenedAt, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+}
+
+// commentJSON is the comment object of seed 001, exactly its nine fields.
+type commentJSON struct {
+	ID               ticketd.ID  `json:"id"`
+	TicketID         ticketd.ID  `json:"ticket_id"`
+	AuthorType       string      `json:"author_type"`
+	AuthorUserID     *ticketd.ID `json:"author_user_id"`
+	AuthorCustomerID *ticketd.ID `json:"author_customer_id"`
+	Content          string      `json:"content"`
+	IsInternal       bool        `json:"is_internal"`
+	CreatedAt        time.Time   `json:"created_at"`
+	UpdatedAt        time.Time   `json:"updated_at"`
+}
+
+// authorType names an author as seed 001 does. The seed knows AGENT, CUSTOMER
+// and SYSTEM; an AI agent's message is machine-written, so it is SYSTEM here.
+func authorType(k ticketd.AuthorKind) string {
+	switch k {
+	case ticketd.AuthorCustomer:
+		return "CUSTOMER"
+	case ticketd.AuthorAgent:
+		return "AGENT"
+	}
+	return "SYSTEM"
+}
+
+func renderComment(m *ticketd.Message) commentJSON {
+	c := commentJSON{ID: m.ID, TicketID: m.TicketID, AuthorType: authorType(m.Author.Kind), Content: m.Body,
+		IsInternal: m.Internal, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+	// The seed: author_user_id for AGENT and SYSTEM, author_customer_id for CUSTOMER.
+	if m.Author.Kind == ticketd.AuthorCustomer {
+		c.AuthorCustomerID = m.Author.CustomerID
+	} else {
+		c.AuthorUserID = m.Author.UserID
+	}
+	return c
+}
