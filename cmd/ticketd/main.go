@@ -1,0 +1,75 @@
+// Command ticketd is a self-hosted helpdesk backend. See README.md and
+// CONTRACT.md for its commands, flags and routes.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "ticketd:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+const usage = `usage: ticketd <command> [flags]
+
+commands:
+  serve              run the HTTP server (and the mail workers)
+  workspace create   create a workspace, its owner and an owner API key
+  migrate            apply pending database migrations and exit
+  version            print the version
+
+Run "ticketd <command> -h" for a command's flags. Every flag can also be set
+with an environment variable TICKETD_<NAME> (upper case, - as _).`
+
+// run dispatches a command line; it is main without the process around it.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "serve":
+		m := NewMain(stdout, stderr)
+		if err := m.ParseFlags(args[1:]); err != nil {
+			return err
+		}
+		if err := m.Run(ctx); err != nil {
+			m.Close()
+			return err
+		}
+		<-ctx.Done()
+		return m.Close()
+	case "workspace":
+		if len(args) < 2 || args[1] != "create" {
+			return fmt.Errorf("usage: ticketd workspace create --db DB --name NAME --owner-email EMAIL [--owner-name NAME]")
+		}
+		return workspaceCreate(ctx, args[2:], stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "ticketd", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
