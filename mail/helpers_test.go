@@ -25,7 +25,10 @@ const (
 )
 
 // The triage models are large, so the package loads them once and every
-// env shares them; the analyzer holds no per-message state.
+// env shares them; the analyzer holds no per-message state. The language
+// models are loaded here rather than on the first message: under the fuzzer's
+// coverage instrumentation on a busy two-core machine that first load can
+// pass the 10 s after which Go's fuzz worker declares itself deadlocked.
 var (
 	analyzerOnce sync.Once
 	analyzer     *triage.Analyzer
@@ -34,7 +37,12 @@ var (
 
 func sharedAnalyzer(t testing.TB) *triage.Analyzer {
 	t.Helper()
-	analyzerOnce.Do(func() { analyzer, analyzerErr = triage.New(nil) })
+	analyzerOnce.Do(func() {
+		analyzer, analyzerErr = triage.New(nil)
+		if analyzerErr == nil {
+			analyzer.Lang.Preload()
+		}
+	})
 	if analyzerErr != nil {
 		t.Fatal(analyzerErr)
 	}

@@ -88,14 +88,18 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sq
 	if err != nil {
 		return fmt.Errorf("begin: %w", db.dialect.normalize(err))
 	}
-	defer sqlTx.Rollback() // a no-op after Commit
-	if err := fn(&Tx{tx: sqlTx, d: db.dialect, stmts: stmts}); err != nil {
-		return err
+	tx := &Tx{tx: sqlTx, d: db.dialect, stmts: stmts}
+	if err = fn(tx); err != nil {
+		sqlTx.Rollback()
+	} else if err = sqlTx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", db.dialect.normalize(err))
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", db.dialect.normalize(err))
+	// The connection is back in the pool: now the queries this transaction
+	// ran unprepared can be prepared (see stmtCache).
+	if tx.missed {
+		stmts.warm(context.WithoutCancel(ctx))
 	}
-	return nil
+	return err
 }
 
 // Tx implements ticketd.Tx over one SQL transaction.
@@ -103,6 +107,8 @@ type Tx struct {
 	tx    *sql.Tx
 	d     dialect
 	stmts *stmtCache
+	// missed is set when a query ran unprepared.
+	missed bool
 }
 
 // exec runs a statement and normalises its error.

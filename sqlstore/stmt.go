@@ -11,28 +11,63 @@ import (
 // query of the store is a constant, so the cache is bounded by the code; it
 // spares SQLite re-parsing each statement on every call, which profiling
 // showed to be a quarter of the CPU of posting a comment.
+//
+// A statement is never prepared from inside a transaction: preparing on the
+// pool needs a free connection, and SQLite's writer pool has exactly one,
+// held by that very transaction (the read pool can run out the same way
+// under load). A transaction that meets an unprepared query runs it
+// unprepared and notes it; the query is prepared once the transaction has
+// given its connection back (warm).
 type stmtCache struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	db     *sql.DB
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	missed map[string]struct{}
 }
 
 func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, m: map[string]*sql.Stmt{}}
+	return &stmtCache{db: db, m: map[string]*sql.Stmt{}, missed: map[string]struct{}{}}
 }
 
-func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+// lookup returns the prepared statement for query, or nil after noting it
+// for the next warm.
+func (c *stmtCache) lookup(query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if s, ok := c.m[query]; ok {
-		return s, nil
+		return s
 	}
-	s, err := c.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
+	c.missed[query] = struct{}{}
+	return nil
+}
+
+// warm prepares the queries missed so far. It must be called with no
+// transaction of this goroutine open on the pool. A query that fails to
+// prepare is dropped: it keeps running unprepared, and its error surfaces
+// where it runs.
+func (c *stmtCache) warm(ctx context.Context) {
+	c.mu.Lock()
+	var queries []string
+	for q := range c.missed {
+		queries = append(queries, q)
 	}
-	c.m[query] = s
-	return s, nil
+	clear(c.missed)
+	c.mu.Unlock()
+	for _, q := range queries {
+		// Outside the lock: preparing waits for a connection, and the
+		// transaction holding it may be in lookup.
+		s, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if _, dup := c.m[q]; dup {
+			s.Close()
+		} else {
+			c.m[q] = s
+		}
+		c.mu.Unlock()
+	}
 }
 
 func (c *stmtCache) close() error {
@@ -46,12 +81,13 @@ func (c *stmtCache) close() error {
 	return errors.Join(errs...)
 }
 
-// stmt returns query prepared on the transaction's connection (prepared once
-// per connection, then reused), or nil when it cannot be prepared, in which
-// case the caller runs it unprepared and gets the error there.
+// stmt returns query prepared on the transaction's connection (database/sql
+// prepares it once per connection and reuses it), or nil when it is not
+// prepared yet and the caller should run it unprepared.
 func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
-	s, err := t.stmts.get(ctx, query)
-	if err != nil {
+	s := t.stmts.lookup(query)
+	if s == nil {
+		t.missed = true
 		return nil
 	}
 	return t.tx.StmtContext(ctx, s)

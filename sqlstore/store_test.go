@@ -328,3 +328,28 @@ func TestExternalIDs(t *testing.T) {
 		}
 	}
 }
+
+// A query is prepared once, after the first transaction that ran it, and
+// reused from then on. Preparing must never wait for a connection from
+// inside a transaction: SQLite's writer pool has exactly one, so an early
+// version of the cache deadlocked on the first write of a fresh database.
+func TestStatementsArePreparedOnceOutsideTransactions(t *testing.T) {
+	db := sqlstoretest.Open(t)
+	f := newFixture(t, db, "prepare") // hung here, until go test's -timeout, when it deadlocked
+	w, _ := sqlstore.PreparedStatements(db)
+	if w < 3 { // workspace, user, customer inserts
+		t.Fatalf("%d statements prepared on the writer after the first transaction, want at least 3", w)
+	}
+	newFixture(t, db, "prepare2") // the same queries again
+	if w2, _ := sqlstore.PreparedStatements(db); w2 != w {
+		t.Fatalf("the same queries again prepared %d more statements", w2-w)
+	}
+	f.ticket(t, db)
+	must(t, db.View(ctx, func(tx ticketd.Tx) error {
+		_, err := tx.Tickets(ctx, f.ws.ID, ticketd.TicketFilter{})
+		return err
+	}))
+	if _, r := sqlstore.PreparedStatements(db); r == 0 {
+		t.Fatal("no statement prepared on the read pool after a read transaction")
+	}
+}

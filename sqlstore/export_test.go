@@ -1,0 +1,13 @@
+package sqlstore
+
+// PreparedStatements reports how many statements the write and read pools
+// keep prepared, for tests of the statement cache.
+func PreparedStatements(db *DB) (write, read int) {
+	db.writeStmts.mu.Lock()
+	write = len(db.writeStmts.m)
+	db.writeStmts.mu.Unlock()
+	db.readStmts.mu.Lock()
+	read = len(db.readStmts.m)
+	db.readStmts.mu.Unlock()
+	return write, read
+}
