@@ -258,13 +258,8 @@ func (p Parser) checkShape(raw []byte) error {
 	inContentType := false
 	rest := raw
 	for len(rest) > 0 {
-		line := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
+		var line []byte
+		line, rest = nextLine(rest)
 		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
 			if !inContentType {
 				continue

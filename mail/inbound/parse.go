@@ -296,13 +296,8 @@ func hasHeaderSection(raw []byte) bool {
 	rest := raw
 	known := false
 	for first := true; len(rest) > 0; first = false {
-		line := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
+		var line []byte
+		line, rest = nextLine(rest)
 		if len(line) == 0 {
 			break // end of the header section
 		}
@@ -435,13 +430,8 @@ func syntheticMessageID(raw []byte) string {
 	skipping := false
 	inHeader := true
 	for len(rest) > 0 {
-		line := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
+		var line []byte
+		line, rest = nextLine(rest)
 		if inHeader {
 			if len(line) == 0 {
 				inHeader = false
@@ -566,4 +556,14 @@ func cleanName(name, addr string) string {
 		return ""
 	}
 	return name
+}
+
+// nextLine splits the first line off b, without its LF or CRLF ending.
+func nextLine(b []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		line, rest = b[:i], b[i+1:]
+	} else {
+		line = b
+	}
+	return bytes.TrimSuffix(line, []byte("\r")), rest
 }
