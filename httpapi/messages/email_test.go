@@ -91,6 +91,19 @@ func TestReplyByEmailEndToEnd(t *testing.T) {
 	}
 	e.As(key, "POST", "/v1/inboxes", map[string]any{"address": "support@acme.test", "name": "Acme Support",
 		"signature": "Acme Support\nhttps://acme.test/help"}).Expect(201)
+	// Inboxes list in pages like every native list: after the cursor, with a
+	// Link only while there is more.
+	e.As(key, "POST", "/v1/inboxes", map[string]any{"address": "sales@acme.test", "name": "Acme Sales"}).Expect(201)
+	page1 := e.As(key, "GET", "/v1/inboxes?limit=1", nil).Expect(200)
+	link := page1.Header.Get("Link")
+	if len(page1.Array()) != 1 || link == "" {
+		t.Fatalf("inboxes page 1: %s, Link %q", page1.Body, link)
+	}
+	page2 := e.As(key, "GET", link[1:strings.Index(link, ">")], nil).Expect(200)
+	if a, b := page1.Array(), page2.Array(); len(b) != 1 || a[0]["address"] == b[0]["address"] || page2.Header.Get("Link") != "" {
+		t.Fatalf("inboxes page 2: %s, Link %q", page2.Body, page2.Header.Get("Link"))
+	}
+	e.As(key, "GET", "/v1/inboxes?after="+ticketd.NewID().String(), nil).Expect(422)
 
 	// The outbox worker runs as in ticketd serve.
 	w := &tdmail.Worker{Service: e.Service, Mailer: e.Mailer, Interval: 50 * time.Millisecond}

@@ -148,7 +148,12 @@ func (h *Handler) listInboxes(w http.ResponseWriter, r *http.Request, p *ticketd
 	if err != nil {
 		return err
 	}
-	writeList(w, r, page, all, func(ib *ticketd.Inbox) ticketd.ID { return ib.ID }, renderInbox)
+	inboxID := func(ib *ticketd.Inbox) ticketd.ID { return ib.ID }
+	inboxes, err := pageOf(all, page, inboxID)
+	if err != nil {
+		return err
+	}
+	writeList(w, r, page, inboxes, inboxID, renderInbox)
 	return nil
 }
 

@@ -123,10 +123,13 @@ func cursorNumber(after string, lookup func(ticketd.ID) (int64, error)) (int64, 
 	return n, err
 }
 
-// writeList writes a page of a list as a bare JSON array, with a Link header
-// to the next page when the page is full.
+// writeList writes one page of a list as a bare JSON array. items is what
+// was read for page.Limit+1 rows: a row past the limit proves that a next
+// page exists, and only then is there a Link header, so a client never
+// follows a link to an empty page.
 func writeList[T any, J any](w http.ResponseWriter, r *http.Request, page httpapi.PageParams, items []T, id func(T) ticketd.ID, render func(T) J) {
-	if len(items) == page.Limit && len(items) > 0 {
+	if len(items) > page.Limit {
+		items = items[:page.Limit]
 		httpapi.SetNextLink(w, r, "after", id(items[len(items)-1]).String(), page.Limit)
 	}
 	out := make([]J, len(items))
@@ -134,6 +137,26 @@ func writeList[T any, J any](w http.ResponseWriter, r *http.Request, page httpap
 		out[i] = render(it)
 	}
 	httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+// pageOf cuts the page that writeList expects out of a list read whole
+// (inboxes and API keys, which a workspace has few of): the items after the
+// one whose id is page.After, at most page.Limit+1 of them.
+func pageOf[T any](all []T, page httpapi.PageParams, id func(T) ticketd.ID) ([]T, error) {
+	start := 0
+	if page.After != "" {
+		start = -1
+		for i, it := range all {
+			if id(it).String() == page.After {
+				start = i + 1
+			}
+		}
+		if start < 0 {
+			return nil, httpapi.InvalidCursor("after")
+		}
+	}
+	rest := all[start:]
+	return rest[:min(len(rest), page.Limit+1)], nil
 }
 
 // ---- customers ------------------------------------------------------------
@@ -181,7 +204,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticke
 	if err != nil {
 		return err
 	}
-	cs, err := h.svc.Customers(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit})
+	cs, err := h.svc.Customers(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}
@@ -260,7 +283,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *ticketd.P
 	if err != nil {
 		return err
 	}
-	us, err := h.svc.Users(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit})
+	us, err := h.svc.Users(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit + 1})
 	if err != nil {
 		return err
 	}
@@ -332,28 +355,16 @@ func (h *Handler) listAPIKeys(w http.ResponseWriter, r *http.Request, p *ticketd
 	if err != nil {
 		return err
 	}
-	// Keys are few; the cursor is resolved against the keys themselves.
 	all, err := h.svc.APIKeys(r.Context(), p, ticketd.Page{})
 	if err != nil {
 		return err
 	}
-	start := 0
-	if page.After != "" {
-		start = -1
-		for i, k := range all {
-			if k.ID.String() == page.After {
-				start = i + 1
-			}
-		}
-		if start < 0 {
-			return httpapi.InvalidCursor("after")
-		}
+	keyID := func(k *ticketd.APIKey) ticketd.ID { return k.ID }
+	keys, err := pageOf(all, page, keyID)
+	if err != nil {
+		return err
 	}
-	keys := all[start:]
-	if len(keys) > page.Limit {
-		keys = keys[:page.Limit]
-	}
-	writeList(w, r, page, keys, func(k *ticketd.APIKey) ticketd.ID { return k.ID },
+	writeList(w, r, page, keys, keyID,
 		func(k *ticketd.APIKey) apiKeyJSON { return renderAPIKey(k, "") })
 	return nil
 }

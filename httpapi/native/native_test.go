@@ -183,6 +183,46 @@ func TestCommentNotFound(t *testing.T) {
 	}
 }
 
+// Every native list pages the same way: following Link headers from limit=1
+// visits each object once and never lands on an empty page.
+func TestListsLinkOnlyToPagesThatExist(t *testing.T) {
+	e := newEnv(t)
+	for i := 0; i < 3; i++ {
+		e.Ticket(e.WS, "chat") // a ticket and its customer
+		e.As(e.WS.Key, "POST", "/v1/users", map[string]any{"email": fmt.Sprintf("agent%d@shop.test", i), "name": "Agent"}).Expect(201)
+		e.As(e.WS.Key, "POST", "/v1/api-keys", map[string]any{"name": fmt.Sprint("key ", i), "scopes": []string{"tickets:read"}}).Expect(201)
+	}
+	for _, list := range []string{"/v1/tickets", "/v1/customers", "/v1/users", "/v1/api-keys"} {
+		whole := e.As(e.WS.Key, "GET", list, nil).Expect(200)
+		if whole.Header.Get("Link") != "" {
+			t.Fatalf("%s: one page holds the whole list, yet it links on", list)
+		}
+		want := len(whole.Array())
+		seen := map[any]bool{}
+		path := list + "?limit=1"
+		for pages := 0; path != ""; pages++ {
+			if pages > want {
+				t.Fatalf("%s: paging does not end", list)
+			}
+			r := e.As(e.WS.Key, "GET", path, nil).Expect(200)
+			items := r.Array()
+			if len(items) == 0 {
+				t.Fatalf("%s: a Link led to an empty page (%s)", list, path)
+			}
+			for _, it := range items {
+				seen[it["id"]] = true
+			}
+			path = ""
+			if link := r.Header.Get("Link"); link != "" {
+				path = link[1:strings.Index(link, ">")]
+			}
+		}
+		if len(seen) != want || want < 3 {
+			t.Fatalf("%s: pages visited %d objects, the whole list has %d", list, len(seen), want)
+		}
+	}
+}
+
 func TestCommentPaging(t *testing.T) {
 	e := newEnv(t)
 	tk := e.Ticket(e.WS, "chat")
@@ -396,9 +436,12 @@ func TestTicketsAPI(t *testing.T) {
 	if len(page1.Array()) != 1 || page1.Header.Get("Link") == "" {
 		t.Fatalf("page 1: %s %v", page1.Body, page1.Header)
 	}
-	page2 := e.As(key, "GET", "/v1/tickets?limit=1&after="+t2["id"].(string), nil).Expect(200).Array()
-	if len(page2) != 1 || page2[0]["id"] != t1["id"] {
+	page2r := e.As(key, "GET", "/v1/tickets?limit=1&after="+t2["id"].(string), nil).Expect(200)
+	if page2 := page2r.Array(); len(page2) != 1 || page2[0]["id"] != t1["id"] {
 		t.Fatalf("page 2: %v", page2)
+	}
+	if link := page2r.Header.Get("Link"); link != "" {
+		t.Fatalf("the last page is full but there is nothing after it, yet it links on: %s", link)
 	}
 	for _, q := range []string{"status=nope", "number=x", "assignee_id=x", "limit=-1"} {
 		e.As(key, "GET", "/v1/tickets?"+q, nil).Expect(422)

@@ -66,7 +66,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 		return err
 	}
 	q := r.URL.Query()
-	f := ticketd.TicketFilter{Limit: page.Limit}
+	f := ticketd.TicketFilter{Limit: page.Limit + 1} // one more: is there a next page?
 	if s := q.Get("status"); s != "" {
 		st := ticketd.Status(s)
 		if !st.Valid() {
