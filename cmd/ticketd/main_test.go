@@ -341,6 +341,15 @@ func TestFlagsFromEnvironment(t *testing.T) {
 	if m.Config.LogFormat != "text" {
 		t.Fatalf("a flag must win over its variable: log format %q", m.Config.LogFormat)
 	}
+	t.Setenv("TICKETD_SMTP_MAX_CONNECTIONS", "7")
+	if err := m.ParseFlags(nil); err != nil || m.Config.SMTPMaxConns != 7 {
+		t.Fatalf("TICKETD_SMTP_MAX_CONNECTIONS=7 gave %d (%v)", m.Config.SMTPMaxConns, err)
+	}
+	for _, bad := range [][]string{{"--log-format", "xml"}, {"--smtp-max-connections", "0"}, {"--smtp-relay-tls", "ssl"}} {
+		if err := NewMain(io.Discard, io.Discard).ParseFlags(bad); err == nil {
+			t.Errorf("%v was accepted", bad)
+		}
+	}
 	t.Setenv("TICKETD_LOG_FORMAT", "xml")
 	if err := NewMain(io.Discard, io.Discard).ParseFlags(nil); err == nil {
 		t.Fatal("a bad variable value was accepted")

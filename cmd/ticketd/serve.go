@@ -43,6 +43,7 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	OutboxPoll        time.Duration
 	SMTPMaxBytes      int64
+	SMTPMaxConns      int
 	SMTPTLSCert       string
 	SMTPTLSKey        string
 	SMTPDomain        string
@@ -97,6 +98,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.BoolVar(&c.SyncFull, "sync-full", false, "SQLite: fsync every commit (survives power loss, slower writes)")
 	fs.BoolVar(&c.Demo, "demo", false, "on an empty database, create a demo workspace and print its API key")
 	fs.Int64Var(&c.SMTPMaxBytes, "smtp-max-bytes", 25<<20, "largest inbound email, over SMTP or POST /v1/inbound/email")
+	fs.IntVar(&c.SMTPMaxConns, "smtp-max-connections", inbound.DefaultMaxConnections, "inbound SMTP sessions open at once; past it a client is told 421, try later")
 	fs.StringVar(&c.SMTPTLSCert, "smtp-tls-cert", "", "PEM certificate for STARTTLS on the inbound SMTP listener")
 	fs.StringVar(&c.SMTPTLSKey, "smtp-tls-key", "", "PEM key for --smtp-tls-cert")
 	fs.StringVar(&c.SMTPDomain, "smtp-domain", "localhost", "the name the inbound SMTP listener greets with")
@@ -109,6 +111,9 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat)
+	}
+	if c.SMTPMaxConns < 1 {
+		return fmt.Errorf("--smtp-max-connections must be at least 1, not %d", c.SMTPMaxConns)
 	}
 	switch c.SMTPRelayTLS {
 	case "none", "starttls", "tls":
@@ -200,7 +205,7 @@ func (m *Main) startSMTP() error {
 		return err
 	}
 	m.smtpServer = inbound.NewServer(inbound.ServerConfig{Domain: m.Config.SMTPDomain, MaxMessageBytes: m.Config.SMTPMaxBytes,
-		TLSConfig: tlsConfig, Logger: m.logger},
+		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger},
 		&mail.InboundHandler{Service: m.svc, MaxBytes: m.Config.SMTPMaxBytes, Logger: m.logger})
 	m.smtpAddr = l.Addr().String()
 	go func() {

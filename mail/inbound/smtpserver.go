@@ -62,11 +62,21 @@ type ServerConfig struct {
 	// so a stalled client cannot hold a connection; default 5 minutes each,
 	// the RFC 5321 section 4.5.3.2 server timeout.
 	ReadTimeout, WriteTimeout time.Duration
+	// MaxConnections caps the sessions open at once; a client past it is
+	// greeted with 421 and disconnected, which a sending server treats as
+	// "try again later". Default DefaultMaxConnections.
+	MaxConnections int
 	// TLSConfig, when set, enables STARTTLS.
 	TLSConfig *tls.Config
 	// Logger receives one record per session and per message; default slog.Default().
 	Logger *slog.Logger
 }
+
+// DefaultMaxConnections is the default ServerConfig.MaxConnections: Postfix's
+// default process limit, far above what the senders of a helpdesk's mail
+// open at once, and low enough that a flood of idle connections cannot
+// exhaust the process's file descriptors.
+const DefaultMaxConnections = 100
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown.
 var ErrServerClosed = errors.New("smtp server closed")
@@ -113,6 +123,9 @@ func NewServer(cfg ServerConfig, h Handler) *Server {
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 5 * time.Minute
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -244,18 +257,37 @@ type trackingListener struct {
 }
 
 func (l *trackingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		tc := &trackedConn{Conn: c, s: l.s}
+		l.s.mu.Lock()
+		full := len(l.s.conns) >= l.s.cfg.MaxConnections
+		if !full {
+			l.s.conns[tc] = struct{}{}
+			if l.s.closing {
+				tc.drain()
+			}
+		}
+		l.s.mu.Unlock()
+		if !full {
+			return tc, nil
+		}
+		// Off the accept loop: a client that does not read must not stall
+		// the clients behind it.
+		go l.s.refuse(c)
 	}
-	tc := &trackedConn{Conn: c, s: l.s}
-	l.s.mu.Lock()
-	l.s.conns[tc] = struct{}{}
-	if l.s.closing {
-		tc.drain()
-	}
-	l.s.mu.Unlock()
-	return tc, nil
+}
+
+// refuse tells a client past MaxConnections to come back later (RFC 5321
+// section 3.8: a 421 greeting, then the server closes).
+func (s *Server) refuse(c net.Conn) {
+	defer c.Close()
+	s.log.Warn("smtp connection refused: too many open", "remote", c.RemoteAddr().String(), "max", s.cfg.MaxConnections)
+	_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	_, _ = fmt.Fprintf(c, "421 4.7.0 %s Too many connections, try again later\r\n", s.cfg.Domain)
 }
 
 // trackedConn lets Shutdown end a connection at its next read: once

@@ -439,3 +439,48 @@ func TestSMTPShutdownClosesIdleConnections(t *testing.T) {
 		t.Error("still accepting connections after Shutdown")
 	}
 }
+
+// Past MaxConnections a client is greeted with 421 and disconnected, so a
+// flood of idle connections cannot take the listener's file descriptors; a
+// slot freed by a client that leaves is given to the next one.
+func TestSMTPMaxConnections(t *testing.T) {
+	_, addr, logs := startServer(t, ServerConfig{MaxConnections: 2}, newFakeHandler("support@shop.test"))
+	first, second := dial(t, addr), dial(t, addr)
+
+	greeting := func() string {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		line := make([]byte, 256)
+		n, _ := c.Read(line)
+		return string(line[:n])
+	}
+	if g := greeting(); !strings.HasPrefix(g, "421 4.7.0 mx.test ") {
+		t.Fatalf("a third connection was greeted with %q, want 421", g)
+	}
+	if !strings.Contains(logs.String(), "too many open") {
+		t.Errorf("the refusal was not logged:\n%s", logs)
+	}
+	// The two sessions already open are unaffected.
+	for _, c := range []*smtp.Client{first, second} {
+		if err := c.Noop(); err != nil {
+			t.Fatalf("an open session after the refusal: %v", err)
+		}
+	}
+	// When one leaves, a newcomer gets its place (the server notices the
+	// QUIT asynchronously, so allow it a moment).
+	if err := first.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for g := greeting(); !strings.HasPrefix(g, "220 "); g = greeting() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a client left, a newcomer was still greeted with %q", g)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
