@@ -90,6 +90,9 @@ func (s *Surface) HandleRaw(mux *http.ServeMux, pattern string, scope ticketd.Sc
 
 func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope, limit int64, h HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		w = rec
+		defer s.recoverPanic(rec, r)
 		p, err := s.authenticate(r)
 		if err == nil && !p.Can(scope) {
 			err = ticketd.Errorf(ticketd.EFORBIDDEN, "this API key lacks the %s scope", scope)
@@ -112,6 +115,23 @@ func (s *Surface) Error(w http.ResponseWriter, r *http.Request, err error) {
 		s.logger().ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestID(r.Context()))
 	}
 	s.WriteError(w, r, status, err)
+}
+
+// recoverPanic answers a handler's panic with a 500 in the surface's own
+// error format: Middleware would answer in the native one, and a client of
+// the shop API parses {"success": false, "error": ...}, not {"detail": ...}.
+func (s *Surface) recoverPanic(w *statusRecorder, r *http.Request) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	s.logger().ErrorContext(r.Context(), "panic", "request_id", RequestID(r.Context()), "panic", v, "stack", string(debug.Stack()))
+	if !w.wrote {
+		s.WriteError(w, r, http.StatusInternalServerError, ticketd.Errorf(ticketd.EINTERNAL, "internal error"))
+	}
 }
 
 func (s *Surface) logger() *slog.Logger {
@@ -235,6 +255,8 @@ var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
 // Middleware gives every request an id (echoed as X-Request-Id), logs it
 // when done, and turns a panic into a 500 instead of a dropped connection.
+// Routes of a Surface recover their own panics, in their own error format;
+// this is the last resort for everything else (health checks, 404s).
 func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
