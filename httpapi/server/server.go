@@ -9,9 +9,9 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
-	"github.com/ticketd/ticketd/httpapi/messages"
+	"github.com/ticketd/ticketd/httpapi/helpwave"
 	"github.com/ticketd/ticketd/httpapi/native"
-	"github.com/ticketd/ticketd/httpapi/shop"
+	"github.com/ticketd/ticketd/httpapi/ticket0"
 )
 
 // Config is what the handler needs besides the service.
@@ -39,9 +39,20 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	base := httpapi.Surface{Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, MaxEmailBytes: cfg.MaxEmailBytes}
-	native.Register(mux, svc, base)
-	shop.Register(mux, svc, base)
-	messages.Register(mux, svc, base)
+	for _, m := range Mounts(svc, cfg) {
+		m.Register(mux)
+	}
 	return httpapi.Middleware(cfg.Logger, mux)
+}
+
+// Mounts returns every API mount: the native API and one per product, each
+// under its own base URL. The route matrix tests walk this list, so a mount
+// added here is covered by them.
+func Mounts(svc *ticketd.Service, cfg Config) []*httpapi.Mount {
+	base := httpapi.Surface{Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, MaxEmailBytes: cfg.MaxEmailBytes}
+	return []*httpapi.Mount{
+		native.Mount(svc, base),
+		helpwave.Mount(svc, base),
+		ticket0.Mount(svc, base),
+	}
 }

@@ -7,7 +7,7 @@
 //
 // The resource shows public messages only: the seed says internal notes are
 // not exposed on it, and every message posted to it is emailed.
-package messages
+package ticket0
 
 import (
 	"net/http"
@@ -23,18 +23,40 @@ type Handler struct {
 	surface *httpapi.Surface
 }
 
-// Register adds the resource's routes to mux. Besides CONTRACT.md's
-// /v1/tickets/{id}/messages it answers the seed's bare /tickets/{id}/messages,
-// so that a client migrating from the hosted API only changes its base URL.
-func Register(mux *http.ServeMux, svc *ticketd.Service, base httpapi.Surface) *Handler {
+// Base is the mount's canonical prefix.
+const Base = "/ticket0/api/v1"
+
+// Mount returns the Ticket0 mount. Besides Base, the messages resource
+// answers CONTRACT.md's /v1/tickets/{id}/messages and the seed's bare
+// /tickets/{id}/messages, so that a client migrating from the hosted API
+// only changes its base URL.
+func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	base.Service = svc
 	base.WriteError = WriteError
+	// Ticket0's public API cannot mark a message internal, and whatever it
+	// reads an integration may show to the customer: it faces customers.
+	base.Audience = ticketd.AudienceCustomer
 	h := &Handler{svc: svc, surface: &base}
-	for _, prefix := range []string{"/v1", ""} {
-		h.surface.Handle(mux, "GET "+prefix+"/tickets/{id}/messages", "messages:read", h.list)
-		h.surface.Handle(mux, "POST "+prefix+"/tickets/{id}/messages", "messages:send", h.send)
+	m := httpapi.NewMount("ticket0", Base, h.surface)
+	m.PathID = pathID
+	m.Handle("GET", "/tickets/{id}/messages", "messages:read", h.list).Alias("/v1", "")
+	m.Handle("POST", "/tickets/{id}/messages", "messages:send", h.send).Alias("/v1", "")
+	return m
+}
+
+// pathID renders an id in this mount's prefixed form, for the route matrix.
+func pathID(kind string, id ticketd.ID, _ int64) string {
+	switch kind {
+	case "tickets":
+		return ticketd.PrefixedID(ticketd.PrefixConversation, id)
+	case "messages":
+		return ticketd.PrefixedID(ticketd.PrefixMessage, id)
+	case "customers":
+		return ticketd.PrefixedID(ticketd.PrefixCustomer, id)
+	case "users":
+		return ticketd.PrefixedID(ticketd.PrefixUser, id)
 	}
-	return h
+	return id.String()
 }
 
 // Error codes of this resource, by HTTP status.
@@ -43,6 +65,7 @@ var codes = map[int]string{
 	http.StatusUnauthorized:          "UNAUTHORIZED",
 	http.StatusForbidden:             "FORBIDDEN",
 	http.StatusNotFound:              "NOT_FOUND",
+	http.StatusMethodNotAllowed:      "METHOD_NOT_ALLOWED",
 	http.StatusConflict:              "CONFLICT",
 	http.StatusRequestEntityTooLarge: "PAYLOAD_TOO_LARGE",
 	http.StatusTooManyRequests:       "RATE_LIMITED",
