@@ -54,6 +54,10 @@ type Options struct {
 	MaxEmailBytes int64
 	// Wire lets a test add what server.New does not know yet (a worker).
 	ServiceOptions []ticketd.Option
+	// RateLimits replace the server's default limits; RateClock pins the
+	// limits' clock (a fixed time keeps every request in one window).
+	RateLimits *server.RateLimits
+	RateClock  func() time.Time
 }
 
 // New starts an Env.
@@ -68,7 +72,7 @@ func NewWith(t testing.TB, o Options) *Env {
 	svc := ticketd.NewService(db, append([]ticketd.Option{ticketd.WithLogger(logger)}, o.ServiceOptions...)...)
 	e := &Env{T: t, DB: db, DSN: dsn, Service: svc, ctx: context.Background(),
 		Handler: server.New(svc, server.Config{Logger: logger, MaxBodyBytes: o.MaxBodyBytes,
-			MaxEmailBytes: o.MaxEmailBytes})}
+			MaxEmailBytes: o.MaxEmailBytes, RateLimits: o.RateLimits, RateClock: o.RateClock})}
 	e.WS = e.NewWorkspace("Acme")
 	return e
 }

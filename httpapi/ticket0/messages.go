@@ -12,9 +12,11 @@ package ticket0
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/ratelimit"
 )
 
 // Handler serves the messages resource.
@@ -79,6 +81,10 @@ type errorJSON struct {
 type errorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// RetryAfter is when a rate-limited client may try again (ISO 8601), as
+	// one version of the product's rate-limiting page shows it; the other
+	// shows the Retry-After header, which is sent too.
+	RetryAfter string `json:"retryAfter,omitempty"`
 }
 
 // WriteError renders err in this resource's dialect. The resource knows one
@@ -101,10 +107,17 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 		}
 		msg = strings.Join(parts, "; ")
 	}
-	if status == http.StatusInternalServerError {
-		msg = "internal error"
+	body := errorBody{Code: code, Message: msg}
+	switch status {
+	case http.StatusInternalServerError:
+		body.Message = "internal error"
+	case http.StatusTooManyRequests:
+		body.Message = "Too many requests. Please slow down."
+		if at, ok := ratelimit.RetryAt(err); ok {
+			body.RetryAfter = at.UTC().Format(time.RFC3339)
+		}
 	}
-	httpapi.WriteJSON(w, status, errorJSON{Error: errorBody{Code: code, Message: msg}})
+	httpapi.WriteJSON(w, status, errorJSON{Error: body})
 }
 
 // apiField names a domain field as this resource does.
