@@ -49,6 +49,8 @@ type Config struct {
 	SMTPDomain        string
 	BlobDir           string
 	Languages         string
+	// RateLimits are the mounts' limits (--ratelimit-*).
+	RateLimits server.RateLimits
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -106,6 +108,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Languages, "languages", "", "comma-separated ISO 639-1 codes language detection chooses from (default: 36 common languages)")
 	fs.DurationVar(&c.OutboxPoll, "outbox-poll", 5*time.Second, "how often the outbox looks for retries that came due")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	rateLimitFlags(fs, &c.RateLimits)
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -171,7 +174,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
-			MaxEmailBytes: m.Config.SMTPMaxBytes}),
+			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db)}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
