@@ -53,5 +53,6 @@ func subcommands(name string, subs map[string]command) command {
 func workspaceCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return subcommands("workspace", map[string]command{
 		"create": workspaceCreate,
+		"list":   workspaceList,
 	})(ctx, args, stdout, stderr)
 }

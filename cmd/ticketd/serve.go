@@ -220,15 +220,7 @@ func (m *Main) startSMTP() error {
 // SMTPAddr is the address the inbound SMTP listener listens on.
 func (m *Main) SMTPAddr() string { return m.smtpAddr }
 
-func (m *Main) blobDir() string {
-	if m.Config.BlobDir != "" {
-		return m.Config.BlobDir
-	}
-	if strings.HasPrefix(m.Config.DB, "postgres://") || strings.HasPrefix(m.Config.DB, "postgresql://") {
-		return "ticketd-blobs"
-	}
-	return m.Config.DB + ".blobs"
-}
+func (m *Main) blobDir() string { return defaultBlobDir(m.Config.DB, m.Config.BlobDir) }
 
 func splitList(s string) []string {
 	var out []string

@@ -149,7 +149,8 @@ func TestFailedCommandCreatesNothing(t *testing.T) {
 }
 
 // helpCommands is every command line that takes flags.
-var helpCommands = [][]string{{"serve"}, {"migrate"}, {"workspace"}, {"workspace", "create"}, {"version"}, {"help"}}
+var helpCommands = [][]string{{"serve"}, {"migrate"}, {"workspace"}, {"workspace", "create"}, {"workspace", "list"},
+	{"key"}, {"key", "create"}, {"backup"}, {"restore"}, {"version"}, {"help"}}
 
 // --help and -h on every command print its usage and exit 0.
 func TestHelpExitsZero(t *testing.T) {
