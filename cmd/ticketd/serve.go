@@ -49,6 +49,9 @@ type Config struct {
 	SMTPDomain        string
 	BlobDir           string
 	Languages         string
+
+	// Operations (issue 15; opsflags.go).
+	Ops OpsConfig
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -107,7 +110,11 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Languages, "languages", "", "comma-separated ISO 639-1 codes language detection chooses from (default: 36 common languages)")
 	fs.DurationVar(&c.OutboxPoll, "outbox-poll", 5*time.Second, "how often the outbox looks for retries that came due")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	m.opsFlags(fs)
 	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	if err := m.checkOpsFlags(); err != nil {
 		return err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
@@ -173,12 +180,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
-			MaxEmailBytes: m.Config.SMTPMaxBytes}),
+			MaxEmailBytes: m.Config.SMTPMaxBytes, TrustedProxies: m.Config.Ops.trustedProxies}),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
+	m.applyTimeouts(m.httpServer)
 	m.serveDone = make(chan error, 1)
 	go func() { m.serveDone <- m.httpServer.Serve(m.httpListener) }()
 	m.logger.Info("listening", "addr", m.httpListener.Addr().String(), "engine", m.db.Engine(), "version", version)

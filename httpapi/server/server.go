@@ -6,6 +6,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
@@ -20,6 +21,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxEmailBytes bounds a raw email posted to /v1/inbound/email.
 	MaxEmailBytes int64
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (--trusted-proxies).
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the handler of every route of ticketd.
@@ -43,5 +47,5 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	native.Register(mux, svc, base)
 	shop.Register(mux, svc, base)
 	messages.Register(mux, svc, base)
-	return httpapi.Middleware(cfg.Logger, mux)
+	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, mux)))
 }
