@@ -343,7 +343,8 @@ func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
 				}
 			}
 			logger.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000,
+				"client", ClientIP(r).String())
 		}()
 		next.ServeHTTP(rec, r)
 	})

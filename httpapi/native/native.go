@@ -350,6 +350,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
+	httpapi.NoStore(w) // the response shows the key, once
 	httpapi.WriteJSON(w, http.StatusCreated, renderAPIKey(k, raw))
 	return nil
 }

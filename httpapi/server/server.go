@@ -6,6 +6,7 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -29,6 +30,9 @@ type Config struct {
 	RateCounter ratelimit.Counter
 	// RateClock is the limits' clock (tests pin it); time.Now when nil.
 	RateClock func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (--trusted-proxies).
+	TrustedProxies []netip.Prefix
 }
 
 // RateLimits are requests per minute per API key and per workspace, by
@@ -73,7 +77,7 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	for _, m := range Mounts(svc, cfg) {
 		m.Register(mux)
 	}
-	return httpapi.Middleware(cfg.Logger, mux)
+	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, mux)))
 }
 
 // Mounts returns every API mount: the native API and one per product, each
