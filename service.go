@@ -83,15 +83,28 @@ type NewWorkspace struct {
 	OwnerName  string
 }
 
+// Validate checks the input as CreateWorkspace would, without a store, so
+// that a command line can refuse bad input before it opens (and creates) a
+// database. EINVALID names the field.
+func (in NewWorkspace) Validate() error {
+	_, _, err := in.validate()
+	return err
+}
+
+func (in NewWorkspace) validate() (name, email string, err error) {
+	name = strings.TrimSpace(in.Name)
+	if err := checkText("name", name, 1, maxNameLen); err != nil {
+		return "", "", err
+	}
+	email, err = normalizeEmail("owner_email", in.OwnerEmail, true)
+	return name, email, err
+}
+
 // CreateWorkspace creates a workspace, its owner (an admin agent) and an API
 // key with every scope that acts as the owner. The key is returned once, in
 // clear; only its hash is stored.
 func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) (*Workspace, *User, string, error) {
-	name := strings.TrimSpace(in.Name)
-	if err := checkText("name", name, 1, maxNameLen); err != nil {
-		return nil, nil, "", err
-	}
-	email, err := normalizeEmail("owner_email", in.OwnerEmail, true)
+	name, email, err := in.validate()
 	if err != nil {
 		return nil, nil, "", err
 	}

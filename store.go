@@ -123,6 +123,14 @@ type Tx interface {
 	Attachment(ctx context.Context, ws, id ID) (*Attachment, error)
 	Attachments(ctx context.Context, ws, message ID) ([]*Attachment, error)
 
+	// ---- operations (issue 15): the command line and deletions ----
+
+	// Workspaces lists every workspace of the database in creation order.
+	Workspaces(ctx context.Context, page Page) ([]*Workspace, error)
+	// UserByEmail finds an agent of ws by email, case-insensitively;
+	// ENOTFOUND if none.
+	UserByEmail(ctx context.Context, ws ID, email string) (*User, error)
+
 	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
 	// ClaimOutbox reserves up to limit entries that are due at now and not
 	// reserved by another worker, until leaseUntil, in any workspace.
@@ -131,6 +139,9 @@ type Tx interface {
 	RescheduleOutbox(ctx context.Context, id ID, attempts int, next time.Time) error
 	// DeleteOutbox removes a finished entry.
 	DeleteOutbox(ctx context.Context, id ID) error
+
+	// ConsoleTx: sign-in, sessions, views and search (console.go).
+	ConsoleTx
 }
 
 // Page selects one page of a list ordered by creation: the items after the

@@ -288,7 +288,28 @@ type Principal struct {
 	UserID      ID
 	KeyID       ID
 	Scopes      []Scope
+	// Audience is whom the caller's surface faces; the service decides from
+	// it alone whether internal notes may be seen or written.
+	Audience Audience
 }
+
+// Audience is whom a surface faces. The zero value is the customer-facing,
+// note-blind audience, so that a caller that forgets to say is never shown
+// an internal note.
+type Audience int
+
+const (
+	// AudienceCustomer is an integration that may show what it reads to
+	// customers (a shop widget, an email client): internal notes are
+	// invisible to it and it cannot write them.
+	AudienceCustomer Audience = iota
+	// AudienceTeam is the support team's own tooling: it sees and writes
+	// internal notes.
+	AudienceTeam
+)
+
+// SeesNotes reports whether the audience may see and write internal notes.
+func (a Audience) SeesNotes() bool { return a == AudienceTeam }
 
 // Can reports whether the principal holds scope.
 func (p *Principal) Can(scope Scope) bool {

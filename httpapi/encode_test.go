@@ -15,9 +15,9 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/httpapi/apitest"
-	"github.com/ticketd/ticketd/httpapi/messages"
+	"github.com/ticketd/ticketd/httpapi/helpwave"
 	"github.com/ticketd/ticketd/httpapi/native"
-	"github.com/ticketd/ticketd/httpapi/shop"
+	"github.com/ticketd/ticketd/httpapi/ticket0"
 )
 
 // A response that cannot be encoded (here a time in year 10000, which RFC
@@ -30,9 +30,9 @@ func TestEncodeFailureIsALogged500(t *testing.T) {
 		writeError httpapi.ErrorWriter
 		want       string
 	}{
-		{"shop", shop.WriteError, "error"},
+		{"shop", helpwave.WriteError, "error"},
 		{"native", native.WriteError, "detail"},
-		{"messages", messages.WriteError, "error"},
+		{"messages", ticket0.WriteError, "error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer

@@ -47,6 +47,8 @@ func Status(err error) int {
 		return http.StatusForbidden
 	case ticketd.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case ticketd.ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -69,6 +71,19 @@ type Surface struct {
 	// MissingKey is the message for a request without any key.
 	MissingKey string
 	WriteError ErrorWriter
+	// Audience is whom the surface's callers face: the team, or customers
+	// through an integration. Every request's principal carries it, and the
+	// domain decides from it what may be seen and written.
+	Audience ticketd.Audience
+	// Limiter, when set, admits each authenticated request or refuses it
+	// with ETOOMANY (rate limits); it may set headers on every answer.
+	Limiter Limiter
+}
+
+// Limiter admits one request of an authenticated principal, or refuses it
+// with an ETOOMANY error. It may set response headers (remaining quota).
+type Limiter interface {
+	Admit(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error
 }
 
 // HandlerFunc is a surface's handler: it gets the authenticated principal and
@@ -84,11 +99,14 @@ func (s *Surface) Handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 // HandleRaw is Handle for routes whose body is a raw email, with the email
 // size limit.
 func (s *Surface) HandleRaw(mux *http.ServeMux, pattern string, scope ticketd.Scope, h HandlerFunc) {
-	limit := s.MaxEmailBytes
-	if limit <= 0 {
-		limit = 25 << 20
+	s.handle(mux, pattern, scope, s.maxEmail(), h)
+}
+
+func (s *Surface) maxEmail() int64 {
+	if s.MaxEmailBytes <= 0 {
+		return 25 << 20
 	}
-	s.handle(mux, pattern, scope, limit, h)
+	return s.MaxEmailBytes
 }
 
 func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope, limit int64, h HandlerFunc) {
@@ -97,6 +115,16 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 		w = rec
 		defer s.recoverPanic(rec, r)
 		p, err := s.authenticate(r)
+		if err == nil {
+			// A copy: the principal may be shared (a key cache), and the
+			// audience is this surface's, not the key's.
+			pp := *p
+			pp.Audience = s.Audience
+			p = &pp
+			if s.Limiter != nil {
+				err = s.Limiter.Admit(w, r, p)
+			}
+		}
 		if err == nil && !p.Can(scope) {
 			err = ticketd.Errorf(ticketd.EFORBIDDEN, "this API key lacks the %s scope", scope)
 		}
@@ -321,7 +349,8 @@ func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
 				}
 			}
 			logger.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000,
+				"client", ClientIP(r).String())
 		}()
 		next.ServeHTTP(rec, r)
 	})
