@@ -74,6 +74,9 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 	if in.Time != nil {
 		m.Time = in.Time.UTC().Truncate(time.Microsecond)
 	}
+	if m.Internal && !p.Audience.SeesNotes() {
+		return nil, errNotesUnseen
+	}
 	var err error
 	if m.Tags, err = normalizeTags(in.Tags); err != nil {
 		return nil, err
@@ -144,7 +147,7 @@ func applyToTicket(t *Ticket, m *Message, now time.Time) {
 
 func validateMessage(m *Message) error {
 	if strings.TrimSpace(m.Body) == "" {
-		return Invalid("body", "value_error.missing", "must not be empty")
+		return Invalid("body", KindMissing, "must not be empty")
 	}
 	if err := checkText("body", m.Body, 1, maxBodyLen); err != nil {
 		return err
@@ -155,18 +158,18 @@ func validateMessage(m *Message) error {
 	switch m.Author.Kind {
 	case AuthorCustomer:
 		if m.Author.CustomerID == nil {
-			return Invalid("author", "value_error.missing", "a customer message needs its customer")
+			return Invalid("author", KindMissing, "a customer message needs its customer")
 		}
 		if m.Internal {
-			return Invalid("is_internal", "value_error.internal", "a customer message cannot be an internal note")
+			return Invalid("internal", KindNotAllowed, "a customer message cannot be an internal note")
 		}
 	case AuthorAgent:
 		if m.Author.UserID == nil {
-			return Invalid("author", "value_error.missing", "an agent message needs its agent")
+			return Invalid("author", KindMissing, "an agent message needs its agent")
 		}
 	case AuthorSystem, AuthorAI:
 	default:
-		return Invalid("author", "value_error.enum", "unknown author kind %q", m.Author.Kind)
+		return Invalid("author", KindEnum, "unknown author kind %q", m.Author.Kind)
 	}
 	return nil
 }
@@ -184,7 +187,7 @@ func normalizeCc(cc []string) ([]string, error) {
 	for _, a := range cc {
 		n, err := normalizeEmail("cc", a, true)
 		if err != nil {
-			return nil, Invalid("cc", "value_error.email", "%q is not a valid email address", a)
+			return nil, Invalid("cc", KindEmail, "%q is not a valid email address", a)
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -192,7 +195,7 @@ func normalizeCc(cc []string) ([]string, error) {
 		}
 	}
 	if len(out) > maxCc {
-		return nil, Invalid("cc", "value_error.list.max_items", "at most %d addresses", maxCc)
+		return nil, Invalid("cc", KindTooMany, "at most %d addresses", maxCc)
 	}
 	return out, nil
 }
@@ -212,35 +215,45 @@ func (s *Service) checkAuthor(ctx context.Context, tx Tx, ws ID, a Author) error
 	return nil
 }
 
+// errNotesUnseen refuses a note-blind audience an internal note it asked to
+// write or to make: such a caller can neither see nor write one.
+var errNotesUnseen = Invalid("internal", KindNotAllowed, "internal notes cannot be written from this surface; every message here is visible to the customer")
+
 // Message returns one message of a ticket. ENOTFOUND if the ticket is not in
-// the workspace or the message is not on that ticket.
+// the workspace, the message is not on that ticket, or it is an internal
+// note and the principal's audience does not see notes.
 func (s *Service) Message(ctx context.Context, p *Principal, ticket, msg Ref) (m *Message, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
-		_, m, err = ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		_, m, err = ticketMessage(ctx, tx, p, ticket, msg)
 		return err
 	})
 	return m, err
 }
 
-// MessageByID returns one message of the workspace, on whatever ticket.
+// MessageByID returns one message of the workspace, on whatever ticket;
+// ENOTFOUND as for Message.
 func (s *Service) MessageByID(ctx context.Context, p *Principal, id ID) (m *Message, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
 		m, err = tx.Message(ctx, p.WorkspaceID, ByID(id))
+		if err == nil && m.Internal && !p.Audience.SeesNotes() {
+			return NotFound("message")
+		}
 		return err
 	})
 	return m, err
 }
 
-func ticketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket, *Message, error) {
-	t, err := tx.Ticket(ctx, ws, ticket)
+// ticketMessage finds a message of a ticket that the principal may see.
+func ticketMessage(ctx context.Context, tx Tx, p *Principal, ticket, msg Ref) (*Ticket, *Message, error) {
+	t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := tx.Message(ctx, ws, msg)
+	m, err := tx.Message(ctx, p.WorkspaceID, msg)
 	if err != nil {
 		return nil, nil, NotFound("comment")
 	}
-	if m.TicketID != t.ID {
+	if m.TicketID != t.ID || (m.Internal && !p.Audience.SeesNotes()) {
 		return nil, nil, NotFound("comment")
 	}
 	return t, m, nil
@@ -256,9 +269,12 @@ type Conversation struct {
 	More bool
 }
 
-// Messages lists a ticket's messages. With a page limit it fetches one more
-// than asked to tell whether another page follows.
+// Messages lists a ticket's messages: internal notes too when the
+// principal's audience sees them, and never otherwise, whatever the filter
+// says. With a page limit it fetches one more than asked to tell whether
+// another page follows.
 func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter) (*Conversation, error) {
+	f.IncludeInternal = p.Audience.SeesNotes()
 	c := &Conversation{}
 	limit := f.Page.Limit
 	if limit > 0 {
@@ -290,11 +306,14 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg Ref, in MessageUpdate) (*Message, error) {
 	var m *Message
 	err := s.store.Update(ctx, func(tx Tx) error {
-		t, found, err := ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, found, err := ticketMessage(ctx, tx, p, ticket, msg)
 		if err != nil {
 			return err
 		}
 		m = found
+		if in.Internal != nil && *in.Internal && !p.Audience.SeesNotes() {
+			return errNotesUnseen
+		}
 		if in.Body != nil {
 			m.Body = *in.Body
 		}
@@ -320,7 +339,7 @@ func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg R
 // last message if it was that.
 func (s *Service) DeleteMessage(ctx context.Context, p *Principal, ticket, msg Ref) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		t, m, err := ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, m, err := ticketMessage(ctx, tx, p, ticket, msg)
 		if err != nil {
 			return err
 		}

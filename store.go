@@ -144,6 +144,9 @@ const (
 
 // MessageFilter selects a ticket's messages.
 type MessageFilter struct {
+	// IncludeInternal lists internal notes too. Service.Messages sets it from
+	// the principal's audience, whatever a surface passed: no surface decides
+	// who sees notes.
 	IncludeInternal bool
 	Order           MessageOrder
 	Page            Page // AfterNumber applies to ByCreation only; Limit to every order

@@ -80,7 +80,7 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 		return nil, err
 	}
 	if t.UnreadCount < 0 {
-		return nil, Invalid("unread_count", "value_error.number.not_ge", "must not be negative")
+		return nil, Invalid("unread_count", KindRange, "must not be negative")
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
 		c, err := tx.Customer(ctx, p.WorkspaceID, in.Customer)
@@ -111,7 +111,7 @@ func validateTicket(t *Ticket) error {
 		return err
 	}
 	if !t.Status.Valid() {
-		return Invalid("status", "value_error.enum", "must be one of open, pending, solved, closed")
+		return Invalid("status", KindEnum, "must be one of open, pending, solved, closed")
 	}
 	return nil
 }
@@ -132,7 +132,7 @@ func normalizeTags(tags []string) ([]string, error) {
 		out = append(out, tag)
 	}
 	if len(out) > maxTags {
-		return nil, Invalid("tags", "value_error.list.max_items", "at most %d tags", maxTags)
+		return nil, Invalid("tags", KindTooMany, "at most %d tags", maxTags)
 	}
 	return out, nil
 }

@@ -115,7 +115,7 @@ func pathNumber(r *http.Request, name, kind string) (int64, error) {
 	case numOverflow:
 		return 0, ticketd.NotFound(kind)
 	}
-	return 0, invalid(name, "type_error.integer", "must be a positive integer, not %s", strconv.Quote(s))
+	return 0, invalid(name, ticketd.KindType, "must be a positive integer, not %s", strconv.Quote(s))
 }
 
 // numResult says how reading a number went.

@@ -47,7 +47,7 @@ func readNewTicket(b body) (in ticketd.NewTicket, customer, assignee int64, err 
 		return in, 0, 0, err
 	}
 	if !given {
-		return in, 0, 0, invalid("customerId", "value_error.missing", "field required")
+		return in, 0, 0, invalid("customerId", ticketd.KindMissing, "field required")
 	}
 	in.Customer = ticketd.ByNumber(customer)
 	channel, given, err := b.str("Channel")
@@ -55,7 +55,7 @@ func readNewTicket(b body) (in ticketd.NewTicket, customer, assignee int64, err 
 		return in, 0, 0, err
 	}
 	if !given {
-		return in, 0, 0, invalid("Channel", "value_error.missing", "field required")
+		return in, 0, 0, invalid("Channel", ticketd.KindMissing, "field required")
 	}
 	in.Channel = channel
 	// An empty assigned_to is "no one", as the seed's falsy check read it.
@@ -116,7 +116,7 @@ func readOpened(b body) (bool, error) {
 		_ = json.Unmarshal(v, &s)
 		return s == "true", nil
 	}
-	return false, invalid("isOpenedTicket", "type_error.bool", "must be a boolean or the string 'true', not %s", kind(v))
+	return false, invalid("isOpenedTicket", ticketd.KindType, "must be a boolean or the string 'true', not %s", kind(v))
 }
 
 // getTicket returns one ticket with its customer, assigned agent and human

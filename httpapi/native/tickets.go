@@ -34,7 +34,7 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 		return err
 	}
 	if !b.CustomerID.Set || b.CustomerID.Null {
-		return ticketd.Invalid("customer_id", "value_error.missing", "field required")
+		return ticketd.Invalid("customer_id", ticketd.KindMissing, "field required")
 	}
 	in := ticketd.NewTicket{Customer: ticketd.ByID(b.CustomerID.ID), Subject: deref(b.Subject), Channel: "email",
 		ThreadID: b.ThreadID, EmailUsed: b.EmailUsed, ContactReason: b.ContactReason, LanguageCode: b.LanguageCode,
@@ -70,7 +70,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 	if s := q.Get("status"); s != "" {
 		st := ticketd.Status(s)
 		if !st.Valid() {
-			return queryInvalid("status", "value_error.enum", "must be one of open, pending, solved, closed")
+			return queryInvalid("status", ticketd.KindEnum, "must be one of open, pending, solved, closed")
 		}
 		f.Status = &st
 	}
@@ -81,7 +81,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 		if s := q.Get(param.name); s != "" {
 			id, err := ticketd.ParseID(s)
 			if err != nil {
-				return queryInvalid(param.name, "type_error.uuid", "must be a UUID")
+				return queryInvalid(param.name, ticketd.KindType, "must be a UUID")
 			}
 			*param.dst = &id
 		}
@@ -89,7 +89,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 	if s := q.Get("number"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 1 {
-			return queryInvalid("number", "type_error.integer", "must be a positive integer")
+			return queryInvalid("number", ticketd.KindType, "must be a positive integer")
 		}
 		f.Number = &n
 	}
@@ -168,7 +168,7 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 		return err
 	}
 	if b.Content == nil {
-		return ticketd.Invalid("content", "value_error.missing", "field required")
+		return ticketd.Invalid("content", ticketd.KindMissing, "field required")
 	}
 	// A public agent comment on an email ticket reaches the customer by email
 	// (when the workspace sends agent comments); the domain decides.
@@ -208,7 +208,7 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 		return err
 	}
 	conv, err := h.svc.Messages(r.Context(), p, ticketd.ByID(ticket), ticketd.MessageFilter{
-		IncludeInternal: true, Page: ticketd.Page{AfterNumber: after, Limit: page.Limit}})
+		Page: ticketd.Page{AfterNumber: after, Limit: page.Limit}})
 	if err != nil {
 		return err
 	}
