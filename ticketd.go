@@ -132,6 +132,13 @@ type Ticket struct {
 	// ClosedAt is when the ticket last became solved or closed.
 	ClosedAt *time.Time
 
+	// MessageCount and PublicCount count the ticket's messages (all of them,
+	// and those that are not internal notes). The store keeps them in the
+	// same transaction as every message write, so a surface that shows a
+	// total reads it here instead of counting the conversation.
+	MessageCount int
+	PublicCount  int
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -7,6 +7,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -17,7 +18,9 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -255,13 +258,45 @@ func jsonKind(goKind string) string {
 	return "number"
 }
 
-// WriteJSON writes v as JSON with status.
+// WriteJSON writes v as JSON with status. v is encoded before anything is
+// written, so a value that cannot be encoded never goes out as a 2xx with an
+// empty or cut body: WriteJSON panics with an *EncodeError instead, which the
+// surface's recovery (or Middleware's) logs and answers as a 500 in the
+// surface's own error format. Such a value is a bug (the domain refuses what
+// cannot be rendered), so it is treated like one.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(buf)
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // the client went away; nothing to do
+	if err := enc.Encode(v); err != nil {
+		panic(&EncodeError{Err: err})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes()) // the client went away; nothing to do
+}
+
+// EncodeError is the panic value of WriteJSON for a response that could not
+// be encoded.
+type EncodeError struct{ Err error }
+
+func (e *EncodeError) Error() string { return "encode response: " + e.Err.Error() }
+func (e *EncodeError) Unwrap() error { return e.Err }
+
+// bufPool recycles response buffers; a buffer that grew past maxPooledBuf
+// is dropped so one huge response does not stay in memory.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuf = 256 << 10
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuf {
+		return
+	}
+	b.Reset()
+	bufPool.Put(b)
 }
 
 // ---- request ids, logging, recovery ---------------------------------------
