@@ -28,8 +28,8 @@ type NewMessage struct {
 	InReplyTo   string
 	References  []string
 
-	Tags        []string
-	Attachments json.RawMessage
+	Tags                []string
+	ExternalAttachments json.RawMessage
 
 	// Email says whether the surface asks for the message to be emailed.
 	Email EmailIntent
@@ -65,7 +65,7 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 		Body: in.Body, BodyHTML: in.BodyHTML, Time: now, Channel: strings.TrimSpace(in.Channel),
 		Subject: in.Subject, FromAddress: in.FromAddress, FromName: in.FromName,
 		To: nonNil(in.To), Cc: nonNil(in.Cc), ExternalID: in.ExternalID, InReplyTo: in.InReplyTo,
-		References: nonNil(in.References), Attachments: in.Attachments,
+		References: nonNil(in.References), ExternalAttachments: in.ExternalAttachments,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if m.Author.Kind == "" {
@@ -191,7 +191,7 @@ func validateMessage(m *Message) error {
 			return err
 		}
 	}
-	if err := checkRawJSON("attachments", m.Attachments, maxBodyLen); err != nil {
+	if err := checkRawJSON("attachments", m.ExternalAttachments, maxBodyLen); err != nil {
 		return err
 	}
 	if err := checkTime("time", m.Time); err != nil {

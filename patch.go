@@ -56,7 +56,7 @@ type TicketPatch struct {
 	LastMessage   Set[string]
 	LastMessageAt Set[time.Time]
 	ClosedAt      Set[*time.Time]
-	HumanOpenedAt Set[*time.Time]
+	HandedOffAt   Set[*time.Time]
 	InboxID       Set[*ID]
 	// AddMessages and AddPublic change the ticket's message counters by
 	// these amounts (every message, and public messages only). They are
@@ -79,7 +79,7 @@ func (p *TicketPatch) Apply(t *Ticket) {
 	p.LastMessage.apply(&t.LastMessage)
 	p.LastMessageAt.apply(&t.LastMessageAt)
 	p.ClosedAt.apply(&t.ClosedAt)
-	p.HumanOpenedAt.apply(&t.HumanOpenedAt)
+	p.HandedOffAt.apply(&t.HandedOffAt)
 	p.InboxID.apply(&t.InboxID)
 	t.MessageCount += p.AddMessages
 	t.PublicCount += p.AddPublic

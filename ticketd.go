@@ -119,16 +119,20 @@ type Ticket struct {
 	// InboxID is the monitored inbox an email ticket belongs to, if any.
 	InboxID *ID
 
-	// The shop API's fields (seed 002), kept so its integrations can read
-	// back what they wrote.
-	ThreadID      string
-	EmailUsed     string
-	ContactReason string
-	LanguageCode  string
-	Via           string
-	// HumanOpenedAt is set when a human ticket was opened on the conversation
-	// (the shop API's isOpenedTicket / HumanTicket).
-	HumanOpenedAt *time.Time
+	// ChannelThread is the channel's own id of the conversation (an email
+	// thread id, a chat thread), as an integration recorded it.
+	ChannelThread string
+	// ContactAddress is the address the customer wrote to or from.
+	ContactAddress string
+	// Reason is why the customer got in touch, in the team's own words.
+	Reason string
+	// Language is the conversation's language (an ISO 639-1 code).
+	Language string
+	// Source names the integration or path that opened the ticket ("api").
+	Source string
+	// HandedOffAt is when the conversation was handed to a human agent (an
+	// AI or a bot had it before); nil while no human was asked for.
+	HandedOffAt *time.Time
 	// ClosedAt is when the ticket last became solved or closed.
 	ClosedAt *time.Time
 
@@ -212,9 +216,11 @@ type Message struct {
 	Language    *string
 	Sentiment   *string
 
-	// Shop API fields (seed 000).
-	Tags        []string
-	Attachments json.RawMessage
+	Tags []string
+	// ExternalAttachments describe files an integration keeps elsewhere (a
+	// shop's attachments payload, seed 000), as the JSON it sent, to be read
+	// back; they are not files ticketd stores (see Attachment).
+	ExternalAttachments json.RawMessage
 
 	Delivery         DeliveryStatus
 	DeliveryAttempts int

@@ -24,14 +24,14 @@ type NewTicket struct {
 	LastMessage   string
 	LastMessageAt *time.Time
 
-	ThreadID      string
-	EmailUsed     string
-	ContactReason string
-	LanguageCode  string
-	Via           string
-	// OpenHuman opens a human ticket on the conversation (the shop API's
+	ChannelThread  string
+	ContactAddress string
+	Reason         string
+	Language       string
+	Source         string
+	// HandOff opens a human ticket on the conversation (the shop API's
 	// isOpenedTicket).
-	OpenHuman bool
+	HandOff bool
 }
 
 // TicketUpdate changes the given fields of a ticket.
@@ -53,8 +53,8 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 		ID: NewID(), WorkspaceID: p.WorkspaceID, Subject: strings.TrimSpace(in.Subject),
 		Channel: strings.TrimSpace(in.Channel), Status: in.Status, InboxID: in.InboxID,
 		UnreadCount: in.UnreadCount, LastMessage: preview(in.LastMessage),
-		ThreadID: in.ThreadID, EmailUsed: in.EmailUsed, ContactReason: in.ContactReason,
-		LanguageCode: in.LanguageCode, Via: in.Via,
+		ChannelThread: in.ChannelThread, ContactAddress: in.ContactAddress, Reason: in.Reason,
+		Language: in.Language, Source: in.Source,
 		Date: now, LastMessageAt: now, CreatedAt: now, UpdatedAt: now,
 	}
 	if t.Status == "" {
@@ -66,8 +66,8 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 	if in.LastMessageAt != nil {
 		t.LastMessageAt = in.LastMessageAt.UTC().Truncate(time.Microsecond)
 	}
-	if in.OpenHuman {
-		t.HumanOpenedAt = &now
+	if in.HandOff {
+		t.HandedOffAt = &now
 	}
 	if t.Status.Done() {
 		t.ClosedAt = &now
@@ -110,11 +110,11 @@ func validateTicket(t *Ticket) error {
 		textField{"subject", t.Subject, 0, maxSubjectLen},
 		textField{"channel", t.Channel, 1, 40},
 		textField{"last_message", t.LastMessage, 0, lastMessagePreview},
-		textField{"thread_id", t.ThreadID, 0, maxHeaderLen},
-		textField{"email_used", t.EmailUsed, 0, maxHeaderLen},
-		textField{"contact_reason", t.ContactReason, 0, maxSubjectLen},
-		textField{"language_code", t.LanguageCode, 0, maxLabelLen},
-		textField{"via", t.Via, 0, maxLabelLen},
+		textField{"channel_thread", t.ChannelThread, 0, maxHeaderLen},
+		textField{"contact_address", t.ContactAddress, 0, maxHeaderLen},
+		textField{"reason", t.Reason, 0, maxSubjectLen},
+		textField{"language", t.Language, 0, maxLabelLen},
+		textField{"source", t.Source, 0, maxLabelLen},
 	); err != nil {
 		return err
 	}

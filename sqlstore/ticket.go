@@ -17,8 +17,8 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var assignee, inbox sql.NullString
 	var humanOpened, closed sql.NullTime
 	if err := row.Scan(&t.Number, &id, &ws, &customer, &t.Subject, &t.Channel, &t.Status, &assignee, &tags,
-		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ThreadID, &t.EmailUsed, &t.ContactReason,
-		&t.LanguageCode, &t.Via, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount); err != nil {
+		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ChannelThread, &t.ContactAddress, &t.Reason,
+		&t.Language, &t.Source, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount); err != nil {
 		return nil, err
 	}
 	var err error
@@ -40,7 +40,7 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	if t.Tags, err = parseStrings(tags); err != nil {
 		return nil, err
 	}
-	t.HumanOpenedAt, t.ClosedAt = optTime(humanOpened), optTime(closed)
+	t.HandedOffAt, t.ClosedAt = optTime(humanOpened), optTime(closed)
 	t.LastMessageAt, t.Date = t.LastMessageAt.UTC(), t.Date.UTC()
 	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return &t, nil
@@ -57,8 +57,8 @@ func (t *Tx) CreateTicket(ctx context.Context, tk *ticketd.Ticket) error {
 		RETURNING number`,
 		idArg(tk.ID), idArg(tk.WorkspaceID), idArg(tk.CustomerID), tk.Subject, tk.Channel, string(tk.Status),
 		optIDArg(tk.AssigneeID), jsonArg(tk.Tags), tk.UnreadCount, tk.LastMessage, tk.LastMessageAt, tk.Date,
-		optIDArg(tk.InboxID), tk.ThreadID, tk.EmailUsed, tk.ContactReason, tk.LanguageCode, tk.Via,
-		optTimeArg(tk.HumanOpenedAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
+		optIDArg(tk.InboxID), tk.ChannelThread, tk.ContactAddress, tk.Reason, tk.Language, tk.Source,
+		optTimeArg(tk.HandedOffAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
 		tk.PublicCount).Scan(&tk.Number)
 	return t.d.normalize(err)
 }

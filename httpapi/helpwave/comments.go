@@ -120,7 +120,7 @@ func readNewComment(b body) (in ticketd.NewMessage, fromShop bool, err error) {
 	if in.Tags, _, err = b.strings("tags"); err != nil {
 		return in, false, err
 	}
-	if in.Attachments, err = b.json("attachments"); err != nil {
+	if in.ExternalAttachments, err = b.json("attachments"); err != nil {
 		return in, false, err
 	}
 	return in, fromShop, nil

@@ -46,15 +46,15 @@ type ticketJSON struct {
 	CustomerID      int64    `json:"customerID"`
 	Channel         string   `json:"Channel"`
 	Name            *string  `json:"name"`
-	ThreadID        *string  `json:"threadId"`
-	EmailUsed       *string  `json:"emailUsed"`
+	ChannelThread   *string  `json:"threadId"`
+	ContactAddress  *string  `json:"emailUsed"`
 	LastMessage     *string  `json:"lastMessage"`
-	ContactReason   *string  `json:"contact_reason"`
+	Reason          *string  `json:"contact_reason"`
 	AssignedTo      *int64   `json:"assigned_to"`
 	IsOpenedTicket  bool     `json:"isOpenedTicket"`
 	Tags            []string `json:"tags"`
-	LanguageCode    *string  `json:"language_code"`
-	Via             *string  `json:"via"`
+	Language        *string  `json:"language_code"`
+	Source          *string  `json:"via"`
 	Date            isoTime  `json:"date"`
 	LastMessageTime isoTime  `json:"lastMessageTime"`
 	UnReadChatCount int      `json:"unReadChatCount"`
@@ -85,9 +85,9 @@ type humanTicketJSON struct {
 func renderTicket(t *ticketd.Ticket, customer, assignee int64) ticketJSON {
 	j := ticketJSON{
 		ID: idString(t.Number), CustomerID: customer, Channel: t.Channel, Name: nullable(t.Subject),
-		ThreadID: nullable(t.ThreadID), EmailUsed: nullable(t.EmailUsed), LastMessage: nullable(t.LastMessage),
-		ContactReason: nullable(t.ContactReason), IsOpenedTicket: t.HumanOpenedAt != nil, Tags: t.Tags,
-		LanguageCode: nullable(t.LanguageCode), Via: nullable(t.Via), Date: isoTime(t.Date),
+		ChannelThread: nullable(t.ChannelThread), ContactAddress: nullable(t.ContactAddress), LastMessage: nullable(t.LastMessage),
+		Reason: nullable(t.Reason), IsOpenedTicket: t.HandedOffAt != nil, Tags: t.Tags,
+		Language: nullable(t.Language), Source: nullable(t.Source), Date: isoTime(t.Date),
 		LastMessageTime: isoTime(t.LastMessageAt), UnReadChatCount: t.UnreadCount,
 	}
 	if j.Tags == nil {
@@ -100,10 +100,10 @@ func renderTicket(t *ticketd.Ticket, customer, assignee int64) ticketJSON {
 }
 
 func renderHumanTicket(t *ticketd.Ticket) *humanTicketJSON {
-	if t.HumanOpenedAt == nil {
+	if t.HandedOffAt == nil {
 		return nil
 	}
-	h := &humanTicketJSON{ID: idString(t.Number), HumanTicketStatus: "OPEN", OpenedAt: isoTime(*t.HumanOpenedAt)}
+	h := &humanTicketJSON{ID: idString(t.Number), HumanTicketStatus: "OPEN", OpenedAt: isoTime(*t.HandedOffAt)}
 	if t.Status.Done() {
 		h.HumanTicketStatus = "CLOSED"
 		h.ClosedAt = optTime(t.ClosedAt)
@@ -181,7 +181,7 @@ type commentDetailJSON struct {
 func renderComment(m *ticketd.Message) commentJSON {
 	c := commentJSON{ID: idString(m.Number), Text: m.Body, Time: isoTime(m.Time), Channel: m.Channel,
 		IsFromShop: m.FromShop(), Subject: nullable(m.Subject), FromEmail: nullable(m.FromAddress),
-		ToEmails: m.To, Tags: m.Tags, Attachments: m.Attachments}
+		ToEmails: m.To, Tags: m.Tags, Attachments: m.ExternalAttachments}
 	if c.ToEmails == nil {
 		c.ToEmails = []string{}
 	}

@@ -974,9 +974,9 @@ func TestOneDataset(t *testing.T) {
 		t.Fatalf("/v1 finds %d tickets numbered %s", len(list), id)
 	}
 	v1 := list[0]
-	if v1["subject"] != "Refund request" || v1["channel"] != "Mail" || v1["thread_id"] != "thread-001" ||
+	if v1["subject"] != "Refund request" || v1["channel"] != "Mail" || v1["channel_thread"] != "thread-001" ||
 		v1["customer_id"] != f.customer.ID.String() || v1["assignee_id"] != f.agent.ID.String() ||
-		v1["human_opened_at"] == nil || fmt.Sprint(v1["tags"]) != "[refund]" {
+		v1["handed_off_at"] == nil || fmt.Sprint(v1["tags"]) != "[refund]" {
 		t.Fatalf("the ticket on /v1: %v", v1)
 	}
 	uuid := v1["id"].(string)

@@ -10,10 +10,15 @@ import (
 
 // ticketFields names the domain's ticket fields as seed 002 does.
 var ticketFields = map[string]string{
-	"subject":      "name",
-	"channel":      "Channel",
-	"unread_count": "unReadChatCount",
-	"tags":         "tags",
+	"subject":         "name",
+	"channel":         "Channel",
+	"unread_count":    "unReadChatCount",
+	"tags":            "tags",
+	"channel_thread":  "threadId",
+	"contact_address": "emailUsed",
+	"reason":          "contact_reason",
+	"language":        "language_code",
+	"source":          "via",
 }
 
 // createTicket is seed 002's POST /api/v1/tickets.
@@ -70,16 +75,16 @@ func readNewTicket(b body) (in ticketd.NewTicket, customer, assignee int64, err 
 			in.Assignee = &ref
 		}
 	}
-	if in.OpenHuman, err = readOpened(b); err != nil {
+	if in.HandOff, err = readOpened(b); err != nil {
 		return in, 0, 0, err
 	}
 	for _, f := range []struct {
 		key string
 		dst *string
 	}{
-		{"name", &in.Subject}, {"threadId", &in.ThreadID}, {"emailUsed", &in.EmailUsed},
-		{"lastMessage", &in.LastMessage}, {"contact_reason", &in.ContactReason},
-		{"language_code", &in.LanguageCode}, {"via", &in.Via},
+		{"name", &in.Subject}, {"threadId", &in.ChannelThread}, {"emailUsed", &in.ContactAddress},
+		{"lastMessage", &in.LastMessage}, {"contact_reason", &in.Reason},
+		{"language_code", &in.Language}, {"via", &in.Source},
 	} {
 		if *f.dst, err = b.text(f.key); err != nil {
 			return in, 0, 0, err

@@ -14,18 +14,18 @@ import (
 var uuidType = reflect.TypeOf(uuid.UUID{})
 
 type ticketBody struct {
-	CustomerID    optionalID      `json:"customer_id"`
-	Subject       *string         `json:"subject"`
-	Channel       *string         `json:"channel"`
-	Status        *ticketd.Status `json:"status"`
-	AssigneeID    optionalID      `json:"assignee_id"`
-	Tags          *[]string       `json:"tags"`
-	ThreadID      string          `json:"thread_id"`
-	EmailUsed     string          `json:"email_used"`
-	ContactReason string          `json:"contact_reason"`
-	LanguageCode  string          `json:"language_code"`
-	Via           string          `json:"via"`
-	Date          *time.Time      `json:"date"`
+	CustomerID     optionalID      `json:"customer_id"`
+	Subject        *string         `json:"subject"`
+	Channel        *string         `json:"channel"`
+	Status         *ticketd.Status `json:"status"`
+	AssigneeID     optionalID      `json:"assignee_id"`
+	Tags           *[]string       `json:"tags"`
+	ChannelThread  string          `json:"channel_thread"`
+	ContactAddress string          `json:"contact_address"`
+	Reason         string          `json:"reason"`
+	Language       string          `json:"language"`
+	Source         string          `json:"source"`
+	Date           *time.Time      `json:"date"`
 }
 
 func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -37,8 +37,8 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 		return ticketd.Invalid("customer_id", ticketd.KindMissing, "field required")
 	}
 	in := ticketd.NewTicket{Customer: ticketd.ByID(b.CustomerID.ID), Subject: deref(b.Subject), Channel: "email",
-		ThreadID: b.ThreadID, EmailUsed: b.EmailUsed, ContactReason: b.ContactReason, LanguageCode: b.LanguageCode,
-		Via: b.Via, Date: b.Date}
+		ChannelThread: b.ChannelThread, ContactAddress: b.ContactAddress, Reason: b.Reason, Language: b.Language,
+		Source: b.Source, Date: b.Date}
 	if b.Channel != nil {
 		in.Channel = *b.Channel
 	}
