@@ -131,6 +131,7 @@ type WorkspaceUpdate struct {
 	Name               *string
 	AutoTriage         *bool
 	EmailAgentComments *bool
+	Website            *string
 }
 
 // UpdateWorkspace changes the principal's workspace.
@@ -146,8 +147,14 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, in Workspac
 		if in.Name != nil {
 			patch.Name = SetTo(strings.TrimSpace(*in.Name))
 		}
-		if in.AutoTriage != nil || in.EmailAgentComments != nil {
+		if in.AutoTriage != nil || in.EmailAgentComments != nil || in.Website != nil {
 			settings := ws.Settings
+			if in.Website != nil {
+				settings.Website = strings.ToLower(strings.TrimSpace(*in.Website))
+				if err := checkText("website", settings.Website, 0, maxHeaderLen); err != nil {
+					return err
+				}
+			}
 			if in.AutoTriage != nil {
 				settings.AutoTriage = *in.AutoTriage
 			}
@@ -390,6 +397,7 @@ type NewCustomer struct {
 	Phone     string
 	FirstName string
 	LastName  string
+	Profile   CustomerProfile
 }
 
 // CustomerUpdate changes the given fields of a customer.
@@ -405,10 +413,13 @@ func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
 	c := &Customer{
 		ID: NewID(), WorkspaceID: p.WorkspaceID, Phone: strings.TrimSpace(in.Phone),
 		FirstName: strings.TrimSpace(in.FirstName), LastName: strings.TrimSpace(in.LastName),
-		CreatedAt: now, UpdatedAt: now,
+		Profile: trimProfile(in.Profile), CreatedAt: now, UpdatedAt: now,
 	}
 	var err error
 	if c.Email, err = normalizeEmail("email", in.Email, false); err != nil {
+		return nil, err
+	}
+	if err := validateProfile(&c.Profile); err != nil {
 		return nil, err
 	}
 	return c, validateCustomer(c)

@@ -65,6 +65,17 @@ type Tx interface {
 	// UpdateCustomer returns ENOTFOUND if the customer is not in workspace ws.
 	UpdateCustomer(ctx context.Context, ws, id ID, p CustomerPatch) error
 
+	// Customer profiles (customers.go). CreateCustomer stores c.Profile too.
+	// SetCustomerProfile writes c.Profile and c.UpdatedAt; ECONFLICT if an
+	// identity belongs to another customer of the workspace.
+	SetCustomerProfile(ctx context.Context, c *Customer) error
+	// CustomerByIdentity finds the customer with id externalID in system;
+	// ENOTFOUND if none.
+	CustomerByIdentity(ctx context.Context, ws ID, system, externalID string) (*Customer, error)
+	FindCustomers(ctx context.Context, ws ID, f CustomerFilter) ([]*Customer, error)
+	// CustomerTicketCounts counts the tickets of each customer (absent: 0).
+	CustomerTicketCounts(ctx context.Context, ws ID, customers []ID) (map[ID]int, error)
+
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
 	// key is what tells us the workspace. ENOTFOUND if none.

@@ -28,6 +28,9 @@ type WorkspaceSettings struct {
 	// EmailAgentComments sends public agent comments on email tickets to the
 	// customer, as the messages resource always does.
 	EmailAgentComments bool `json:"email_agent_comments"`
+	// Website is the team's shop or website domain ("example.myshopify.com"),
+	// which the HelpWave API shows as every customer's shopDomain.
+	Website string `json:"website"`
 }
 
 // DefaultSettings are the settings of a new workspace.
@@ -62,12 +65,19 @@ type Customer struct {
 	Phone       string
 	FirstName   string
 	LastName    string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Profile is what else the team knows of the customer: a name as given,
+	// ids in other systems, free-form metadata (customers.go).
+	Profile   CustomerProfile
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
-// FullName is the customer's first and last name, as the surfaces show it.
+// FullName is the customer's name as given, or else the first and last
+// name, as the surfaces show it.
 func (c *Customer) FullName() string {
+	if c.Profile.Name != "" {
+		return c.Profile.Name
+	}
 	return strings.TrimSpace(c.FirstName + " " + c.LastName)
 }
 
