@@ -153,6 +153,10 @@ func applyToTicket(t *Ticket, m *Message, now time.Time) TicketPatch {
 			p.Status = SetTo(StatusOpen)
 			p.ClosedAt = SetTo[*time.Time](nil)
 		}
+		// A snoozed ticket wakes when the customer writes again.
+		if t.SnoozedUntil != nil && !m.AutoReply() {
+			p.SnoozedUntil = SetTo[*time.Time](nil)
+		}
 	}
 	return p
 }

@@ -58,6 +58,7 @@ type TicketPatch struct {
 	ClosedAt      Set[*time.Time]
 	HandedOffAt   Set[*time.Time]
 	InboxID       Set[*ID]
+	SnoozedUntil  Set[*time.Time]
 	// AddMessages and AddPublic change the ticket's message counters by
 	// these amounts (every message, and public messages only). They are
 	// applied as increments in SQL, so concurrent posts never lose a count.
@@ -81,6 +82,7 @@ func (p *TicketPatch) Apply(t *Ticket) {
 	p.ClosedAt.apply(&t.ClosedAt)
 	p.HandedOffAt.apply(&t.HandedOffAt)
 	p.InboxID.apply(&t.InboxID)
+	p.SnoozedUntil.apply(&t.SnoozedUntil)
 	t.MessageCount += p.AddMessages
 	t.PublicCount += p.AddPublic
 	t.UpdatedAt = p.UpdatedAt

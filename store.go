@@ -160,6 +160,19 @@ type TicketFilter struct {
 	// BeforeNumber pages newest first: only tickets older than this one.
 	BeforeNumber int64
 	Limit        int
+
+	// Filters of the product APIs (issue 11).
+	InboxID *ID
+	// Tag selects tickets carrying this tag.
+	Tag string
+	// Done selects tickets that are solved or closed (true) or not (false).
+	Done *bool
+	// SnoozedAt selects tickets snoozed at this time (with Snoozed true) or
+	// not snoozed then (false).
+	Snoozed   *bool
+	SnoozedAt time.Time
+	// ActiveSince selects tickets whose last message is this recent.
+	ActiveSince *time.Time
 }
 
 // MessageOrder is the order of a conversation listing.

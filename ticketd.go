@@ -100,6 +100,11 @@ func (s Status) Valid() bool {
 	return false
 }
 
+// Snoozed reports whether the ticket is put aside at now.
+func (t *Ticket) Snoozed(now time.Time) bool {
+	return t.SnoozedUntil != nil && t.SnoozedUntil.After(now)
+}
+
 // Done reports whether a ticket in this status needs no more work.
 func (s Status) Done() bool { return s == StatusSolved || s == StatusClosed }
 
@@ -145,6 +150,9 @@ type Ticket struct {
 	HandedOffAt *time.Time
 	// ClosedAt is when the ticket last became solved or closed.
 	ClosedAt *time.Time
+	// SnoozedUntil puts the ticket aside until then: it keeps its status,
+	// but is snoozed while the time is in the future (Ticket.Snoozed).
+	SnoozedUntil *time.Time
 
 	// MessageCount and PublicCount count the ticket's messages (all of them,
 	// and those that are not internal notes). The store keeps them in the

@@ -43,6 +43,8 @@ type TicketUpdate struct {
 	Assignee *Ref
 	// Unassign removes the assignee; it wins over Assignee.
 	Unassign bool
+	// Snooze sets or clears (nil value) the time the ticket is snoozed until.
+	Snooze Set[*time.Time]
 }
 
 // CreateTicket opens a ticket for an existing customer of the workspace.
@@ -200,6 +202,16 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 				return err
 			}
 			patch.Tags = SetTo(tags)
+		}
+		if in.Snooze.OK {
+			if v := in.Snooze.V; v != nil {
+				if !v.After(now) {
+					return Invalid("snoozed_until", KindRange, "must be in the future")
+				}
+				u := v.UTC().Truncate(time.Microsecond)
+				in.Snooze.V = &u
+			}
+			patch.SnoozedUntil = in.Snooze
 		}
 		if in.Unassign {
 			patch.AssigneeID = SetTo[*ID](nil)

@@ -86,6 +86,9 @@ func (t *Tx) UpdateTicket(ctx context.Context, ws, id ticketd.ID, p ticketd.Tick
 	if p.InboxID.OK {
 		s.set("inbox_id", optIDArg(p.InboxID.V))
 	}
+	if p.SnoozedUntil.OK {
+		s.set("snoozed_until", optTimeArg(p.SnoozedUntil.V))
+	}
 	s.add("message_count", p.AddMessages)
 	s.add("public_count", p.AddPublic)
 	s.set("updated_at", p.UpdatedAt.UTC())

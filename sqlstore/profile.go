@@ -143,3 +143,25 @@ func prefixed(p, columns string) string {
 	}
 	return strings.Join(cols, ", ")
 }
+
+// tagPattern is a LIKE pattern that finds tag in a ticket's tags, stored as
+// a JSON array of strings; nil (no condition) for "".
+func tagPattern(tag string) any {
+	if tag == "" {
+		return nil
+	}
+	b, _ := json.Marshal(tag) // a string always marshals
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(string(b))
+	return "%" + esc + "%"
+}
+
+// optBool is a nullable boolean as 1 or 0, which both engines compare alike.
+func optBool(b *bool) any {
+	switch {
+	case b == nil:
+		return nil
+	case *b:
+		return 1
+	}
+	return 0
+}

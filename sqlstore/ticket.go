@@ -9,16 +9,18 @@ import (
 
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
-	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count`
+	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count,
+	snoozed_until`
 
 func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var t ticketd.Ticket
 	var id, ws, customer, tags string
 	var assignee, inbox sql.NullString
-	var humanOpened, closed sql.NullTime
+	var humanOpened, closed, snoozed sql.NullTime
 	if err := row.Scan(&t.Number, &id, &ws, &customer, &t.Subject, &t.Channel, &t.Status, &assignee, &tags,
 		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ChannelThread, &t.ContactAddress, &t.Reason,
-		&t.Language, &t.Source, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount); err != nil {
+		&t.Language, &t.Source, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount,
+		&snoozed); err != nil {
 		return nil, err
 	}
 	var err error
@@ -40,7 +42,7 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	if t.Tags, err = parseStrings(tags); err != nil {
 		return nil, err
 	}
-	t.HandedOffAt, t.ClosedAt = optTime(humanOpened), optTime(closed)
+	t.HandedOffAt, t.ClosedAt, t.SnoozedUntil = optTime(humanOpened), optTime(closed), optTime(snoozed)
 	t.LastMessageAt, t.Date = t.LastMessageAt.UTC(), t.Date.UTC()
 	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return &t, nil
@@ -101,8 +103,14 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 		AND (CAST($4 AS TEXT) IS NULL OR customer_id = $4)
 		AND (CAST($5 AS BIGINT) IS NULL OR number = $5)
 		AND ($6 = 0 OR number < $6)
+		AND (CAST($8 AS TEXT) IS NULL OR inbox_id = $8)
+		AND (CAST($9 AS TEXT) IS NULL OR tags LIKE $9 ESCAPE '\')
+		AND (CAST($10 AS INTEGER) IS NULL OR (status IN ('solved', 'closed')) = ($10 = 1))
+		AND (CAST($11 AS INTEGER) IS NULL OR (snoozed_until IS NOT NULL AND snoozed_until > $12) = ($11 = 1))
+		AND (CAST($13 AS `+t.d.timestampType()+`) IS NULL OR last_message_at >= $13)
 		ORDER BY number DESC LIMIT $7`,
-		idArg(ws), status, optIDArg(f.AssigneeID), optIDArg(f.CustomerID), number, f.BeforeNumber, limitArg(f.Limit))
+		idArg(ws), status, optIDArg(f.AssigneeID), optIDArg(f.CustomerID), number, f.BeforeNumber, limitArg(f.Limit),
+		optIDArg(f.InboxID), tagPattern(f.Tag), optBool(f.Done), optBool(f.Snoozed), f.SnoozedAt.UTC(), optTimeArg(f.ActiveSince))
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}

@@ -209,3 +209,21 @@ func (b body) json(k string) (json.RawMessage, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// idText reads an optional external id the way the product does: a string,
+// or a number converted to its decimal text ("converted to strings before
+// persistence", developers.helpwave.ai/reference/customers/create).
+func (b body) idText(k string) (string, error) {
+	v := b.raw(k)
+	if v == nil {
+		return "", nil
+	}
+	if v[0] == '"' {
+		return b.text(k)
+	}
+	var n json.Number
+	if json.Unmarshal(v, &n) != nil {
+		return "", invalid(k, ticketd.KindType, "must be a string or a number, not %s", kind(v))
+	}
+	return n.String(), nil
+}

@@ -105,23 +105,19 @@ func readNewTicket(b body) (in ticketd.NewTicket, customer, assignee int64, err 
 	return in, customer, assignee, nil
 }
 
-// readOpened reads isOpenedTicket: true only for the boolean true or the
-// string "true" (seed 002). Any other boolean or string is false; a number,
-// an array or an object is a wrong type.
+// readOpened reads isOpenedTicket: "true when the value is the boolean true
+// or the string 'true'" (seed 002), so anything else — false, 1, "yes", an
+// array — is false, never an error.
 func readOpened(b body) (bool, error) {
 	v := b.raw("isOpenedTicket")
 	if v == nil {
 		return false, nil
 	}
-	switch v[0] {
-	case 't', 'f':
-		return string(v) == "true", nil
-	case '"':
-		var s string
-		_ = json.Unmarshal(v, &s)
-		return s == "true", nil
+	if string(v) == "true" {
+		return true, nil
 	}
-	return false, invalid("isOpenedTicket", ticketd.KindType, "must be a boolean or the string 'true', not %s", kind(v))
+	var s string
+	return v[0] == '"' && json.Unmarshal(v, &s) == nil && s == "true", nil
 }
 
 // getTicket returns one ticket with its customer, assigned agent and human
@@ -147,10 +143,14 @@ func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request, p *ticketd.P
 		}
 		assignee = u.Number
 	}
+	ws, err := h.svc.Workspace(r.Context(), p)
+	if err != nil {
+		return err
+	}
 	httpapi.WriteJSON(w, http.StatusOK, struct {
 		ok
 		Ticket ticketDetailJSON `json:"ticket"`
-	}{success, ticketDetailJSON{ticketJSON: renderTicket(t, c.Number, assignee), Customer: renderCustomerRef(c),
-		User: renderUser(u), HumanTicket: renderHumanTicket(t)}})
+	}{success, ticketDetailJSON{ticketJSON: renderTicket(t, c.Number, assignee), ShopDomain: nullable(ws.Settings.Website),
+		Customer: renderTicketCustomer(c), User: renderUser(u), HumanTicket: renderHumanTicket(t)}})
 	return nil
 }
