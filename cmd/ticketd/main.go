@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -19,7 +20,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := runWithStdin(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "ticketd:", err)
 		}
@@ -32,6 +33,7 @@ const usage = `usage: ticketd <command> [flags]
 commands:
   serve              run the HTTP server (and the mail workers)
   workspace create   create a workspace, its owner and an owner API key
+  user set-password  set an agent's console password, read from standard input
   migrate            apply pending database migrations and exit
   version            print the version
 
@@ -40,6 +42,11 @@ with an environment variable TICKETD_<NAME> (upper case, - as _).`
 
 // run dispatches a command line; it is main without the process around it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runWithStdin(ctx, args, strings.NewReader(""), stdout, stderr)
+}
+
+// runWithStdin is run with a standard input, for the commands that read one.
+func runWithStdin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return flag.ErrHelp
@@ -61,6 +68,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("usage: ticketd workspace create --db DB --name NAME --owner-email EMAIL [--owner-name NAME]")
 		}
 		return workspaceCreate(ctx, args[2:], stdout, stderr)
+	case "user":
+		if len(args) < 2 || args[1] != "set-password" {
+			return fmt.Errorf("usage: ticketd user set-password --db DB --email EMAIL (the password on standard input)")
+		}
+		return userSetPassword(ctx, args[2:], stdin, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":

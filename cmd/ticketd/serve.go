@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -49,6 +50,9 @@ type Config struct {
 	SMTPDomain        string
 	BlobDir           string
 	Languages         string
+	// TrustedProxies are CIDRs of reverse proxies trusted for
+	// X-Forwarded-For and X-Forwarded-Proto (the console).
+	TrustedProxies []netip.Prefix
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -106,6 +110,11 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Languages, "languages", "", "comma-separated ISO 639-1 codes language detection chooses from (default: 36 common languages)")
 	fs.DurationVar(&c.OutboxPoll, "outbox-poll", 5*time.Second, "how often the outbox looks for retries that came due")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	fs.Func("trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For/-Proto the console believes", func(v string) error {
+		ps, err := parsePrefixes(v)
+		c.TrustedProxies = ps
+		return err
+	})
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -171,7 +180,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
-			MaxEmailBytes: m.Config.SMTPMaxBytes}),
+			MaxEmailBytes: m.Config.SMTPMaxBytes, TrustedProxies: m.Config.TrustedProxies}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -312,4 +321,25 @@ func openDB(ctx context.Context, dsn string, syncFull bool) (*sqlstore.DB, error
 		return nil, fmt.Errorf("open %s: %w", redactDSN(dsn), err)
 	}
 	return db, nil
+}
+
+// parsePrefixes reads a comma-separated list of CIDRs or single addresses.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range splitList(v) {
+		if !strings.Contains(s, "/") {
+			a, err := netip.ParseAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR", s)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR", s)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -6,9 +6,11 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/console"
 	"github.com/ticketd/ticketd/httpapi/messages"
 	"github.com/ticketd/ticketd/httpapi/native"
 	"github.com/ticketd/ticketd/httpapi/shop"
@@ -20,6 +22,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxEmailBytes bounds a raw email posted to /v1/inbound/email.
 	MaxEmailBytes int64
+	// TrustedProxies are the reverse proxies whose X-Forwarded-* headers the
+	// console believes (--trusted-proxies).
+	TrustedProxies []netip.Prefix
 }
 
 // New returns the handler of every route of ticketd.
@@ -43,5 +48,7 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	native.Register(mux, svc, base)
 	shop.Register(mux, svc, base)
 	messages.Register(mux, svc, base)
+	// The agent console: "/", "/login", "/logout" and "/console/...".
+	console.Register(mux, svc, console.Config{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies})
 	return httpapi.Middleware(cfg.Logger, mux)
 }
