@@ -55,6 +55,7 @@ func Register(mux *http.ServeMux, svc *ticketd.Service, base httpapi.Surface) *H
 	h.registerEmail(mux)
 	h.registerInbound(mux)
 	h.registerWorkspace(mux)
+	h.registerSearch(mux)
 	return h
 }
 
