@@ -14,9 +14,23 @@ import (
 )
 
 // emailPolicy sanitises an email's HTML before it is shown, as a second wall
-// behind the sandboxed frame: no scripts, handlers, forms or javascript:
-// links survive it, and the frame could not run them anyway.
-var emailPolicy = bluemonday.UGCPolicy()
+// behind the sandboxed frame: no scripts, handlers, styles, forms or
+// javascript: links survive it, and the frame could not run them anyway.
+// Images are dropped too: a remote image is a tracking pixel, and the
+// console makes no request to another host.
+var emailPolicy = newEmailPolicy()
+
+func newEmailPolicy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowStandardURLs()
+	p.AllowAttrs("href").OnElements("a")
+	p.RequireNoFollowOnLinks(true)
+	p.AllowElements("p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "small", "sub", "sup",
+		"blockquote", "pre", "code", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "center", "font")
+	p.AllowLists()
+	p.AllowTables()
+	return p
+}
 
 type attachmentView struct {
 	*ticketd.Attachment
