@@ -58,6 +58,7 @@ type ticketData struct {
 	Agents   []*ticketd.User
 	Statuses []ticketd.Status
 	Tags     string
+	Assignee string
 }
 
 // previewTypes are the image types shown inline; anything else (SVG, which
@@ -84,6 +85,11 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 	d := ticketData{baseData: c.base(r, s, td.Ticket.Subject), T: td.Ticket, Customer: td.Customer,
 		Others: td.CustomerTickets, Agents: td.Agents, Tags: strings.Join(td.Ticket.Tags, ", "),
 		Statuses: []ticketd.Status{ticketd.StatusOpen, ticketd.StatusPending, ticketd.StatusSolved, ticketd.StatusClosed}}
+	for _, a := range td.Agents {
+		if td.Ticket.AssigneeID != nil && *td.Ticket.AssigneeID == a.ID {
+			d.Assignee = a.Name
+		}
+	}
 	d.Poll = "/console/poll?ticket=" + td.Ticket.ID.String()
 	d.Version = td.Version
 	for _, m := range td.Messages {

@@ -53,8 +53,18 @@
       case "?": help(); break;
       default: handled = false;
     }
-    if (handled) ev.preventDefault();
+    if (handled) {
+      ev.preventDefault();
+      // The key's character must not land in the box it just focused
+      // (some input paths deliver it as a separate keypress).
+      swallow = true;
+    }
   });
+  var swallow = false;
+  document.addEventListener("keypress", function (ev) {
+    if (swallow) { ev.preventDefault(); swallow = false; }
+  }, true);
+  document.addEventListener("keyup", function () { swallow = false; });
   document.addEventListener("click", function (ev) {
     if (ev.target.closest && ev.target.closest("[data-help]")) help();
   });
