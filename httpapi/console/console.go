@@ -242,22 +242,8 @@ func (c *Console) fromTrustedProxy(r *http.Request) bool {
 }
 
 // clientAddr is the address sign-in attempts are counted against: the peer,
-// or the address a trusted proxy forwarded for (the last hop it added).
-func (c *Console) clientAddr(r *http.Request) string {
-	if c.fromTrustedProxy(r) {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
-				return a.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// or the client a trusted proxy forwarded for (httpapi.ClientAddresses).
+func (c *Console) clientAddr(r *http.Request) string { return httpapi.ClientIP(r).String() }
 
 func (c *Console) setSessionCookie(w http.ResponseWriter, r *http.Request, in *ticketd.SignedIn) {
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: in.Token, Path: "/", Expires: in.Session.ExpiresAt,

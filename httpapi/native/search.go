@@ -13,8 +13,8 @@ import (
 // views' filters. Internal notes are searched only for a key that may read
 // them (ticketd.Principal.ReadsNotes). The answer is a JSON array of
 // tickets, best match first.
-func (h *Handler) registerSearch(mux *http.ServeMux) {
-	h.surface.Handle(mux, "GET /v1/search", "tickets:read", h.search)
+func (h *Handler) registerSearch() {
+	h.mount.Handle("GET", "/search", "tickets:read", h.search)
 }
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
