@@ -13,6 +13,7 @@ import (
 	"github.com/ticketd/ticketd/httpapi/messages"
 	"github.com/ticketd/ticketd/httpapi/native"
 	"github.com/ticketd/ticketd/httpapi/shop"
+	"github.com/ticketd/ticketd/metrics"
 )
 
 // Config is what the handler needs besides the service.
@@ -24,6 +25,10 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (--trusted-proxies).
 	TrustedProxies []netip.Prefix
+	// Metrics, when set, counts and times every request and is served at
+	// GET /metrics, unless MetricsElsewhere (--metrics-addr serves it).
+	Metrics          *metrics.Metrics
+	MetricsElsewhere bool
 }
 
 // New returns the handler of every route of ticketd.
@@ -47,5 +52,12 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	native.Register(mux, svc, base)
 	shop.Register(mux, svc, base)
 	messages.Register(mux, svc, base)
-	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, mux)))
+	var h http.Handler = mux
+	if cfg.Metrics != nil {
+		if !cfg.MetricsElsewhere {
+			mux.Handle("GET /metrics", cfg.Metrics.Handler())
+		}
+		h = cfg.Metrics.Instrument(mux)
+	}
+	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, h)))
 }
