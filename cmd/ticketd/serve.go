@@ -50,6 +50,8 @@ type Config struct {
 	SMTPDomain        string
 	BlobDir           string
 	Languages         string
+	// RateLimits are the mounts' limits (--ratelimit-*).
+	RateLimits server.RateLimits
 
 	// Operations (issue 15; opsflags.go).
 	Ops OpsConfig
@@ -114,6 +116,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Languages, "languages", "", "comma-separated ISO 639-1 codes language detection chooses from (default: 36 common languages)")
 	fs.DurationVar(&c.OutboxPoll, "outbox-poll", 5*time.Second, "how often the outbox looks for retries that came due")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	rateLimitFlags(fs, &c.RateLimits)
 	m.opsFlags(fs)
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
@@ -186,8 +189,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
-			MaxEmailBytes: m.Config.SMTPMaxBytes, TrustedProxies: m.Config.Ops.trustedProxies,
-			Metrics: m.metrics, MetricsElsewhere: m.Config.Ops.MetricsAddr != ""}),
+			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
+			TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics, MetricsElsewhere: m.Config.Ops.MetricsAddr != ""}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}

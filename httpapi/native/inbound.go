@@ -15,10 +15,10 @@ import (
 )
 
 // registerInbound adds the raw-email endpoint and attachment downloads.
-func (h *Handler) registerInbound(mux *http.ServeMux) {
-	h.surface.HandleRaw(mux, "POST /v1/inbound/email", "inbound:write", h.inboundEmail)
-	h.surface.Handle(mux, "GET /v1/messages/{id}/attachments", "messages:read", h.listAttachments)
-	h.surface.Handle(mux, "GET /v1/messages/{id}/attachments/{attachment_id}", "messages:read", h.downloadAttachment)
+func (h *Handler) registerInbound() {
+	h.mount.HandleRaw("POST", "/inbound/email", "inbound:write", h.inboundEmail)
+	h.mount.Handle("GET", "/messages/{id}/attachments", "messages:read", h.listAttachments)
+	h.mount.Handle("GET", "/messages/{id}/attachments/{attachment_id}", "messages:read", h.downloadAttachment)
 }
 
 // inboundEmail ingests a raw RFC 5322 message exactly as the SMTP listener
