@@ -33,14 +33,14 @@ func TestTicketCountsFollowWrites(t *testing.T) {
 	if got := counts(); got["open"] != 3 || len(got) != 1 {
 		t.Fatalf("after 3 inserts: %v", got)
 	}
-	a.Status = ticketd.StatusSolved
-	b.AssigneeID = &f.user.ID
-	b.Tags = []string{"vip", "refund"}
+	now := time.Now().UTC()
 	must(t, db.Update(ctx, func(tx ticketd.Tx) error {
-		if err := tx.UpdateTicket(ctx, a); err != nil {
+		if err := tx.UpdateTicket(ctx, a.WorkspaceID, a.ID, ticketd.TicketPatch{
+			Status: ticketd.SetTo(ticketd.StatusSolved), UpdatedAt: now}); err != nil {
 			return err
 		}
-		return tx.UpdateTicket(ctx, b)
+		return tx.UpdateTicket(ctx, b.WorkspaceID, b.ID, ticketd.TicketPatch{
+			AssigneeID: ticketd.SetTo(&f.user.ID), Tags: ticketd.SetTo([]string{"vip", "refund"}), UpdatedAt: now})
 	}))
 	if got := counts(); got["open"] != 1 || got["solved"] != 1 || got["open/assigned"] != 1 {
 		t.Fatalf("after updates: %v", got)
@@ -106,7 +106,10 @@ func TestSearch(t *testing.T) {
 	tk := f.ticket(t, db) // subject "Refund", customer Ada Lovelace
 	plain := f.ticket(t, db)
 	plain.Subject = "Shipping question"
-	must(t, db.Update(ctx, func(tx ticketd.Tx) error { return tx.UpdateTicket(ctx, plain) }))
+	must(t, db.Update(ctx, func(tx ticketd.Tx) error {
+		return tx.UpdateTicket(ctx, plain.WorkspaceID, plain.ID, ticketd.TicketPatch{
+			Subject: ticketd.SetTo(plain.Subject), UpdatedAt: time.Now().UTC()})
+	}))
 	f.message(t, db, plain, "The parcel never arrived in Zürich", t0, false)
 	f.message(t, db, plain, "secret internal remark", t0, true)
 	other.message(t, db, other.ticket(t, db), "parcel in another workspace", t0, false)
