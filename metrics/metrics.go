@@ -40,6 +40,7 @@ type Metrics struct {
 	smtpSessions *prometheus.CounterVec
 	triage       prometheus.Histogram
 	backlogs     *backlogCollector
+	surfaces     SurfaceRoutes
 	now          func() time.Time
 }
 
@@ -127,34 +128,50 @@ func (m *Metrics) Instrument(next http.Handler) http.Handler {
 		} else if r.Pattern != "" {
 			route = r.Pattern
 		}
-		surface := Surface(route)
+		surface := m.Surface(route)
 		m.requests.WithLabelValues(surface, route, r.Method, strconv.Itoa(rec.code)).Inc()
 		m.latency.WithLabelValues(surface, route).Observe(time.Since(start).Seconds())
 	})
 }
 
-// surfaces maps route prefixes to the surface they belong to; the first
-// match wins, so longer prefixes come first.
-var surfaces = []struct{ prefix, name string }{
-	{"/helpwave/api/v1", "helpwave"},
-	{"/toptickets/v1", "toptickets"},
-	{"/ticket0/api/v1", "ticket0"},
-	{"/api/v1", "shop"},
-	{"/v1/tickets/{id}/messages", "messages"},
-	{"/tickets/{id}/messages", "messages"},
-	{"/v1/tickets/{ticket_id}/comments", "comments"},
-	{"/v1/tickets/{id}/comments", "comments"},
-	{"/v1", "native"},
-	{"/healthz", "ops"}, {"/readyz", "ops"}, {"/metrics", "ops"}, {"/openapi", "ops"}, {"/docs", "ops"},
-	{"unmatched", "none"},
+// SurfaceRoutes names the surface of route patterns: Prefixes maps a base
+// URL ("/ticket0/api/v1") to its surface, Exact a whole route path served
+// outside any base ("/v1/tickets/{id}/messages"). server.New fills it from
+// the mounts, so a mount added later is labelled without touching this
+// package.
+type SurfaceRoutes struct {
+	Prefixes map[string]string
+	Exact    map[string]string
 }
 
-// Surface names the API surface a route pattern belongs to; "console" for
-// the rest (the agent console at /).
-func Surface(route string) string {
-	for _, s := range surfaces {
-		if strings.HasPrefix(route, s.prefix) {
-			return s.name
+// SetSurfaces sets how routes are labelled; call it before serving.
+func (m *Metrics) SetSurfaces(s SurfaceRoutes) { m.surfaces = s }
+
+// opsRoutes are ticketd's own non-API routes.
+var opsRoutes = []string{"/healthz", "/readyz", "/metrics", "/openapi", "/docs"}
+
+// Surface names the surface a route pattern belongs to: the mount whose
+// longest prefix it has, "ops" for health, metrics and docs, "none" for a
+// request no route matched, and "console" for the rest (the agent console).
+func (m *Metrics) Surface(route string) string {
+	if route == "unmatched" {
+		return "none"
+	}
+	if name, ok := m.surfaces.Exact[route]; ok {
+		return name
+	}
+	best, name := -1, ""
+	for p, n := range m.surfaces.Prefixes {
+		if (route == p || strings.HasPrefix(route, p+"/")) && len(p) > best {
+			best, name = len(p), n
+		}
+	}
+	if name != "" {
+		return name
+	}
+	for _, p := range opsRoutes {
+		if strings.HasPrefix(route, p) {
+			return "ops"
 		}
 	}
 	return "console"

@@ -58,7 +58,8 @@ func TestMetricsScrape(t *testing.T) {
 	do("GET", "/v1/tickets", e.WS.Key)
 	do("GET", "/v1/tickets", "")
 	do("GET", "/api/v1/tickets/1", e.WS.Key)
-	do("GET", "/no/such/path/"+ticketd.NewID().String(), "")
+	do("GET", "/v1/no/such/path/"+ticketd.NewID().String(), "") // the mount's catch-all
+	do("GET", "/v1/tickets/"+ticketd.NewID().String()+"/messages", e.WS.Key)
 	// Two replies waiting, the older queued 90 s ago.
 	now := time.Now().UTC()
 	err := e.DB.Update(context.Background(), func(tx ticketd.Tx) error {
@@ -85,16 +86,16 @@ func TestMetricsScrape(t *testing.T) {
 	}
 	body := rec.Body.String()
 	want := map[string]float64{
-		`ticketd_http_requests_total{code="200",method="GET",route="/v1/tickets",surface="native"}`:              2,
-		`ticketd_http_requests_total{code="401",method="GET",route="/v1/tickets",surface="native"}`:              1,
-		`ticketd_http_requests_total{code="404",method="GET",route="/api/v1/tickets/{ticketId}",surface="shop"}`: 1,
-		`ticketd_http_requests_total{code="404",method="GET",route="unmatched",surface="none"}`:                  1,
-		`ticketd_http_request_duration_seconds_count{route="/v1/tickets",surface="native"}`:                      3,
-		`ticketd_queue_backlog{queue="outbox"}`:                                                                  2,
-		`ticketd_queue_scrape_ok{queue="outbox"}`:                                                                1,
-		`ticketd_smtp_sessions_total{result="accepted"}`:                                                         2,
-		`ticketd_smtp_sessions_total{result="refused"}`:                                                          1,
-		`ticketd_triage_duration_seconds_count`:                                                                  1,
+		`ticketd_http_requests_total{code="200",method="GET",route="/v1/tickets",surface="native"}`:                  2,
+		`ticketd_http_requests_total{code="401",method="GET",route="/v1/tickets",surface="native"}`:                  1,
+		`ticketd_http_requests_total{code="404",method="GET",route="/api/v1/tickets/{ticketId}",surface="helpwave"}`: 1,
+		`ticketd_http_requests_total{code="404",method="GET",route="/v1/",surface="native"}`:                         1,
+		`ticketd_http_request_duration_seconds_count{route="/v1/tickets",surface="native"}`:                          3,
+		`ticketd_queue_backlog{queue="outbox"}`:                                                                      2,
+		`ticketd_queue_scrape_ok{queue="outbox"}`:                                                                    1,
+		`ticketd_smtp_sessions_total{result="accepted"}`:                                                             2,
+		`ticketd_smtp_sessions_total{result="refused"}`:                                                              1,
+		`ticketd_triage_duration_seconds_count`:                                                                      1,
 	}
 	for series, v := range want {
 		if got := sample(t, body, series); got != v {
@@ -103,6 +104,12 @@ func TestMetricsScrape(t *testing.T) {
 	}
 	if age := sample(t, body, `ticketd_queue_oldest_age_seconds{queue="outbox"}`); age < 90 || age > 3600 {
 		t.Errorf("oldest outbox entry age %v, want about 90 s", age)
+	}
+	if strings.Contains(body, "no/such/path") {
+		t.Error("an unknown path became a label value")
+	}
+	if got := sample(t, body, `ticketd_http_requests_total{code="404",method="GET",route="/v1/tickets/{id}/messages",surface="ticket0"}`); got != 1 {
+		t.Errorf("the messages resource under /v1 is Ticket0's: %v", got)
 	}
 	for _, name := range []string{"go_goroutines", "go_sql_open_connections", "process_open_fds"} {
 		if !strings.Contains(body, "\n"+name) {

@@ -79,11 +79,13 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	for _, m := range Mounts(svc, cfg) {
+	mounts := Mounts(svc, cfg)
+	for _, m := range mounts {
 		m.Register(mux)
 	}
 	var h http.Handler = mux
 	if cfg.Metrics != nil {
+		cfg.Metrics.SetSurfaces(surfaceRoutes(mounts))
 		if !cfg.MetricsElsewhere {
 			mux.Handle("GET /metrics", cfg.Metrics.Handler())
 		}
@@ -125,4 +127,20 @@ func Mounts(svc *ticketd.Service, cfg Config) []*httpapi.Mount {
 		}
 	}
 	return mounts
+}
+
+// surfaceRoutes tells the metrics which mount each route pattern belongs to.
+func surfaceRoutes(mounts []*httpapi.Mount) metrics.SurfaceRoutes {
+	s := metrics.SurfaceRoutes{Prefixes: map[string]string{}, Exact: map[string]string{}}
+	for _, m := range mounts {
+		for _, p := range m.Prefixes() {
+			s.Prefixes[p] = m.Name
+		}
+		for _, r := range m.Routes() {
+			for _, also := range r.Also {
+				s.Exact[also+r.Path] = m.Name
+			}
+		}
+	}
+	return s
 }
