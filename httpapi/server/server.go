@@ -13,6 +13,7 @@ import (
 	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/httpapi/helpwave"
 	"github.com/ticketd/ticketd/httpapi/native"
+	"github.com/ticketd/ticketd/httpapi/openapi"
 	"github.com/ticketd/ticketd/httpapi/ratelimit"
 	"github.com/ticketd/ticketd/httpapi/ticket0"
 	"github.com/ticketd/ticketd/metrics"
@@ -79,6 +80,7 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
+	openapi.Register(mux) // /openapi/<surface>.json and /docs
 	mounts := Mounts(svc, cfg)
 	for _, m := range mounts {
 		m.Register(mux)
