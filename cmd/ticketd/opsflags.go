@@ -20,6 +20,10 @@ type OpsConfig struct {
 	IdleTimeout    time.Duration
 	TrustedProxies string
 	MetricsAddr    string
+	SecretKeyFile  string
+	// SMTPRelayPasswordFile holds the relay password, so that it is not
+	// on the command line for ps to show.
+	SMTPRelayPasswordFile string
 
 	trustedProxies []netip.Prefix
 }
@@ -30,6 +34,10 @@ func (m *Main) opsFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.WriteTimeout, "http-write-timeout", 60*time.Second,
 		"longest time to write a response; streams (GET /v1/events) lift it, downloads move it while they progress")
 	fs.DurationVar(&c.IdleTimeout, "http-idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "",
+		"key file that seals stored secrets (default: <db>.secret-key beside a SQLite database, created on first start)")
+	fs.StringVar(&c.SMTPRelayPasswordFile, "smtp-relay-password-file", "",
+		"file holding the relay password (instead of --smtp-relay-password, which ps shows)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "",
 		"serve GET /metrics on this address only, e.g. 127.0.0.1:9090 (empty: on --addr)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "",
@@ -45,6 +53,14 @@ func (m *Main) checkOpsFlags() error {
 		}
 	}
 	var err error
+	if c.SMTPRelayPasswordFile != "" {
+		if m.Config.SMTPRelayPassword != "" {
+			return fmt.Errorf("give --smtp-relay-password-file or --smtp-relay-password, not both")
+		}
+		if m.Config.SMTPRelayPassword, err = readSecretFile("--smtp-relay-password-file", c.SMTPRelayPasswordFile); err != nil {
+			return err
+		}
+	}
 	if c.trustedProxies, err = httpapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}

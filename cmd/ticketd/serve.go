@@ -23,6 +23,7 @@ import (
 	"github.com/ticketd/ticketd/mail/inbound"
 	"github.com/ticketd/ticketd/mail/outbound"
 	"github.com/ticketd/ticketd/metrics"
+	"github.com/ticketd/ticketd/secretbox"
 	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/triage"
 )
@@ -74,6 +75,7 @@ type Main struct {
 	smtpListener net.Listener
 	smtpAddr     string
 
+	secretBox       *secretbox.Box
 	metrics         *metrics.Metrics
 	metricsServer   *http.Server
 	metricsListener net.Listener
@@ -166,6 +168,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return explainOpenError(m.Config.DB, err)
 	} else if n > 0 {
 		m.logger.Info("migrated database", "applied", n, "engine", m.db.Engine())
+	}
+	if err := m.setupSecrets(ctx); err != nil {
+		return err
 	}
 	authority := &mail.Authority{Resolver: domainauth.NewResolver(m.Config.DNSServer)}
 	if host, _, err := net.SplitHostPort(m.Config.SMTPRelay); err == nil {

@@ -227,6 +227,11 @@ func (m *Main) preflight() error {
 	if err := checkDBPath(m.Config.DB, false); err != nil {
 		return err
 	}
+	if f := m.Config.Ops.SecretKeyFile; f != "" {
+		if m.secretBox, err = loadSecretBox(m.Config.DB, f, m.logger.Warn); err != nil {
+			return err
+		}
+	}
 	return checkBlobDir(m.blobDir(), m.Config.BlobDir != "")
 }
 
