@@ -28,6 +28,8 @@ type Service struct {
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
 	queued []func()
+
+	keys keyCache
 }
 
 // Option configures a Service.
@@ -222,6 +224,10 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if !strings.HasPrefix(raw, keyPrefix) || len(raw) != len(keyPrefix)+48 {
 		return nil, unauthorized
 	}
+	sum := sha256.Sum256([]byte(raw))
+	if p, ok := s.keys.get(sum); ok {
+		return p, nil
+	}
 	var key *APIKey
 	err := s.store.View(ctx, func(tx Tx) (err error) {
 		key, err = tx.APIKeyByPrefix(ctx, raw[:len(keyPrefix)+16])
@@ -232,11 +238,12 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	} else if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(raw))
 	if subtle.ConstantTimeCompare(sum[:], key.Hash) != 1 {
 		return nil, unauthorized
 	}
-	return &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}, nil
+	p := &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}
+	s.keys.put(sum, p)
+	return p, nil
 }
 
 // NewAPIKeyInput is the input of CreateAPIKey.
@@ -297,9 +304,12 @@ func (s *Service) APIKeys(ctx context.Context, p *Principal, page Page) (keys []
 	return keys, err
 }
 
-// DeleteAPIKey revokes a key; it stops working at once.
+// DeleteAPIKey revokes a key: it stops working at once on this node and
+// within a second on every other (see keyCacheTTL).
 func (s *Service) DeleteAPIKey(ctx context.Context, p *Principal, id ID) error {
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	s.keys.clear()
+	return err
 }
 
 // ---- users ----------------------------------------------------------------
