@@ -126,7 +126,7 @@ func (s *Service) CreateInbox(ctx context.Context, p *Principal, in NewInbox) (*
 	}
 	ib := &Inbox{ID: NewID(), WorkspaceID: p.WorkspaceID, Address: address, Name: strings.TrimSpace(in.Name),
 		Signature: strings.TrimSpace(in.Signature), CreatedAt: s.Now()}
-	if err := checkText("name", ib.Name, 0, maxNameLen); err != nil {
+	if err := checkHeaderText("name", ib.Name, 0, maxNameLen); err != nil {
 		return nil, err
 	}
 	if err := checkText("signature", ib.Signature, 0, 5000); err != nil {

@@ -167,3 +167,15 @@ func replySubject(subject string) string {
 	}
 	return "Re: " + s
 }
+
+// checkHeaderText is checkText for a value that ends up in an email header
+// (a subject, a display name): it must also hold no line break. A CR or LF
+// there would either inject header fields into every reply or make every
+// reply fail at the relay, so it is refused where it is typed, on every
+// surface, rather than discovered when the outbox gives up.
+func checkHeaderText(field, v string, minLen, maxLen int) error {
+	if strings.ContainsAny(v, "\r\n") {
+		return Invalid(field, "value_error.str", "must not contain line breaks (it is used in email headers)")
+	}
+	return checkText(field, v, minLen, maxLen)
+}

@@ -149,7 +149,7 @@ func validateMessage(m *Message) error {
 	if err := checkText("body", m.Body, 1, maxBodyLen); err != nil {
 		return err
 	}
-	if err := checkText("subject", m.Subject, 0, maxSubjectLen); err != nil {
+	if err := checkHeaderText("subject", m.Subject, 0, maxSubjectLen); err != nil {
 		return err
 	}
 	switch m.Author.Kind {

@@ -86,7 +86,7 @@ type NewWorkspace struct {
 // clear; only its hash is stored.
 func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) (*Workspace, *User, string, error) {
 	name := strings.TrimSpace(in.Name)
-	if err := checkText("name", name, 1, maxNameLen); err != nil {
+	if err := checkHeaderText("name", name, 1, maxNameLen); err != nil {
 		return nil, nil, "", err
 	}
 	email, err := normalizeEmail("owner_email", in.OwnerEmail, true)
@@ -141,7 +141,7 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, in Workspac
 			return err
 		}
 		setTrimmed(&ws.Name, in.Name)
-		if err := checkText("name", ws.Name, 1, maxNameLen); err != nil {
+		if err := checkHeaderText("name", ws.Name, 1, maxNameLen); err != nil {
 			return err
 		}
 		if in.AutoTriage != nil {
@@ -314,7 +314,7 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*Us
 }
 
 func validateUser(u *User) error {
-	if err := checkText("name", u.Name, 1, maxNameLen); err != nil {
+	if err := checkHeaderText("name", u.Name, 1, maxNameLen); err != nil {
 		return err
 	}
 	if u.Role != RoleAdmin && u.Role != RoleAgent {
@@ -405,7 +405,7 @@ func validateCustomer(c *Customer) error {
 		return Invalid("email", "value_error.missing", "an email address or a phone number is required")
 	}
 	for _, f := range []struct{ name, v string }{{"first_name", c.FirstName}, {"last_name", c.LastName}, {"phone_number", c.Phone}} {
-		if err := checkText(f.name, f.v, 0, maxNameLen); err != nil {
+		if err := checkHeaderText(f.name, f.v, 0, maxNameLen); err != nil {
 			return err
 		}
 	}

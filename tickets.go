@@ -104,7 +104,7 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 }
 
 func validateTicket(t *Ticket) error {
-	if err := checkText("subject", t.Subject, 0, maxSubjectLen); err != nil {
+	if err := checkHeaderText("subject", t.Subject, 0, maxSubjectLen); err != nil {
 		return err
 	}
 	if err := checkText("channel", t.Channel, 1, 40); err != nil {

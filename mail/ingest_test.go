@@ -649,3 +649,29 @@ func TestIngestFitsLimits(t *testing.T) {
 		})
 	}
 }
+
+// A redelivery (a known Message-ID, even with other attachment bytes, as a
+// relay that re-encodes would send) and a bounce write no file to the blob
+// directory: nothing would ever reference it.
+func TestNoBlobForDuplicateOrBounce(t *testing.T) {
+	e := newEnv(t)
+	email := func(data string) []byte {
+		return []byte("From: Jane <jane@example.com>\r\nTo: " + shopInbox + "\r\nSubject: file\r\n" +
+			"Message-ID: <dup-blob-1@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" +
+			"--B\r\nContent-Type: text/plain\r\n\r\nSee the file.\r\n" +
+			"--B\r\nContent-Type: application/octet-stream; name=f.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+			base64.StdEncoding.EncodeToString([]byte(data)) + "\r\n--B--\r\n")
+	}
+	e.ingest(e.WS, email("first bytes"))
+	if n := e.blobFiles(); n != 1 {
+		t.Fatalf("%d blob files after one attachment, want 1", n)
+	}
+	e.post(e.WS, email("other bytes of a redelivery")).Expect(200)
+	if n := e.blobFiles(); n != 1 {
+		t.Errorf("a duplicate wrote a file: %d blob files, want 1", n)
+	}
+	e.post(e.WS, fixture(t, "bounce_dsn.eml")).Expect(202)
+	if n := e.blobFiles(); n != 1 {
+		t.Errorf("a bounce wrote files: %d blob files, want 1", n)
+	}
+}
