@@ -271,33 +271,45 @@ func threadOf(ctx context.Context, tx Tx, t *Ticket) (string, []string, error) {
 
 // ---- delivering the outbox ---------------------------------------------------------
 
-// DeliverDue claims up to limit due outbox entries, sends each through
-// mailer and records the outcome: sent; retried later with backoff after a
-// temporary failure; failed, with the reason, after a permanent failure or
-// too many attempts. It returns how many entries it handled.
+// DeliverDue delivers up to limit due outbox entries, one at a time: it
+// claims an entry, sends it through mailer under the send deadline, and
+// records the outcome at once: sent (to some recipients at least, the
+// refusals noted); retried later with backoff after a temporary failure;
+// failed, with the reason, after a permanent failure or too many attempts.
+// Claiming one entry at a time keeps each lease longer than the one send it
+// covers, however slow the relay: with a batch, the last entries' leases ran
+// out while the first were sent, and another node sent them again. It stops
+// claiming when ctx ends, but finishes and records the send in flight. It
+// returns how many entries it handled.
 func (s *Service) DeliverDue(ctx context.Context, mailer Mailer, limit int) (int, error) {
-	now := s.Now()
-	var entries []*OutboxEntry
-	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		entries, err = tx.ClaimOutbox(ctx, now, now.Add(deliveryLease), limit)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("claim outbox: %w", err)
-	}
-	for _, e := range entries {
-		if err := s.deliver(ctx, mailer, e); err != nil {
-			return 0, err
+	n := 0
+	for ; n < limit && ctx.Err() == nil; n++ {
+		now := s.Now()
+		var entries []*OutboxEntry
+		err := s.store.Update(ctx, func(tx Tx) (err error) {
+			entries, err = tx.ClaimOutbox(ctx, now, now.Add(s.sendTimeout+leaseMargin), 1)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("claim outbox: %w", err)
+		}
+		if len(entries) == 0 {
+			break
+		}
+		if err := s.deliver(context.WithoutCancel(ctx), mailer, entries[0]); err != nil {
+			return n, err
 		}
 	}
-	return len(entries), nil
+	return n, nil
 }
 
 func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) error {
 	email, err := s.outgoing(ctx, e)
 	var sendErr error
 	if err == nil {
-		sendErr = mailer.Send(ctx, email)
+		sctx, cancel := context.WithTimeout(ctx, s.sendTimeout)
+		sendErr = mailer.Send(sctx, email)
+		cancel()
 	} else if ErrorCode(err) == ENOTFOUND {
 		// The message, its ticket or its inbox was deleted while queued:
 		// there is nothing left to send.
@@ -314,9 +326,13 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) er
 		}
 		m.DeliveryAttempts = e.Attempts
 		m.UpdatedAt = s.Now()
+		var partial *PartialDelivery
 		switch {
 		case sendErr == nil:
 			m.Delivery, m.DeliveryError = DeliverySent, ""
+		case errors.As(sendErr, &partial):
+			m.Delivery, m.DeliveryError = DeliverySent, partial.Error()
+			s.logger.Warn("email refused for some recipients", "message_id", m.ID, "err", sendErr)
 		case errors.Is(sendErr, ErrPermanentDelivery) || e.Attempts >= MaxDeliveryAttempts:
 			m.Delivery, m.DeliveryError = DeliveryFailed, sendErr.Error()
 			s.logger.Warn("email delivery failed", "message_id", m.ID, "attempts", e.Attempts, "err", sendErr)

@@ -24,6 +24,8 @@ type Service struct {
 	authority DomainAuthority
 	analyzer  Analyzer
 	blobs     BlobStore
+	// sendTimeout is the deadline of one outbound send (WithSendTimeout).
+	sendTimeout time.Duration
 
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
@@ -41,7 +43,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.logger = l 
 
 // NewService returns the use cases over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, logger: slog.Default()}
+	s := &Service{store: store, now: time.Now, logger: slog.Default(), sendTimeout: DefaultSendTimeout}
 	for _, o := range opts {
 		o(s)
 	}
