@@ -95,9 +95,16 @@ func (s *Service) VerifyDomain(ctx context.Context, p *Principal, ref Ref) (*Sen
 		return nil, nil, fmt.Errorf("verify %s: %w", d.Name, err)
 	}
 	if v.Verified && d.VerifiedAt == nil {
-		now := s.Now()
-		d.VerifiedAt = &now
-		if err := s.store.Update(ctx, func(tx Tx) error { return tx.UpdateSendingDomain(ctx, d) }); err != nil {
+		// The store keeps the first verification time if another node
+		// verified meanwhile; read back what it kept.
+		err := s.store.Update(ctx, func(tx Tx) (err error) {
+			if err = tx.MarkDomainVerified(ctx, d.WorkspaceID, d.ID, s.Now()); err != nil {
+				return err
+			}
+			d, err = tx.SendingDomain(ctx, d.WorkspaceID, ByID(d.ID))
+			return err
+		})
+		if err != nil {
 			return nil, nil, err
 		}
 	}
@@ -303,13 +310,22 @@ func (s *Service) DeliverDue(ctx context.Context, mailer Mailer, limit int) (int
 	return n, nil
 }
 
+// send hands one email to mailer under the per-send deadline.
+func (s *Service) send(ctx context.Context, mailer Mailer, email *OutgoingEmail) error {
+	ctx, cancel := context.WithTimeout(ctx, s.sendTimeout)
+	defer cancel()
+	return mailer.Send(ctx, email)
+}
+
 func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) error {
+	// An entry names a message or a system email (an invitation, a reset).
+	if system, err := s.deliverSystemEmail(ctx, mailer, e); system || err != nil {
+		return err
+	}
 	email, err := s.outgoing(ctx, e)
 	var sendErr error
 	if err == nil {
-		sctx, cancel := context.WithTimeout(ctx, s.sendTimeout)
-		sendErr = mailer.Send(sctx, email)
-		cancel()
+		sendErr = s.send(ctx, mailer, email)
 	} else if ErrorCode(err) == ENOTFOUND {
 		// The message, its ticket or its inbox was deleted while queued:
 		// there is nothing left to send.
@@ -317,34 +333,35 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) er
 	} else {
 		return err
 	}
+	// A relay's reply is outside text: fitText keeps it storable.
+	// The outcome is written as a patch of the delivery columns alone, so
+	// an agent editing the message meanwhile keeps their edit and the
+	// message keeps its outcome, in either order, without a lock.
 	return s.store.Update(ctx, func(tx Tx) error {
-		m, err := tx.Message(ctx, e.WorkspaceID, ByID(e.MessageID))
-		if ErrorCode(err) == ENOTFOUND {
-			return tx.DeleteOutbox(ctx, e.ID)
-		} else if err != nil {
-			return err
-		}
-		m.DeliveryAttempts = e.Attempts
-		m.UpdatedAt = s.Now()
+		patch := MessagePatch{DeliveryAttempts: SetTo(e.Attempts), UpdatedAt: s.Now()}
+		retry := false
 		var partial *PartialDelivery
 		switch {
 		case sendErr == nil:
-			m.Delivery, m.DeliveryError = DeliverySent, ""
+			patch.Delivery, patch.DeliveryError = SetTo(DeliverySent), SetTo("")
 		case errors.As(sendErr, &partial):
-			m.Delivery, m.DeliveryError = DeliverySent, partial.Error()
-			s.logger.Warn("email refused for some recipients", "message_id", m.ID, "err", sendErr)
+			patch.Delivery, patch.DeliveryError = SetTo(DeliverySent), SetTo(fitText(partial.Error(), maxHeaderLen))
+			s.logger.Warn("email refused for some recipients", "message_id", e.MessageID, "err", sendErr)
 		case errors.Is(sendErr, ErrPermanentDelivery) || e.Attempts >= MaxDeliveryAttempts:
-			m.Delivery, m.DeliveryError = DeliveryFailed, sendErr.Error()
-			s.logger.Warn("email delivery failed", "message_id", m.ID, "attempts", e.Attempts, "err", sendErr)
+			patch.Delivery, patch.DeliveryError = SetTo(DeliveryFailed), SetTo(fitText(sendErr.Error(), maxHeaderLen))
+			s.logger.Warn("email delivery failed", "message_id", e.MessageID, "attempts", e.Attempts, "err", sendErr)
 		default:
-			m.DeliveryError = sendErr.Error()
-			if err := tx.UpdateMessage(ctx, m); err != nil {
-				return err
-			}
-			return tx.RescheduleOutbox(ctx, e.ID, e.Attempts, s.Now().Add(retryDelay(e.Attempts)))
+			patch.DeliveryError = SetTo(fitText(sendErr.Error(), maxHeaderLen))
+			retry = true
 		}
-		if err := tx.UpdateMessage(ctx, m); err != nil {
+		err := tx.UpdateMessage(ctx, e.WorkspaceID, e.MessageID, patch)
+		if ErrorCode(err) == ENOTFOUND {
+			return tx.DeleteOutbox(ctx, e.ID) // deleted while queued
+		} else if err != nil {
 			return err
+		}
+		if retry {
+			return tx.RescheduleOutbox(ctx, e.ID, e.Attempts, s.Now().Add(retryDelay(e.Attempts)))
 		}
 		return tx.DeleteOutbox(ctx, e.ID)
 	})

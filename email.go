@@ -212,8 +212,17 @@ func replySubject(subject string) string {
 // reply fail at the relay, so it is refused where it is typed, on every
 // surface, rather than discovered when the outbox gives up.
 func checkHeaderText(field, v string, minLen, maxLen int) error {
+	if err := checkOneLine(field, v); err != nil {
+		return err
+	}
+	return checkText(field, v, minLen, maxLen)
+}
+
+// checkOneLine is the line-break half of checkHeaderText, for validators
+// that check lengths with checkTexts.
+func checkOneLine(field, v string) error {
 	if strings.ContainsAny(v, "\r\n") {
 		return Invalid(field, "value_error.str", "must not contain line breaks (it is used in email headers)")
 	}
-	return checkText(field, v, minLen, maxLen)
+	return nil
 }
