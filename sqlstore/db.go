@@ -38,6 +38,9 @@ type DB struct {
 	read *sql.DB
 
 	writeStmts, readStmts *stmtCache
+
+	// trace, when set (by tests), sees every statement a Tx runs.
+	trace func(query string, args []any)
 }
 
 var _ ticketd.Store = (*DB)(nil)
@@ -108,7 +111,7 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sq
 	if err != nil {
 		return fmt.Errorf("begin: %w", db.dialect.normalize(err))
 	}
-	tx := &Tx{tx: sqlTx, d: db.dialect, stmts: stmts}
+	tx := &Tx{tx: sqlTx, d: db.dialect, stmts: stmts, trace: db.trace}
 	if err = fn(tx); err != nil {
 		sqlTx.Rollback()
 	} else if err = sqlTx.Commit(); err != nil {
@@ -129,13 +132,14 @@ type Tx struct {
 	stmts *stmtCache
 	// missed is set when a query ran unprepared.
 	missed bool
+	trace  func(query string, args []any)
 }
 
 // exec runs a statement and normalises its error.
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	var err error
-	if s := t.stmt(ctx, query); s != nil {
+	if s := t.stmt(ctx, query, args); s != nil {
 		res, err = s.ExecContext(ctx, args...)
 	} else {
 		res, err = t.tx.ExecContext(ctx, query, args...)

@@ -11,3 +11,6 @@ func PreparedStatements(db *DB) (write, read int) {
 	db.readStmts.mu.Unlock()
 	return write, read
 }
+
+// Trace makes db report every statement its transactions run.
+func Trace(db *DB, fn func(query string, args []any)) { db.trace = fn }

@@ -91,7 +91,7 @@ func (t *Tx) MessageForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Re
 
 func (t *Tx) message(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Message, error) {
 	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "message")
 	}
@@ -108,9 +108,11 @@ const (
 		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)
 		AND (time > $4 OR (time = $4 AND number > $5))
 		ORDER BY time, number LIMIT $6`
+	// No "number > $4" here: it made SQLite read the ticket's messages by
+	// number and sort them all, instead of reading the time index backwards.
 	messagesNewestByTime = `SELECT ` + messageColumns + ` FROM messages
-		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
-		ORDER BY time DESC, number DESC LIMIT $5`
+		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)
+		ORDER BY time DESC, number DESC LIMIT $4`
 )
 
 // Messages lists a ticket's messages.
@@ -128,7 +130,7 @@ func (t *Tx) Messages(ctx context.Context, ws, ticket ticketd.ID, f ticketd.Mess
 		rows, err = t.query(ctx, messagesByTime, idArg(ws), idArg(ticket), f.IncludeInternal, after.UTC(),
 			f.Page.AfterNumber, limitArg(f.Page.Limit))
 	case ticketd.NewestByTime:
-		rows, err = t.query(ctx, messagesNewestByTime, idArg(ws), idArg(ticket), f.IncludeInternal, 0, limitArg(f.Page.Limit))
+		rows, err = t.query(ctx, messagesNewestByTime, idArg(ws), idArg(ticket), f.IncludeInternal, limitArg(f.Page.Limit))
 	default:
 		rows, err = t.query(ctx, messagesByCreation, idArg(ws), idArg(ticket), f.IncludeInternal, f.Page.AfterNumber,
 			limitArg(f.Page.Limit))
