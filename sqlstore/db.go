@@ -25,6 +25,9 @@ type Options struct {
 	SyncFull bool
 	// ReadConns bounds the connections used for reads (default 4).
 	ReadConns int
+	// NoGroupCommit turns SQLite's group commit off (see group.go): every
+	// write transaction then commits alone.
+	NoGroupCommit bool
 }
 
 // DB is a ticketd.Store over one SQL database.
@@ -41,6 +44,9 @@ type DB struct {
 
 	// trace, when set (by tests), sees every statement a Tx runs.
 	trace func(query string, args []any)
+	// group batches SQLite's write transactions (nil on PostgreSQL, whose
+	// writers commit in parallel).
+	group *groupCommitter
 }
 
 var _ ticketd.Store = (*DB)(nil)
@@ -59,6 +65,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if d.name() == "sqlite" && !opts.NoGroupCommit {
+		db.group = newGroupCommitter(db)
+	}
 	return db, nil
 }
 
@@ -75,6 +84,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	return errors.Join(db.readStmts.close(), db.writeStmts.close(), db.read.Close(), db.write.Close())
 }
 
@@ -88,8 +100,13 @@ const maxUpdateAttempts = 4
 // domain's contract says fn may run more than once.
 func (db *DB) Update(ctx context.Context, fn func(ticketd.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.inTx(ctx, db.write, db.writeStmts, nil, fn)
-		if err == nil || attempt == maxUpdateAttempts || !db.dialect.retryable(err) {
+		var err error
+		if db.group != nil {
+			err = db.group.do(ctx, fn)
+		} else {
+			err = db.inTx(ctx, db.write, db.writeStmts, nil, fn)
+		}
+		if err == nil || attempt == maxUpdateAttempts || !(db.dialect.retryable(err) || errors.Is(err, errGroupAborted)) {
 			return err
 		}
 		pause := time.Duration(attempt) * time.Duration(1+rand.IntN(5)) * time.Millisecond

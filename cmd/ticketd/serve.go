@@ -54,6 +54,9 @@ type Config struct {
 
 	// Operations (issue 15; opsflags.go).
 	Ops OpsConfig
+
+	// PprofAddr serves Go's profiler (pprof.go).
+	PprofAddr string
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -75,6 +78,8 @@ type Main struct {
 
 	stopWorkers context.CancelFunc
 	workers     sync.WaitGroup
+
+	pprofServer *http.Server
 }
 
 // NewMain returns a Main writing to stdout and stderr.
@@ -114,6 +119,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	rateLimitFlags(fs, &c.RateLimits)
 	m.opsFlags(fs)
+	pprofFlag(fs, &c.PprofAddr)
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -189,6 +195,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
 	m.applyTimeouts(m.httpServer)
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 	m.serveDone = make(chan error, 1)
 	go func() { m.serveDone <- m.httpServer.Serve(m.httpListener) }()
 	m.logger.Info("listening", "addr", m.httpListener.Addr().String(), "engine", m.db.Engine(), "version", version)
@@ -292,6 +301,10 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.httpServer = nil
+	}
+	if m.pprofServer != nil {
+		m.pprofServer.Close()
+		m.pprofServer = nil
 	}
 	m.closeListeners()
 	if m.stopWorkers != nil {
