@@ -65,7 +65,7 @@ func (t *Tx) MessageByExternalID(ctx context.Context, ws ticketd.ID, externalID 
 	if externalID == "" {
 		return nil, ticketd.NotFound("message")
 	}
-	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
+	m, err := scanMessage(t.queryRow(ctx, `SELECT `+t.cols(messageCols)+` FROM messages
 		WHERE workspace_id = $1 AND external_id = $2 AND external_id <> ''`, idArg(ws), externalID))
 	if err != nil {
 		return nil, t.notFound(err, "message")

@@ -9,6 +9,11 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
+// ticketCols is ticketColumns as each engine's queries select it (see
+// timecol.go).
+var ticketCols = columnList{sqlite: withTextTimes(ticketColumns, "last_message_at", "date", "human_opened_at", "closed_at",
+	"created_at", "updated_at"), postgres: ticketColumns}
+
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
 	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count`
@@ -17,10 +22,10 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var t ticketd.Ticket
 	var id, ws, customer, tags string
 	var assignee, inbox sql.NullString
-	var humanOpened, closed sql.NullTime
 	if err := row.Scan(&t.Number, &id, &ws, &customer, &t.Subject, &t.Channel, &t.Status, &assignee, &tags,
-		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ThreadID, &t.EmailUsed, &t.ContactReason,
-		&t.LanguageCode, &t.Via, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount); err != nil {
+		&t.UnreadCount, &t.LastMessage, timeDest{&t.LastMessageAt}, timeDest{&t.Date}, &inbox, &t.ThreadID, &t.EmailUsed,
+		&t.ContactReason, &t.LanguageCode, &t.Via, optTimeDest{&t.HumanOpenedAt}, optTimeDest{&t.ClosedAt},
+		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, &t.MessageCount, &t.PublicCount); err != nil {
 		return nil, err
 	}
 	var err error
@@ -42,9 +47,6 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	if t.Tags, err = parseStrings(tags); err != nil {
 		return nil, err
 	}
-	t.HumanOpenedAt, t.ClosedAt = optTime(humanOpened), optTime(closed)
-	t.LastMessageAt, t.Date = t.LastMessageAt.UTC(), t.Date.UTC()
-	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return &t, nil
 }
 
@@ -76,7 +78,7 @@ func (t *Tx) TicketForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref
 }
 
 func (t *Tx) ticket(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Ticket, error) {
-	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+ticketColumns+` FROM tickets
+	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets
 		WHERE workspace_id = $1 AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "ticket")
@@ -108,7 +110,7 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 		w.add("number", "<", f.BeforeNumber)
 	}
 	w.args = append(w.args, limitArg(f.Limit))
-	rows, err := t.query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
+	rows, err := t.query(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
 		` ORDER BY number DESC LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return nil, t.d.normalize(err)
