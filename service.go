@@ -187,7 +187,7 @@ func newAPIKey(ws, user ID, name string, scopes []Scope, now time.Time) (*APIKey
 	sum := sha256.Sum256([]byte(raw))
 	return &APIKey{
 		ID: NewID(), WorkspaceID: ws, UserID: user, Name: name,
-		Prefix: raw[:len(keyPrefix)+16], Hash: sum[:], Scopes: scopes, CreatedAt: now,
+		Prefix: raw[:len(keyPrefix)+16], Hash: sum[:], Scopes: scopes, CreatedAt: now, Role: RoleAdmin,
 	}, raw
 }
 
@@ -213,7 +213,10 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if subtle.ConstantTimeCompare(sum[:], key.Hash) != 1 {
 		return nil, unauthorized
 	}
-	return &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}, nil
+	if key.ExpiresAt != nil && !s.Now().Before(*key.ExpiresAt) {
+		return nil, Errorf(EUNAUTHORIZED, "API key has expired")
+	}
+	return &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes, Role: key.Role}, nil
 }
 
 // NewAPIKeyInput is the input of CreateAPIKey.
@@ -222,6 +225,9 @@ type NewAPIKeyInput struct {
 	Scopes []Scope
 	// UserID is the agent the key acts as; nil means the caller's own agent.
 	UserID *ID
+	// ExpiresAt is when the key stops working; nil never (roles.go may
+	// shorten it).
+	ExpiresAt *time.Time
 }
 
 // CreateAPIKey creates a key in the principal's workspace. A key may grant
@@ -252,11 +258,22 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, in NewAPIKeyIn
 	if in.UserID != nil {
 		userID = *in.UserID
 	}
-	key, raw := newAPIKey(p.WorkspaceID, userID, name, scopes, s.Now())
-	err := s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.User(ctx, p.WorkspaceID, ByID(userID)); err != nil {
+	now := s.Now()
+	expires, err := keyExpiry(p, in.ExpiresAt, now)
+	if err != nil {
+		return nil, "", err
+	}
+	key, raw := newAPIKey(p.WorkspaceID, userID, name, scopes, now)
+	key.ExpiresAt = expires
+	err = s.store.Update(ctx, func(tx Tx) error {
+		u, err := tx.User(ctx, p.WorkspaceID, ByID(userID))
+		if err != nil {
 			return err
 		}
+		if err := checkKeyRole(p, u.Role, scopes); err != nil {
+			return err
+		}
+		key.Role = u.Role
 		return tx.CreateAPIKey(ctx, key)
 	})
 	if err != nil {
@@ -286,6 +303,9 @@ type NewUser struct {
 	Email string
 	Name  string
 	Role  Role // "" means agent
+	// Profile sets profile fields; unset ones take their defaults (active,
+	// permanent).
+	Profile UserProfilePatch
 }
 
 // UserUpdate changes the given fields of a user.
@@ -293,14 +313,21 @@ type UserUpdate struct {
 	Email *string
 	Name  *string
 	Role  *Role
+	// Profile changes the given profile fields.
+	Profile UserProfilePatch
 }
 
 // CreateUser adds an agent to the workspace. ECONFLICT if the email is taken.
 func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*User, error) {
 	now := s.Now()
-	u := &User{ID: NewID(), WorkspaceID: p.WorkspaceID, Role: in.Role, Name: strings.TrimSpace(in.Name), CreatedAt: now, UpdatedAt: now}
+	u := &User{ID: NewID(), WorkspaceID: p.WorkspaceID, Role: in.Role, Name: strings.TrimSpace(in.Name), CreatedAt: now, UpdatedAt: now,
+		IsActive: true, EmployeeType: EmployeePermanent}
 	if u.Role == "" {
 		u.Role = RoleAgent
+	}
+	in.Profile.apply(u)
+	if err := validateUserProfile(u); err != nil {
+		return nil, err
 	}
 	var err error
 	if u.Email, err = normalizeEmail("email", in.Email, true); err != nil {
@@ -317,8 +344,8 @@ func validateUser(u *User) error {
 	if err := checkText("name", u.Name, 1, maxNameLen); err != nil {
 		return err
 	}
-	if u.Role != RoleAdmin && u.Role != RoleAgent {
-		return Invalid("role", "value_error.enum", "must be admin or agent")
+	if !u.Role.Valid() {
+		return Invalid("role", "value_error.enum", "must be one of admin, read_only_admin, agent, read_only_agent")
 	}
 	return nil
 }
@@ -363,7 +390,10 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id ID, in UserUp
 			return err
 		}
 		u.UpdatedAt = s.Now()
-		return tx.UpdateUser(ctx, u)
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return patchUserProfile(ctx, tx, u, in.Profile)
 	})
 	return u, conflictMessage(err, "a user with this email exists already")
 }
@@ -376,6 +406,7 @@ type NewCustomer struct {
 	Phone     string
 	FirstName string
 	LastName  string
+	Profile   CustomerProfilePatch
 }
 
 // CustomerUpdate changes the given fields of a customer.
@@ -384,6 +415,7 @@ type CustomerUpdate struct {
 	Phone     *string
 	FirstName *string
 	LastName  *string
+	Profile   CustomerProfilePatch
 }
 
 func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
@@ -395,6 +427,15 @@ func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
 	}
 	var err error
 	if c.Email, err = normalizeEmail("email", in.Email, false); err != nil {
+		return nil, err
+	}
+	for f := range in.Profile.Text {
+		if c.Profile.Text(f) == nil {
+			return nil, Invalid(string(f), "value_error.unknown", "unknown profile field")
+		}
+	}
+	in.Profile.apply(&c.Profile)
+	if err := validateProfile(&c.Profile); err != nil {
 		return nil, err
 	}
 	return c, validateCustomer(c)
@@ -484,7 +525,10 @@ func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in Cu
 			return err
 		}
 		c.UpdatedAt = s.Now()
-		return tx.UpdateCustomer(ctx, c)
+		if err := tx.UpdateCustomer(ctx, c); err != nil {
+			return err
+		}
+		return patchCustomerProfile(ctx, tx, c, in.Profile)
 	})
 	return c, conflictMessage(err, "a customer with this email exists already")
 }

@@ -39,6 +39,11 @@ type Role string
 const (
 	RoleAdmin Role = "admin"
 	RoleAgent Role = "agent"
+	// RoleReadOnlyAdmin sees everything and changes nothing; the keys it
+	// makes hold read scopes only and expire (roles.go).
+	RoleReadOnlyAdmin Role = "read_only_admin"
+	// RoleReadOnlyAgent sees tickets and customers and changes nothing.
+	RoleReadOnlyAgent Role = "read_only_agent"
 )
 
 // User is an agent: a member of the support team.
@@ -49,8 +54,14 @@ type User struct {
 	Email       string
 	Name        string
 	Role        Role
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Profile fields (profiles.go).
+	IsActive     bool
+	EmployeeType EmployeeType
+	AvatarURL    string
+	Region       string
+	Timezone     string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Customer is someone the team supports.
@@ -62,8 +73,11 @@ type Customer struct {
 	Phone       string
 	FirstName   string
 	LastName    string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Profile is what the team knows of the customer besides how to reach
+	// them (profiles.go).
+	Profile   CustomerProfile
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // FullName is the customer's first and last name, as the surfaces show it.
@@ -75,16 +89,18 @@ func (c *Customer) FullName() string {
 type Status string
 
 const (
+	// StatusNew is a ticket nobody on the team has opened yet.
+	StatusNew     Status = "new"
 	StatusOpen    Status = "open"
 	StatusPending Status = "pending" // waiting for the customer
 	StatusSolved  Status = "solved"
 	StatusClosed  Status = "closed"
 )
 
-// Valid reports whether s is one of the four statuses.
+// Valid reports whether s is one of the five statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusOpen, StatusPending, StatusSolved, StatusClosed:
+	case StatusNew, StatusOpen, StatusPending, StatusSolved, StatusClosed:
 		return true
 	}
 	return false
@@ -131,6 +147,21 @@ type Ticket struct {
 	HumanOpenedAt *time.Time
 	// ClosedAt is when the ticket last became solved or closed.
 	ClosedAt *time.Time
+
+	// Triage and planning fields (ticketfields.go).
+	Priority    Priority
+	Category    string
+	Description string
+	// DueAt is when the team means to have resolved the ticket.
+	DueAt *time.Time
+	// ResolvedAt is when the ticket was resolved: it became solved, or
+	// closed without having been solved first. Reopening clears it.
+	ResolvedAt *time.Time
+	// TrackingToken lets the customer follow the ticket without an account;
+	// nil for tickets created before tokens existed.
+	TrackingToken *ID
+	// TeamID is the team the ticket is assigned to, beside or instead of an agent.
+	TeamID *ID
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -247,6 +278,11 @@ var AllScopes = []Scope{
 	"users:read", "users:write",
 	"settings:read", "settings:write",
 	"inbound:write",
+	// Added with the TopTickets surface (its documented scope list).
+	"tickets:delete", "customers:delete", "users:delete",
+	"attachments:read", "attachments:write", "attachments:delete",
+	"teams:read", "teams:write", "teams:delete",
+	"dashboard:read",
 }
 
 // ValidScope reports whether s is a scope ticketd knows.
@@ -271,7 +307,12 @@ type APIKey struct {
 	Prefix      string // the visible start of the key, to tell keys apart
 	Hash        []byte
 	Scopes      []Scope
-	CreatedAt   time.Time
+	// Role is the role of the agent the key acts as, when it was made; it
+	// decides which scopes the key may hold and its rate limit (roles.go).
+	Role Role
+	// ExpiresAt is when the key stops working; nil never.
+	ExpiresAt *time.Time
+	CreatedAt time.Time
 }
 
 // Principal is the authenticated caller of a use case: every use case works
@@ -281,6 +322,8 @@ type Principal struct {
 	UserID      ID
 	KeyID       ID
 	Scopes      []Scope
+	// Role is the key's role (APIKey.Role).
+	Role Role
 }
 
 // Can reports whether the principal holds scope.

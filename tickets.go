@@ -32,6 +32,13 @@ type NewTicket struct {
 	// OpenHuman opens a human ticket on the conversation (the shop API's
 	// isOpenedTicket).
 	OpenHuman bool
+
+	// Planning fields (ticketfields.go); Priority "" means medium.
+	Priority    Priority
+	Category    string
+	Description string
+	DueAt       *time.Time
+	Team        *Ref
 }
 
 // TicketUpdate changes the given fields of a ticket.
@@ -43,6 +50,17 @@ type TicketUpdate struct {
 	Assignee *Ref
 	// Unassign removes the assignee; it wins over Assignee.
 	Unassign bool
+
+	// Planning fields (ticketfields.go).
+	Priority    *Priority
+	Category    *string
+	Description *string
+	DueAt       *time.Time
+	// ClearDueAt removes the due date; it wins over DueAt.
+	ClearDueAt bool
+	Team       *Ref
+	// Unteam removes the team; it wins over Team.
+	Unteam bool
 }
 
 // CreateTicket opens a ticket for an existing customer of the workspace.
@@ -71,6 +89,19 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 	}
 	if t.Status.Done() {
 		t.ClosedAt = &now
+		t.ResolvedAt = &now
+	}
+	t.Priority, t.Category, t.Description = in.Priority, strings.TrimSpace(in.Category), in.Description
+	if t.Priority == "" {
+		t.Priority = PriorityMedium
+	}
+	if in.DueAt != nil {
+		due := in.DueAt.UTC().Truncate(time.Microsecond)
+		t.DueAt = &due
+	}
+	t.TrackingToken = newTrackingToken()
+	if err := validateTicketFields(t); err != nil {
+		return nil, err
 	}
 	var err error
 	if t.Tags, err = normalizeTags(in.Tags); err != nil {
@@ -95,6 +126,13 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 			}
 			t.AssigneeID = &u.ID
 		}
+		if in.Team != nil {
+			team, err := tx.Team(ctx, p.WorkspaceID, *in.Team)
+			if err != nil {
+				return err
+			}
+			t.TeamID = &team.ID
+		}
 		return tx.CreateTicket(ctx, t)
 	})
 	if err != nil {
@@ -111,7 +149,7 @@ func validateTicket(t *Ticket) error {
 		return err
 	}
 	if !t.Status.Valid() {
-		return Invalid("status", "value_error.enum", "must be one of open, pending, solved, closed")
+		return Invalid("status", "value_error.enum", "must be one of new, open, pending, solved, closed")
 	}
 	return nil
 }
@@ -166,7 +204,13 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 		now := s.Now()
 		setTrimmed(&t.Subject, in.Subject)
 		setTrimmed(&t.Channel, in.Channel)
+		patch, err := s.ticketFieldsPatch(ctx, tx, p, t, in)
+		if err != nil {
+			return err
+		}
 		if in.Status != nil && *in.Status != t.Status {
+			t.ResolvedAt = resolvedAt(t.Status, *in.Status, t.ResolvedAt, now)
+			patch.ResolvedAt = &t.ResolvedAt
 			t.Status = *in.Status
 			t.ClosedAt = nil
 			if t.Status.Done() {
@@ -191,7 +235,13 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 			return err
 		}
 		t.UpdatedAt = now
-		return tx.UpdateTicket(ctx, t)
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			return err
+		}
+		if patch.Empty() {
+			return nil
+		}
+		return tx.PatchTicketFields(ctx, p.WorkspaceID, t.ID, patch)
 	})
 	if err != nil {
 		return nil, err

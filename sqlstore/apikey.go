@@ -2,20 +2,23 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
 	ticketd "github.com/ticketd/ticketd"
 )
 
-const apiKeyColumns = `number, id, workspace_id, user_id, name, prefix, hash, scopes, created_at`
+const apiKeyColumns = `number, id, workspace_id, user_id, name, prefix, hash, scopes, created_at, role, expires_at`
 
 func scanAPIKey(row scanner) (*ticketd.APIKey, error) {
 	var k ticketd.APIKey
 	var id, ws, user, scopes string
-	if err := row.Scan(&k.Number, &id, &ws, &user, &k.Name, &k.Prefix, &k.Hash, &scopes, &k.CreatedAt); err != nil {
+	var expires sql.NullTime
+	if err := row.Scan(&k.Number, &id, &ws, &user, &k.Name, &k.Prefix, &k.Hash, &scopes, &k.CreatedAt, &k.Role, &expires); err != nil {
 		return nil, err
 	}
+	k.ExpiresAt = optTime(expires)
 	var err error
 	if k.ID, err = parseID(id); err != nil {
 		return nil, err
@@ -35,9 +38,14 @@ func scanAPIKey(row scanner) (*ticketd.APIKey, error) {
 
 // CreateAPIKey inserts k and assigns its number.
 func (t *Tx) CreateAPIKey(ctx context.Context, k *ticketd.APIKey) error {
-	err := t.queryRow(ctx, `INSERT INTO api_keys (id, workspace_id, user_id, name, prefix, hash, scopes, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING number`,
-		idArg(k.ID), idArg(k.WorkspaceID), idArg(k.UserID), k.Name, k.Prefix, k.Hash, jsonArg(k.Scopes), k.CreatedAt).Scan(&k.Number)
+	role := k.Role
+	if role == "" {
+		role = ticketd.RoleAdmin
+	}
+	err := t.queryRow(ctx, `INSERT INTO api_keys (id, workspace_id, user_id, name, prefix, hash, scopes, created_at, role, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING number`,
+		idArg(k.ID), idArg(k.WorkspaceID), idArg(k.UserID), k.Name, k.Prefix, k.Hash, jsonArg(k.Scopes), k.CreatedAt,
+		string(role), optTimeArg(k.ExpiresAt)).Scan(&k.Number)
 	return t.d.normalize(err)
 }
 

@@ -6,12 +6,15 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-const customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at`
+var customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at, ` +
+	profileColumns
 
 func scanCustomer(row scanner) (*ticketd.Customer, error) {
 	var c ticketd.Customer
 	var id, ws string
-	if err := row.Scan(&c.Number, &id, &ws, &c.Email, &c.Phone, &c.FirstName, &c.LastName, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	dst := append([]any{&c.Number, &id, &ws, &c.Email, &c.Phone, &c.FirstName, &c.LastName, &c.CreatedAt, &c.UpdatedAt},
+		profileDest(&c.Profile)...)
+	if err := row.Scan(dst...); err != nil {
 		return nil, err
 	}
 	var err error
@@ -27,16 +30,17 @@ func scanCustomer(row scanner) (*ticketd.Customer, error) {
 
 // CreateCustomer inserts c and assigns its number.
 func (t *Tx) CreateCustomer(ctx context.Context, c *ticketd.Customer) error {
-	err := t.queryRow(ctx, `INSERT INTO customers (id, workspace_id, email, phone, first_name, last_name, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING number`,
-		idArg(c.ID), idArg(c.WorkspaceID), c.Email, c.Phone, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt).Scan(&c.Number)
+	args := append([]any{idArg(c.ID), idArg(c.WorkspaceID), c.Email, c.Phone, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt},
+		profileArgs(&c.Profile)...)
+	err := t.queryRow(ctx, `INSERT INTO customers (id, workspace_id, email, phone, first_name, last_name, created_at, updated_at, `+
+		profileColumns+`) VALUES (`+placeholders(len(args))+`) RETURNING number`, args...).Scan(&c.Number)
 	return t.d.normalize(err)
 }
 
 // Customer returns the customer ref names in workspace ws.
 func (t *Tx) Customer(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND (id = $2 OR number = $3) AND deleted_at IS NULL`, idArg(ws), refID(ref), ref.Number))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
@@ -46,7 +50,7 @@ func (t *Tx) Customer(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*tic
 // CustomerByEmail finds a customer by its (lower-cased) email.
 func (t *Tx) CustomerByEmail(ctx context.Context, ws ticketd.ID, email string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND email = $2`, idArg(ws), email))
+		WHERE workspace_id = $1 AND email = $2 AND deleted_at IS NULL`, idArg(ws), email))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
@@ -56,7 +60,7 @@ func (t *Tx) CustomerByEmail(ctx context.Context, ws ticketd.ID, email string) (
 // CustomerByPhone finds the oldest customer with a phone number.
 func (t *Tx) CustomerByPhone(ctx context.Context, ws ticketd.ID, phone string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND phone = $2 AND phone <> '' ORDER BY number LIMIT 1`, idArg(ws), phone))
+		WHERE workspace_id = $1 AND phone = $2 AND phone <> '' AND deleted_at IS NULL ORDER BY number LIMIT 1`, idArg(ws), phone))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
@@ -66,8 +70,8 @@ func (t *Tx) CustomerByPhone(ctx context.Context, ws ticketd.ID, phone string) (
 // Customers lists the workspace's customers in creation order.
 func (t *Tx) Customers(ctx context.Context, ws ticketd.ID, page ticketd.Page) ([]*ticketd.Customer, error) {
 	rows, err := t.query(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND number > $2 ORDER BY number LIMIT $3`,
-		idArg(ws), page.AfterNumber, limitArg(page.Limit))
+		WHERE workspace_id = $1 AND number > $2 AND deleted_at IS NULL ORDER BY number LIMIT $3 OFFSET $4`,
+		idArg(ws), page.AfterNumber, limitArg(page.Limit), page.Offset)
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}
@@ -77,6 +81,6 @@ func (t *Tx) Customers(ctx context.Context, ws ticketd.ID, page ticketd.Page) ([
 // UpdateCustomer writes c's mutable fields.
 func (t *Tx) UpdateCustomer(ctx context.Context, c *ticketd.Customer) error {
 	return t.execOne(ctx, "customer", `UPDATE customers SET email = $1, phone = $2, first_name = $3, last_name = $4, updated_at = $5
-		WHERE workspace_id = $6 AND id = $7`,
+		WHERE workspace_id = $6 AND id = $7 AND deleted_at IS NULL`,
 		c.Email, c.Phone, c.FirstName, c.LastName, c.UpdatedAt, idArg(c.WorkspaceID), idArg(c.ID))
 }
