@@ -35,10 +35,10 @@ type CustomerProfile struct {
 	Region                     string // one of Regions, or ""
 	Timezone                   string
 	// AccountValue is a decimal number as text ("50000.00"), kept exactly.
-	AccountValue             string
+	AccountValue              string
 	LinkedIn, Website, GitHub string
-	Notes                    string
-	PremiumSupport, VIP      bool
+	Notes                     string
+	PremiumSupport, VIP       bool
 }
 
 // ProfileField names one text field of CustomerProfile. Surfaces map their

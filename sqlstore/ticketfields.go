@@ -30,7 +30,7 @@ func (f *ticketFieldsScan) into(t *ticketd.Ticket) error {
 	return err
 }
 
-// tokenArg stores a missing tracking token as '' (tickets from before tokens).
+// tokenArg stores a missing tracking token as ” (tickets from before tokens).
 func tokenArg(id *ticketd.ID) string {
 	if id == nil {
 		return ""
