@@ -65,7 +65,10 @@ type Surface struct {
 	XAPIKey bool
 	// MissingKey is the message for a request without any key.
 	MissingKey string
-	WriteError ErrorWriter
+	// MissingScope words the 403 for a key without the route's scope; nil
+	// says "this API key lacks the <scope> scope".
+	MissingScope func(ticketd.Scope) string
+	WriteError   ErrorWriter
 }
 
 // HandlerFunc is a surface's handler: it gets the authenticated principal and
@@ -73,7 +76,7 @@ type Surface struct {
 type HandlerFunc func(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error
 
 // Handle registers pattern on mux behind authentication and scope, with the
-// JSON body limit.
+// JSON body limit. An empty scope admits every valid key (a key's self-check).
 func (s *Surface) Handle(mux *http.ServeMux, pattern string, scope ticketd.Scope, h HandlerFunc) {
 	s.handle(mux, pattern, scope, s.maxBody(), h)
 }
@@ -88,14 +91,20 @@ func (s *Surface) HandleRaw(mux *http.ServeMux, pattern string, scope ticketd.Sc
 	s.handle(mux, pattern, scope, limit, h)
 }
 
+// HandleUpload is Handle for routes whose body is an upload of up to limit
+// bytes, which the handler streams rather than reads whole.
+func (s *Surface) HandleUpload(mux *http.ServeMux, pattern string, scope ticketd.Scope, limit int64, h HandlerFunc) {
+	s.handle(mux, pattern, scope, limit, h)
+}
+
 func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope, limit int64, h HandlerFunc) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		w = rec
 		defer s.recoverPanic(rec, r)
 		p, err := s.authenticate(r)
-		if err == nil && !p.Can(scope) {
-			err = ticketd.Errorf(ticketd.EFORBIDDEN, "this API key lacks the %s scope", scope)
+		if err == nil && scope != "" && !p.Can(scope) {
+			err = s.missingScope(scope)
 		}
 		if err == nil {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -132,6 +141,13 @@ func (s *Surface) recoverPanic(w *statusRecorder, r *http.Request) {
 	if !w.wrote {
 		s.WriteError(w, r, http.StatusInternalServerError, ticketd.Errorf(ticketd.EINTERNAL, "internal error"))
 	}
+}
+
+func (s *Surface) missingScope(scope ticketd.Scope) error {
+	if s.MissingScope != nil {
+		return ticketd.Errorf(ticketd.EFORBIDDEN, "%s", s.MissingScope(scope))
+	}
+	return ticketd.Errorf(ticketd.EFORBIDDEN, "this API key lacks the %s scope", scope)
 }
 
 func (s *Surface) logger() *slog.Logger {

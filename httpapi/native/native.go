@@ -1,5 +1,5 @@
 // Package native is ticketd's own API under /v1 — customers, users, API
-// keys, tickets — and the comments resource of seed 001, in snake_case JSON
+// keys, tickets — in snake_case JSON
 // with UUID ids. Its errors follow the comments API's family: {"detail": "..."}
 // for a single problem and, for validation, 422 with
 // {"detail": [{"loc": [...], "msg": "...", "type": "..."}]}.
@@ -47,11 +47,8 @@ func Register(mux *http.ServeMux, svc *ticketd.Service, base httpapi.Surface) *H
 	s.Handle(mux, "GET /v1/tickets/{id}", "tickets:read", h.getTicket)
 	s.Handle(mux, "PATCH /v1/tickets/{id}", "tickets:write", h.updateTicket)
 
-	s.Handle(mux, "GET /v1/tickets/{ticket_id}/comments", "comments:read", h.listComments)
-	s.Handle(mux, "POST /v1/tickets/{ticket_id}/comments", "comments:write", h.createComment)
-	s.Handle(mux, "GET /v1/tickets/{ticket_id}/comments/{id}", "comments:read", h.getComment)
-	s.Handle(mux, "PATCH /v1/tickets/{ticket_id}/comments/{id}", "comments:write", h.updateComment)
-	s.Handle(mux, "DELETE /v1/tickets/{ticket_id}/comments/{id}", "comments:delete", h.deleteComment)
+	// The comments resource (seed 001) at /v1/tickets/{id}/comments is the
+	// TopTickets surface's, registered by package toptickets.
 	h.registerEmail(mux)
 	h.registerInbound(mux)
 	h.registerWorkspace(mux)

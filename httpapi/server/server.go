@@ -12,6 +12,7 @@ import (
 	"github.com/ticketd/ticketd/httpapi/messages"
 	"github.com/ticketd/ticketd/httpapi/native"
 	"github.com/ticketd/ticketd/httpapi/shop"
+	"github.com/ticketd/ticketd/httpapi/toptickets"
 )
 
 // Config is what the handler needs besides the service.
@@ -43,5 +44,8 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	native.Register(mux, svc, base)
 	shop.Register(mux, svc, base)
 	messages.Register(mux, svc, base)
+	// TopTickets: its own mount, and its comments resource where seed 001 puts it.
+	toptickets.Register(mux, toptickets.Prefix, svc, base)
+	toptickets.RegisterCommentsAlias(mux, "/v1", svc, base)
 	return httpapi.Middleware(cfg.Logger, mux)
 }
