@@ -15,6 +15,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // no credentials, or credentials we do not know
 	EFORBIDDEN    = "forbidden"    // known credentials without the right to do this
 	ETOOLARGE     = "too_large"    // the input is larger than we accept
+	ETOOMANY      = "too_many"     // the caller exceeded its rate limit; try again later
 	EINTERNAL     = "internal"     // everything else; the message is never shown
 )
 

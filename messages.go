@@ -87,10 +87,13 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 		}
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
-		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
+		// Locked: whether m becomes the last message, and what the
+		// status becomes, are decided from the ticket as it is.
+		t, err := tx.TicketForUpdate(ctx, p.WorkspaceID, ticket)
 		if err != nil {
 			return err
 		}
+		inbox := t.InboxID
 		m.TicketID = t.ID
 		if m.Channel == "" {
 			m.Channel = t.Channel
@@ -110,8 +113,12 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 				return err
 			}
 		}
-		applyToTicket(t, m, now)
-		return tx.UpdateTicket(ctx, t)
+		patch := applyToTicket(t, m, now)
+		if t.InboxID != inbox {
+			patch.InboxID = SetTo(t.InboxID) // prepareEmail chose the ticket's inbox
+		}
+		patch.Apply(t)
+		return tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch)
 	})
 	if err != nil {
 		return nil, err
@@ -122,34 +129,69 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 	return m, nil
 }
 
-// applyToTicket is the rule of what a new message does to its ticket.
-func applyToTicket(t *Ticket, m *Message, now time.Time) {
+// applyToTicket is the rule of what a new message does to its ticket, as a
+// patch of the ticket t is (read locked, or created in this transaction).
+func applyToTicket(t *Ticket, m *Message, now time.Time) TicketPatch {
+	p := TicketPatch{UpdatedAt: now, AddMessages: 1}
+	if !m.Internal {
+		p.AddPublic = 1
+	}
 	// A ticket without messages has no last message to keep, whatever its
 	// LastMessageAt (its creation) says.
 	if !m.Internal && (t.LastMessage == "" || !m.Time.Before(t.LastMessageAt)) {
-		t.LastMessage = preview(m.Body)
-		t.LastMessageAt = m.Time
+		p.LastMessage = SetTo(preview(m.Body))
+		p.LastMessageAt = SetTo(m.Time)
 	}
 	if m.Author.Kind == AuthorCustomer {
-		t.UnreadCount = 1
+		p.UnreadCount = SetTo(1)
 		// An automatic reply (out of office) is no sign the customer is
 		// waiting again, so it does not reopen the ticket.
 		if (t.Status == StatusPending || t.Status == StatusSolved) && !m.AutoReply() {
-			t.Status = StatusOpen
-			t.ClosedAt = nil
+			p.Status = SetTo(StatusOpen)
+			p.ClosedAt = SetTo[*time.Time](nil)
 		}
 	}
-	t.UpdatedAt = now
+	return p
 }
 
 func validateMessage(m *Message) error {
 	if strings.TrimSpace(m.Body) == "" {
 		return Invalid("body", "value_error.missing", "must not be empty")
 	}
-	if err := checkText("body", m.Body, 1, maxBodyLen); err != nil {
+	if err := checkTexts(
+		textField{"body", m.Body, 1, maxBodyLen},
+		textField{"subject", m.Subject, 0, maxSubjectLen},
+		textField{"channel", m.Channel, 0, maxLabelLen},
+		textField{"from_address", m.FromAddress, 0, maxHeaderLen},
+		textField{"from_name", m.FromName, 0, maxHeaderLen},
+		textField{"external_id", m.ExternalID, 0, maxHeaderLen},
+		textField{"in_reply_to", m.InReplyTo, 0, maxHeaderLen},
+		textField{"delivery_error", m.DeliveryError, 0, maxBodyLen},
+	); err != nil {
 		return err
 	}
-	if err := checkText("subject", m.Subject, 0, maxSubjectLen); err != nil {
+	for _, l := range []struct {
+		name string
+		vs   []string
+	}{{"to", m.To}, {"cc", m.Cc}, {"references", m.References}, {"tags", m.Tags}} {
+		if err := checkList(l.name, l.vs, maxHeaderLen); err != nil {
+			return err
+		}
+	}
+	for _, o := range []struct {
+		name string
+		v    *string
+		max  int
+	}{{"body_html", m.BodyHTML, maxHTMLLen}, {"body_cleaned", m.BodyCleaned, maxBodyLen},
+		{"language", m.Language, maxLabelLen}, {"sentiment", m.Sentiment, maxLabelLen}} {
+		if err := checkOptText(o.name, o.v, o.max); err != nil {
+			return err
+		}
+	}
+	if err := checkRawJSON("attachments", m.Attachments, maxBodyLen); err != nil {
+		return err
+	}
+	if err := checkTime("time", m.Time); err != nil {
 		return err
 	}
 	switch m.Author.Kind {
@@ -246,6 +288,24 @@ func ticketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket,
 	return t, m, nil
 }
 
+// lockTicketMessage is ticketMessage for a use case that changes the
+// message: it locks the ticket, then the message (always in this order, so
+// two such use cases cannot deadlock).
+func lockTicketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket, *Message, error) {
+	t, err := tx.TicketForUpdate(ctx, ws, ticket)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := tx.MessageForUpdate(ctx, ws, msg)
+	if err != nil {
+		return nil, nil, NotFound("comment")
+	}
+	if m.TicketID != t.ID {
+		return nil, nil, NotFound("comment")
+	}
+	return t, m, nil
+}
+
 // Conversation is one page of a ticket's conversation.
 type Conversation struct {
 	Ticket   *Ticket
@@ -271,8 +331,7 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 		if c.Messages, err = tx.Messages(ctx, p.WorkspaceID, c.Ticket.ID, f); err != nil {
 			return err
 		}
-		c.Total, err = tx.CountMessages(ctx, p.WorkspaceID, c.Ticket.ID, f)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -280,7 +339,17 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 	if limit > 0 && len(c.Messages) > limit {
 		c.Messages, c.More = c.Messages[:limit], true
 	}
+	c.Total = conversationTotal(c.Ticket, f)
 	return c, nil
+}
+
+// conversationTotal is how many messages f selects on t, from the ticket's
+// counters: a total never costs a count over the conversation.
+func conversationTotal(t *Ticket, f MessageFilter) int {
+	if f.IncludeInternal {
+		return t.MessageCount
+	}
+	return t.PublicCount
 }
 
 // UpdateMessage changes a message's body or visibility and keeps the ticket's
@@ -290,25 +359,34 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg Ref, in MessageUpdate) (*Message, error) {
 	var m *Message
 	err := s.store.Update(ctx, func(tx Tx) error {
-		t, found, err := ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, found, err := lockTicketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
 		if err != nil {
 			return err
 		}
 		m = found
+		wasInternal := m.Internal
+		patch := MessagePatch{UpdatedAt: s.Now()}
 		if in.Body != nil {
-			m.Body = *in.Body
+			patch.Body = SetTo(*in.Body)
 		}
 		if in.Internal != nil {
-			m.Internal = *in.Internal
+			patch.Internal = SetTo(*in.Internal)
 		}
+		patch.Apply(m)
 		if err := validateMessage(m); err != nil {
 			return err
 		}
-		m.UpdatedAt = s.Now()
-		if err := tx.UpdateMessage(ctx, m); err != nil {
+		if err := tx.UpdateMessage(ctx, m.WorkspaceID, m.ID, patch); err != nil {
 			return err
 		}
-		return s.refreshLastMessage(ctx, tx, t)
+		tp := TicketPatch{}
+		switch {
+		case wasInternal && !m.Internal:
+			tp.AddPublic = 1
+		case !wasInternal && m.Internal:
+			tp.AddPublic = -1
+		}
+		return s.refreshLastMessage(ctx, tx, t, tp)
 	})
 	if err != nil {
 		return nil, err
@@ -320,31 +398,37 @@ func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg R
 // last message if it was that.
 func (s *Service) DeleteMessage(ctx context.Context, p *Principal, ticket, msg Ref) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		t, m, err := ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, m, err := lockTicketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
 		if err != nil {
 			return err
 		}
 		if err := tx.DeleteMessage(ctx, p.WorkspaceID, m.ID); err != nil {
 			return err
 		}
-		return s.refreshLastMessage(ctx, tx, t)
+		tp := TicketPatch{AddMessages: -1}
+		if !m.Internal {
+			tp.AddPublic = -1
+		}
+		return s.refreshLastMessage(ctx, tx, t, tp)
 	})
 }
 
 // refreshLastMessage recomputes the ticket's last message from its newest
-// public message, after an edit or a deletion may have changed which it is.
-func (s *Service) refreshLastMessage(ctx context.Context, tx Tx, t *Ticket) error {
+// public message, after an edit or a deletion may have changed which it is,
+// and writes it with p (the counters the change moved). t is locked.
+func (s *Service) refreshLastMessage(ctx context.Context, tx Tx, t *Ticket, p TicketPatch) error {
 	newest, err := tx.Messages(ctx, t.WorkspaceID, t.ID, MessageFilter{Order: NewestByTime, Page: Page{Limit: 1}})
 	if err != nil {
 		return err
 	}
 	if len(newest) == 0 {
-		t.LastMessage, t.LastMessageAt = "", t.Date
+		p.LastMessage, p.LastMessageAt = SetTo(""), SetTo(t.Date)
 	} else {
-		t.LastMessage, t.LastMessageAt = preview(newest[0].Body), newest[0].Time
+		p.LastMessage, p.LastMessageAt = SetTo(preview(newest[0].Body)), SetTo(newest[0].Time)
 	}
-	t.UpdatedAt = s.Now()
-	return tx.UpdateTicket(ctx, t)
+	p.UpdatedAt = s.Now()
+	p.Apply(t)
+	return tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, p)
 }
 
 func nonNil(s []string) []string {

@@ -293,3 +293,10 @@ func (s *Service) DeleteTicket(ctx context.Context, p *Principal, ref Ref) error
 		return tx.DeleteTicket(ctx, p.WorkspaceID, t.ID)
 	})
 }
+
+// setTrimmed sets *dst to the trimmed *v when v is given.
+func setTrimmed(dst *string, v *string) {
+	if v != nil {
+		*dst = strings.TrimSpace(*v)
+	}
+}

@@ -81,15 +81,28 @@ type NewWorkspace struct {
 	OwnerName  string
 }
 
+// Validate checks the input as CreateWorkspace would, without a store, so
+// that a command line can refuse bad input before it opens (and creates) a
+// database. EINVALID names the field.
+func (in NewWorkspace) Validate() error {
+	_, _, err := in.validate()
+	return err
+}
+
+func (in NewWorkspace) validate() (name, email string, err error) {
+	name = strings.TrimSpace(in.Name)
+	if err := checkText("name", name, 1, maxNameLen); err != nil {
+		return "", "", err
+	}
+	email, err = normalizeEmail("owner_email", in.OwnerEmail, true)
+	return name, email, err
+}
+
 // CreateWorkspace creates a workspace, its owner (an admin agent) and an API
 // key with every scope that acts as the owner. The key is returned once, in
 // clear; only its hash is stored.
 func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) (*Workspace, *User, string, error) {
-	name := strings.TrimSpace(in.Name)
-	if err := checkText("name", name, 1, maxNameLen); err != nil {
-		return nil, nil, "", err
-	}
-	email, err := normalizeEmail("owner_email", in.OwnerEmail, true)
+	name, email, err := in.validate()
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -137,20 +150,30 @@ type WorkspaceUpdate struct {
 func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, in WorkspaceUpdate) (*Workspace, error) {
 	var ws *Workspace
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		if ws, err = tx.Workspace(ctx, p.WorkspaceID); err != nil {
+		// Locked: the settings are one column, and a PATCH of one switch
+		// must keep a concurrent PATCH of the other.
+		if ws, err = tx.WorkspaceForUpdate(ctx, p.WorkspaceID); err != nil {
 			return err
 		}
-		setTrimmed(&ws.Name, in.Name)
+		var patch WorkspacePatch
+		if in.Name != nil {
+			patch.Name = SetTo(strings.TrimSpace(*in.Name))
+		}
+		if in.AutoTriage != nil || in.EmailAgentComments != nil {
+			settings := ws.Settings
+			if in.AutoTriage != nil {
+				settings.AutoTriage = *in.AutoTriage
+			}
+			if in.EmailAgentComments != nil {
+				settings.EmailAgentComments = *in.EmailAgentComments
+			}
+			patch.Settings = SetTo(settings)
+		}
+		patch.Apply(ws)
 		if err := checkText("name", ws.Name, 1, maxNameLen); err != nil {
 			return err
 		}
-		if in.AutoTriage != nil {
-			ws.Settings.AutoTriage = *in.AutoTriage
-		}
-		if in.EmailAgentComments != nil {
-			ws.Settings.EmailAgentComments = *in.EmailAgentComments
-		}
-		return tx.UpdateWorkspace(ctx, ws)
+		return tx.UpdateWorkspace(ctx, ws.ID, patch)
 	})
 	if err != nil {
 		return nil, err
@@ -341,7 +364,7 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*Us
 }
 
 func validateUser(u *User) error {
-	if err := checkText("name", u.Name, 1, maxNameLen); err != nil {
+	if err := checkTexts(textField{"name", u.Name, 1, maxNameLen}, textField{"email", u.Email, 1, maxHeaderLen}); err != nil {
 		return err
 	}
 	if !u.Role.Valid() {
@@ -372,25 +395,29 @@ func (s *Service) Users(ctx context.Context, p *Principal, page Page) (us []*Use
 func (s *Service) UpdateUser(ctx context.Context, p *Principal, id ID, in UserUpdate) (*User, error) {
 	var u *User
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		if u, err = tx.User(ctx, p.WorkspaceID, ByID(id)); err != nil {
+		// Locked: the user is validated as the patch leaves it.
+		if u, err = tx.UserForUpdate(ctx, p.WorkspaceID, ByID(id)); err != nil {
 			return err
 		}
+		patch := UserPatch{UpdatedAt: s.Now()}
 		if in.Email != nil {
-			if u.Email, err = normalizeEmail("email", *in.Email, true); err != nil {
+			email, err := normalizeEmail("email", *in.Email, true)
+			if err != nil {
 				return err
 			}
+			patch.Email = SetTo(email)
 		}
 		if in.Name != nil {
-			u.Name = strings.TrimSpace(*in.Name)
+			patch.Name = SetTo(strings.TrimSpace(*in.Name))
 		}
 		if in.Role != nil {
-			u.Role = *in.Role
+			patch.Role = SetTo(*in.Role)
 		}
+		patch.Apply(u)
 		if err := validateUser(u); err != nil {
 			return err
 		}
-		u.UpdatedAt = s.Now()
-		if err := tx.UpdateUser(ctx, u); err != nil {
+		if err := tx.UpdateUser(ctx, u.WorkspaceID, u.ID, patch); err != nil {
 			return err
 		}
 		return patchUserProfile(ctx, tx, u, in.Profile)
@@ -445,12 +472,12 @@ func validateCustomer(c *Customer) error {
 	if c.Email == "" && c.Phone == "" {
 		return Invalid("email", "value_error.missing", "an email address or a phone number is required")
 	}
-	for _, f := range []struct{ name, v string }{{"first_name", c.FirstName}, {"last_name", c.LastName}, {"phone_number", c.Phone}} {
-		if err := checkText(f.name, f.v, 0, maxNameLen); err != nil {
-			return err
-		}
-	}
-	return nil
+	return checkTexts(
+		textField{"email", c.Email, 0, maxHeaderLen},
+		textField{"first_name", c.FirstName, 0, maxNameLen},
+		textField{"last_name", c.LastName, 0, maxNameLen},
+		textField{"phone_number", c.Phone, 0, maxNameLen},
+	)
 }
 
 // CreateCustomer adds a customer. ECONFLICT if a customer of the workspace
@@ -472,20 +499,27 @@ func (s *Service) EnsureCustomer(ctx context.Context, p *Principal, in NewCustom
 	if err != nil {
 		return nil, false, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		c, created = nil, false
-		if fresh.Email != "" {
-			c, err = tx.CustomerByEmail(ctx, p.WorkspaceID, fresh.Email)
-		} else {
-			c, err = tx.CustomerByPhone(ctx, p.WorkspaceID, fresh.Phone)
+	// Two nodes ensuring the same new customer at once both find none;
+	// the unique index lets one create it, and the other, on its second
+	// attempt, finds what the first created.
+	for attempt := 1; ; attempt++ {
+		err = s.store.Update(ctx, func(tx Tx) error {
+			c, created = nil, false
+			if fresh.Email != "" {
+				c, err = tx.CustomerByEmail(ctx, p.WorkspaceID, fresh.Email)
+			} else {
+				c, err = tx.CustomerByPhone(ctx, p.WorkspaceID, fresh.Phone)
+			}
+			if ErrorCode(err) != ENOTFOUND {
+				return err
+			}
+			c, created = fresh, true
+			return tx.CreateCustomer(ctx, c)
+		})
+		if ErrorCode(err) != ECONFLICT || attempt == 2 {
+			return c, created, err
 		}
-		if ErrorCode(err) != ENOTFOUND {
-			return err
-		}
-		c, created = fresh, true
-		return tx.CreateCustomer(ctx, c)
-	})
-	return c, created, err
+	}
 }
 
 // Customer returns one customer of the workspace.
@@ -510,22 +544,25 @@ func (s *Service) Customers(ctx context.Context, p *Principal, page Page) (cs []
 func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in CustomerUpdate) (*Customer, error) {
 	var c *Customer
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		if c, err = tx.Customer(ctx, p.WorkspaceID, ByID(id)); err != nil {
+		// Locked: "an email or a phone number" is checked on the customer
+		// as the patch leaves it, which a concurrent PATCH must not change.
+		if c, err = tx.CustomerForUpdate(ctx, p.WorkspaceID, ByID(id)); err != nil {
 			return err
 		}
+		patch := CustomerPatch{UpdatedAt: s.Now()}
 		if in.Email != nil {
-			if c.Email, err = normalizeEmail("email", *in.Email, false); err != nil {
+			email, err := normalizeEmail("email", *in.Email, false)
+			if err != nil {
 				return err
 			}
+			patch.Email = SetTo(email)
 		}
-		setTrimmed(&c.Phone, in.Phone)
-		setTrimmed(&c.FirstName, in.FirstName)
-		setTrimmed(&c.LastName, in.LastName)
+		patch.Phone, patch.FirstName, patch.LastName = trimmed(in.Phone), trimmed(in.FirstName), trimmed(in.LastName)
+		patch.Apply(c)
 		if err := validateCustomer(c); err != nil {
 			return err
 		}
-		c.UpdatedAt = s.Now()
-		if err := tx.UpdateCustomer(ctx, c); err != nil {
+		if err := tx.UpdateCustomer(ctx, c.WorkspaceID, c.ID, patch); err != nil {
 			return err
 		}
 		return patchCustomerProfile(ctx, tx, c, in.Profile)
@@ -535,10 +572,12 @@ func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in Cu
 
 // ---- helpers --------------------------------------------------------------
 
-func setTrimmed(dst *string, v *string) {
-	if v != nil {
-		*dst = strings.TrimSpace(*v)
+// trimmed is a patch field for an optional input, trimmed.
+func trimmed(v *string) Set[string] {
+	if v == nil {
+		return Set[string]{}
 	}
+	return SetTo(strings.TrimSpace(*v))
 }
 
 // checkText validates a text field's length in characters.
@@ -574,6 +613,9 @@ func normalizeEmail(field, v string, required bool) (string, error) {
 	addr, err := mail.ParseAddress(v)
 	if err != nil || addr.Address != v || len(v) > 254 {
 		return "", Invalid(field, "value_error.email", "not a valid email address")
+	}
+	if err := checkText(field, v, 1, 254); err != nil {
+		return "", err
 	}
 	return strings.ToLower(v), nil
 }

@@ -11,8 +11,11 @@ import (
 // atomically. Implementations: package sqlstore (SQLite and PostgreSQL).
 type Store interface {
 	// Update runs fn in a read-write transaction, committing when fn returns
-	// nil and rolling back otherwise. fn may run more than once if the engine
-	// asks for a retry, so it must not have effects outside the Tx.
+	// nil and rolling back otherwise. When the engine aborts the transaction
+	// for a reason that a new attempt can fix (a PostgreSQL serialization
+	// failure or deadlock, SQLite busy), fn runs again, a bounded number of
+	// times; so fn must not have effects outside the Tx and must not rely on
+	// state a previous attempt left behind.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
@@ -25,11 +28,18 @@ type Store interface {
 // another workspace is reported exactly like one that does not exist, as
 // ENOTFOUND. Create methods assign Number; the caller assigns ID and times.
 // Unique violations are ECONFLICT.
+//
+// Updates take a patch and write only the fields it sets (see patch.go). The
+// ...ForUpdate reads lock the row until the transaction ends, for a use case
+// that reads a row to decide what to write; they are for Update transactions.
 type Tx interface {
 	CreateWorkspace(ctx context.Context, w *Workspace) error
 	// Workspace returns ENOTFOUND if there is no workspace with that id.
 	Workspace(ctx context.Context, id ID) (*Workspace, error)
-	UpdateWorkspace(ctx context.Context, w *Workspace) error
+	// WorkspaceForUpdate is Workspace, locking the row.
+	WorkspaceForUpdate(ctx context.Context, id ID) (*Workspace, error)
+	// UpdateWorkspace returns ENOTFOUND if there is no such workspace.
+	UpdateWorkspace(ctx context.Context, id ID, p WorkspacePatch) error
 	// CountWorkspaces counts every workspace of the database.
 	CountWorkspaces(ctx context.Context) (int, error)
 
@@ -37,7 +47,10 @@ type Tx interface {
 	// User returns ENOTFOUND if the user is not in workspace ws.
 	User(ctx context.Context, ws ID, ref Ref) (*User, error)
 	Users(ctx context.Context, ws ID, page Page) ([]*User, error)
-	UpdateUser(ctx context.Context, u *User) error
+	// UserForUpdate is User, locking the row.
+	UserForUpdate(ctx context.Context, ws ID, ref Ref) (*User, error)
+	// UpdateUser returns ENOTFOUND if the user is not in workspace ws.
+	UpdateUser(ctx context.Context, ws, id ID, p UserPatch) error
 
 	CreateCustomer(ctx context.Context, c *Customer) error
 	// Customer returns ENOTFOUND if the customer is not in workspace ws.
@@ -47,7 +60,10 @@ type Tx interface {
 	// CustomerByPhone finds a customer by phone number; ENOTFOUND if none.
 	CustomerByPhone(ctx context.Context, ws ID, phone string) (*Customer, error)
 	Customers(ctx context.Context, ws ID, page Page) ([]*Customer, error)
-	UpdateCustomer(ctx context.Context, c *Customer) error
+	// CustomerForUpdate is Customer, locking the row.
+	CustomerForUpdate(ctx context.Context, ws ID, ref Ref) (*Customer, error)
+	// UpdateCustomer returns ENOTFOUND if the customer is not in workspace ws.
+	UpdateCustomer(ctx context.Context, ws, id ID, p CustomerPatch) error
 
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
@@ -62,16 +78,20 @@ type Tx interface {
 	Ticket(ctx context.Context, ws ID, ref Ref) (*Ticket, error)
 	// Tickets lists tickets newest first.
 	Tickets(ctx context.Context, ws ID, f TicketFilter) ([]*Ticket, error)
-	UpdateTicket(ctx context.Context, t *Ticket) error
+	// TicketForUpdate is Ticket, locking the row.
+	TicketForUpdate(ctx context.Context, ws ID, ref Ref) (*Ticket, error)
+	// UpdateTicket returns ENOTFOUND if the ticket is not in workspace ws.
+	UpdateTicket(ctx context.Context, ws, id ID, p TicketPatch) error
 
 	CreateMessage(ctx context.Context, m *Message) error
 	// Message returns ENOTFOUND if the message is not in workspace ws.
 	Message(ctx context.Context, ws ID, ref Ref) (*Message, error)
 	// Messages lists a ticket's messages in the order the filter asks for.
 	Messages(ctx context.Context, ws, ticket ID, f MessageFilter) ([]*Message, error)
-	// CountMessages counts what Messages would list without paging.
-	CountMessages(ctx context.Context, ws, ticket ID, f MessageFilter) (int, error)
-	UpdateMessage(ctx context.Context, m *Message) error
+	// MessageForUpdate is Message, locking the row.
+	MessageForUpdate(ctx context.Context, ws ID, ref Ref) (*Message, error)
+	// UpdateMessage returns ENOTFOUND if the message is not in workspace ws.
+	UpdateMessage(ctx context.Context, ws, id ID, p MessagePatch) error
 	// ExternalIDs lists the Message-IDs of a ticket's messages that have
 	// one, in creation order: the first and the newest limit-1 of them.
 	ExternalIDs(ctx context.Context, ws, ticket ID, limit int) ([]string, error)
@@ -85,7 +105,9 @@ type Tx interface {
 	SendingDomain(ctx context.Context, ws ID, ref Ref) (*SendingDomain, error)
 	// SendingDomainByName finds a domain of ws by its lower-case name.
 	SendingDomainByName(ctx context.Context, ws ID, name string) (*SendingDomain, error)
-	UpdateSendingDomain(ctx context.Context, d *SendingDomain) error
+	// MarkDomainVerified records the first successful verification of a
+	// domain at; a domain verified already keeps its first time.
+	MarkDomainVerified(ctx context.Context, ws, id ID, at time.Time) error
 
 	CreateInbox(ctx context.Context, in *Inbox) error
 	// Inbox returns ENOTFOUND if the inbox is not in workspace ws.
@@ -100,6 +122,14 @@ type Tx interface {
 	// Attachment returns ENOTFOUND if the attachment is not in workspace ws.
 	Attachment(ctx context.Context, ws, id ID) (*Attachment, error)
 	Attachments(ctx context.Context, ws, message ID) ([]*Attachment, error)
+
+	// ---- operations (issue 15): the command line and deletions ----
+
+	// Workspaces lists every workspace of the database in creation order.
+	Workspaces(ctx context.Context, page Page) ([]*Workspace, error)
+	// UserByEmail finds an agent of ws by email, case-insensitively;
+	// ENOTFOUND if none.
+	UserByEmail(ctx context.Context, ws ID, email string) (*User, error)
 
 	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
 	// ClaimOutbox reserves up to limit entries that are due at now and not
@@ -136,8 +166,6 @@ type TeamTx interface {
 	// TeamMembers lists a team's members in the order they joined.
 	TeamMembers(ctx context.Context, ws, team ID) ([]*User, error)
 
-	// PatchTicketFields writes the set fields of patch to one ticket.
-	PatchTicketFields(ctx context.Context, ws, id ID, patch TicketFieldsPatch) error
 	// DeleteTicket removes a ticket with its conversation, its attachments
 	// and its queued email; ENOTFOUND if the ticket is not in ws.
 	DeleteTicket(ctx context.Context, ws, id ID) error
@@ -169,6 +197,8 @@ type ProfileTx interface {
 	// email address is free again); its tickets and their conversations are
 	// kept. ENOTFOUND if the customer is not in ws.
 	DeleteCustomer(ctx context.Context, ws, id ID, now time.Time) error
+	// ConsoleTx: sign-in, sessions, views and search (console.go).
+	ConsoleTx
 }
 
 // Page selects one page of a list ordered by creation: the items after the

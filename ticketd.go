@@ -162,6 +162,12 @@ type Ticket struct {
 	TrackingToken *ID
 	// TeamID is the team the ticket is assigned to, beside or instead of an agent.
 	TeamID *ID
+	// MessageCount and PublicCount count the ticket's messages (all of them,
+	// and those that are not internal notes). The store keeps them in the
+	// same transaction as every message write, so a surface that shows a
+	// total reads it here instead of counting the conversation.
+	MessageCount int
+	PublicCount  int
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -324,7 +330,28 @@ type Principal struct {
 	Scopes      []Scope
 	// Role is the key's role (APIKey.Role).
 	Role Role
+	// Audience is whom the caller's surface faces; the service decides from
+	// it alone whether internal notes may be seen or written.
+	Audience Audience
 }
+
+// Audience is whom a surface faces. The zero value is the customer-facing,
+// note-blind audience, so that a caller that forgets to say is never shown
+// an internal note.
+type Audience int
+
+const (
+	// AudienceCustomer is an integration that may show what it reads to
+	// customers (a shop widget, an email client): internal notes are
+	// invisible to it and it cannot write them.
+	AudienceCustomer Audience = iota
+	// AudienceTeam is the support team's own tooling: it sees and writes
+	// internal notes.
+	AudienceTeam
+)
+
+// SeesNotes reports whether the audience may see and write internal notes.
+func (a Audience) SeesNotes() bool { return a == AudienceTeam }
 
 // Can reports whether the principal holds scope.
 func (p *Principal) Can(scope Scope) bool {

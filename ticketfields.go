@@ -36,26 +36,6 @@ const (
 	maxDescriptionLen = 100_000
 )
 
-// TicketFieldsPatch is the part of a ticket change that the store writes
-// column by column: only the fields that are set are written, so two callers
-// changing different fields of one ticket never undo each other.
-type TicketFieldsPatch struct {
-	Priority    *Priority
-	Category    *string
-	Description *string
-	// DueAt and TeamID are double pointers: nil leaves the column alone, a
-	// pointer to nil clears it.
-	DueAt      **time.Time
-	ResolvedAt **time.Time
-	TeamID     **ID
-}
-
-// Empty reports whether the patch writes nothing.
-func (p TicketFieldsPatch) Empty() bool {
-	return p.Priority == nil && p.Category == nil && p.Description == nil && p.DueAt == nil &&
-		p.ResolvedAt == nil && p.TeamID == nil
-}
-
 // validateTicketFields checks the planning fields of t.
 func validateTicketFields(t *Ticket) error {
 	if !t.Priority.Valid() {
@@ -91,40 +71,32 @@ func newTrackingToken() *ID {
 	return &id
 }
 
-// ticketFieldsPatch applies the planning fields of in to t and returns the
-// patch that writes them; ENOTFOUND if the team is not in the workspace.
-func (s *Service) ticketFieldsPatch(ctx context.Context, tx Tx, p *Principal, t *Ticket, in TicketUpdate) (TicketFieldsPatch, error) {
-	var patch TicketFieldsPatch
+// ticketFieldsPatch adds the planning fields of in to patch; ENOTFOUND if
+// the team is not in the workspace.
+func ticketFieldsPatch(ctx context.Context, tx Tx, p *Principal, in TicketUpdate, patch *TicketPatch) error {
 	if in.Priority != nil {
-		t.Priority = *in.Priority
-		patch.Priority = &t.Priority
+		patch.Priority = SetTo(*in.Priority)
 	}
 	if in.Category != nil {
-		t.Category = strings.TrimSpace(*in.Category)
-		patch.Category = &t.Category
+		patch.Category = SetTo(strings.TrimSpace(*in.Category))
 	}
 	if in.Description != nil {
-		t.Description = *in.Description
-		patch.Description = &t.Description
+		patch.Description = SetTo(*in.Description)
 	}
 	if in.ClearDueAt {
-		t.DueAt = nil
-		patch.DueAt = &t.DueAt
+		patch.DueAt = SetTo[*time.Time](nil)
 	} else if in.DueAt != nil {
 		due := in.DueAt.UTC().Truncate(time.Microsecond)
-		t.DueAt = &due
-		patch.DueAt = &t.DueAt
+		patch.DueAt = SetTo(&due)
 	}
 	if in.Unteam {
-		t.TeamID = nil
-		patch.TeamID = &t.TeamID
+		patch.TeamID = SetTo[*ID](nil)
 	} else if in.Team != nil {
 		team, err := tx.Team(ctx, p.WorkspaceID, *in.Team)
 		if err != nil {
-			return patch, err
+			return err
 		}
-		t.TeamID = &team.ID
-		patch.TeamID = &t.TeamID
+		patch.TeamID = SetTo(&team.ID)
 	}
-	return patch, validateTicketFields(t)
+	return nil
 }

@@ -141,11 +141,25 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 	return t, nil
 }
 
+// validateTicket checks every stored field of a ticket (tags are checked by
+// normalizeTags).
 func validateTicket(t *Ticket) error {
-	if err := checkText("subject", t.Subject, 0, maxSubjectLen); err != nil {
+	if err := checkTexts(
+		textField{"subject", t.Subject, 0, maxSubjectLen},
+		textField{"channel", t.Channel, 1, 40},
+		textField{"last_message", t.LastMessage, 0, lastMessagePreview},
+		textField{"thread_id", t.ThreadID, 0, maxHeaderLen},
+		textField{"email_used", t.EmailUsed, 0, maxHeaderLen},
+		textField{"contact_reason", t.ContactReason, 0, maxSubjectLen},
+		textField{"language_code", t.LanguageCode, 0, maxLabelLen},
+		textField{"via", t.Via, 0, maxLabelLen},
+	); err != nil {
 		return err
 	}
-	if err := checkText("channel", t.Channel, 1, 40); err != nil {
+	if err := checkTime("date", t.Date); err != nil {
+		return err
+	}
+	if err := checkTime("last_message_at", t.LastMessageAt); err != nil {
 		return err
 	}
 	if !t.Status.Valid() {
@@ -198,50 +212,54 @@ func (s *Service) Tickets(ctx context.Context, p *Principal, f TicketFilter) (ts
 func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in TicketUpdate) (*Ticket, error) {
 	var t *Ticket
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		if t, err = tx.Ticket(ctx, p.WorkspaceID, ref); err != nil {
+		// Locked: the status change below decides closed_at from the
+		// status as it is, which another node must not change meanwhile.
+		if t, err = tx.TicketForUpdate(ctx, p.WorkspaceID, ref); err != nil {
 			return err
 		}
 		now := s.Now()
-		setTrimmed(&t.Subject, in.Subject)
-		setTrimmed(&t.Channel, in.Channel)
-		patch, err := s.ticketFieldsPatch(ctx, tx, p, t, in)
-		if err != nil {
+		patch := TicketPatch{UpdatedAt: now}
+		if in.Subject != nil {
+			patch.Subject = SetTo(strings.TrimSpace(*in.Subject))
+		}
+		if in.Channel != nil {
+			patch.Channel = SetTo(strings.TrimSpace(*in.Channel))
+		}
+		if err := ticketFieldsPatch(ctx, tx, p, in, &patch); err != nil {
 			return err
 		}
 		if in.Status != nil && *in.Status != t.Status {
-			t.ResolvedAt = resolvedAt(t.Status, *in.Status, t.ResolvedAt, now)
-			patch.ResolvedAt = &t.ResolvedAt
-			t.Status = *in.Status
-			t.ClosedAt = nil
-			if t.Status.Done() {
-				t.ClosedAt = &now
+			patch.Status = SetTo(*in.Status)
+			patch.ResolvedAt = SetTo(resolvedAt(t.Status, *in.Status, t.ResolvedAt, now))
+			patch.ClosedAt = SetTo[*time.Time](nil)
+			if in.Status.Done() {
+				patch.ClosedAt = SetTo(&now)
 			}
 		}
 		if in.Tags != nil {
-			if t.Tags, err = normalizeTags(*in.Tags); err != nil {
+			tags, err := normalizeTags(*in.Tags)
+			if err != nil {
 				return err
 			}
+			patch.Tags = SetTo(tags)
 		}
 		if in.Unassign {
-			t.AssigneeID = nil
+			patch.AssigneeID = SetTo[*ID](nil)
 		} else if in.Assignee != nil {
 			u, err := tx.User(ctx, p.WorkspaceID, *in.Assignee)
 			if err != nil {
 				return NotFound("assignee")
 			}
-			t.AssigneeID = &u.ID
+			patch.AssigneeID = SetTo(&u.ID)
 		}
+		patch.Apply(t)
 		if err := validateTicket(t); err != nil {
 			return err
 		}
-		t.UpdatedAt = now
-		if err := tx.UpdateTicket(ctx, t); err != nil {
+		if err := validateTicketFields(t); err != nil {
 			return err
 		}
-		if patch.Empty() {
-			return nil
-		}
-		return tx.PatchTicketFields(ctx, p.WorkspaceID, t.ID, patch)
+		return tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch)
 	})
 	if err != nil {
 		return nil, err

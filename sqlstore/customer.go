@@ -39,8 +39,17 @@ func (t *Tx) CreateCustomer(ctx context.Context, c *ticketd.Customer) error {
 
 // Customer returns the customer ref names in workspace ws.
 func (t *Tx) Customer(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Customer, error) {
+	return t.customer(ctx, ws, ref, "")
+}
+
+// CustomerForUpdate is Customer, locking the row until the transaction ends.
+func (t *Tx) CustomerForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Customer, error) {
+	return t.customer(ctx, ws, ref, t.d.forUpdate())
+}
+
+func (t *Tx) customer(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3) AND deleted_at IS NULL`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND (id = $2 OR number = $3) AND deleted_at IS NULL`+lock, idArg(ws), refID(ref), ref.Number))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
@@ -76,11 +85,4 @@ func (t *Tx) Customers(ctx context.Context, ws ticketd.ID, page ticketd.Page) ([
 		return nil, t.d.normalize(err)
 	}
 	return collect(rows, scanCustomer)
-}
-
-// UpdateCustomer writes c's mutable fields.
-func (t *Tx) UpdateCustomer(ctx context.Context, c *ticketd.Customer) error {
-	return t.execOne(ctx, "customer", `UPDATE customers SET email = $1, phone = $2, first_name = $3, last_name = $4, updated_at = $5
-		WHERE workspace_id = $6 AND id = $7 AND deleted_at IS NULL`,
-		c.Email, c.Phone, c.FirstName, c.LastName, c.UpdatedAt, idArg(c.WorkspaceID), idArg(c.ID))
 }

@@ -81,8 +81,17 @@ func (t *Tx) CreateMessage(ctx context.Context, m *ticketd.Message) error {
 
 // Message returns the message ref names in workspace ws.
 func (t *Tx) Message(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Message, error) {
+	return t.message(ctx, ws, ref, "")
+}
+
+// MessageForUpdate is Message, locking the row until the transaction ends.
+func (t *Tx) MessageForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Message, error) {
+	return t.message(ctx, ws, ref, t.d.forUpdate())
+}
+
+func (t *Tx) message(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Message, error) {
 	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
 	if err != nil {
 		return nil, t.notFound(err, "message")
 	}
@@ -117,25 +126,6 @@ func (t *Tx) Messages(ctx context.Context, ws, ticket ticketd.ID, f ticketd.Mess
 		return nil, t.d.normalize(err)
 	}
 	return collect(rows, scanMessage)
-}
-
-// CountMessages counts a ticket's messages, notes included or not.
-func (t *Tx) CountMessages(ctx context.Context, ws, ticket ticketd.ID, f ticketd.MessageFilter) (int, error) {
-	var n int
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM messages
-		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)`,
-		idArg(ws), idArg(ticket), f.IncludeInternal).Scan(&n)
-	return n, t.d.normalize(err)
-}
-
-// UpdateMessage writes m's mutable fields.
-func (t *Tx) UpdateMessage(ctx context.Context, m *ticketd.Message) error {
-	return t.execOne(ctx, "message", `UPDATE messages SET body = $1, internal = $2, body_cleaned = $3, language = $4,
-		sentiment = $5, delivery = $6, delivery_attempts = $7, delivery_error = $8, external_id = $9, updated_at = $10
-		WHERE workspace_id = $11 AND id = $12`,
-		m.Body, m.Internal, optStringArg(m.BodyCleaned), optStringArg(m.Language), optStringArg(m.Sentiment),
-		string(m.Delivery), m.DeliveryAttempts, m.DeliveryError, m.ExternalID, m.UpdatedAt,
-		idArg(m.WorkspaceID), idArg(m.ID))
 }
 
 // DeleteMessage removes a message of workspace ws.

@@ -111,12 +111,3 @@ func (t *Tx) TeamMembers(ctx context.Context, ws, team ticketd.ID) ([]*ticketd.U
 	}
 	return collect(rows, scanUser)
 }
-
-// prefixed qualifies every column of a column list with a table alias.
-func prefixed(alias, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = alias + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
-}

@@ -9,7 +9,7 @@ import (
 
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
-	language_code, via, human_opened_at, closed_at, created_at, updated_at,
+	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count,
 	priority, category, description, due_at, resolved_at, tracking_token, team_id`
 
 func scanTicket(row scanner) (*ticketd.Ticket, error) {
@@ -20,7 +20,7 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var f ticketFieldsScan
 	if err := row.Scan(&t.Number, &id, &ws, &customer, &t.Subject, &t.Channel, &t.Status, &assignee, &tags,
 		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ThreadID, &t.EmailUsed, &t.ContactReason,
-		&t.LanguageCode, &t.Via, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt,
+		&t.LanguageCode, &t.Via, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount,
 		&t.Priority, &t.Category, &t.Description, &f.due, &f.resolved, &f.token, &f.team); err != nil {
 		return nil, err
 	}
@@ -56,24 +56,33 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 func (t *Tx) CreateTicket(ctx context.Context, tk *ticketd.Ticket) error {
 	err := t.queryRow(ctx, `INSERT INTO tickets (id, workspace_id, customer_id, subject, channel, status,
 		assignee_id, tags, unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used,
-		contact_reason, language_code, via, human_opened_at, closed_at, created_at, updated_at,
-		priority, category, description, due_at, resolved_at, tracking_token, team_id)
+		contact_reason, language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count,
+		public_count, priority, category, description, due_at, resolved_at, tracking_token, team_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-		$23, $24, $25, $26, $27, $28, $29)
+		$23, $24, $25, $26, $27, $28, $29, $30, $31)
 		RETURNING number`,
 		idArg(tk.ID), idArg(tk.WorkspaceID), idArg(tk.CustomerID), tk.Subject, tk.Channel, string(tk.Status),
 		optIDArg(tk.AssigneeID), jsonArg(tk.Tags), tk.UnreadCount, tk.LastMessage, tk.LastMessageAt, tk.Date,
 		optIDArg(tk.InboxID), tk.ThreadID, tk.EmailUsed, tk.ContactReason, tk.LanguageCode, tk.Via,
-		optTimeArg(tk.HumanOpenedAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt,
-		string(tk.Priority), tk.Category, tk.Description, optTimeArg(tk.DueAt), optTimeArg(tk.ResolvedAt),
-		tokenArg(tk.TrackingToken), optIDArg(tk.TeamID)).Scan(&tk.Number)
+		optTimeArg(tk.HumanOpenedAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
+		tk.PublicCount, string(tk.Priority), tk.Category, tk.Description, optTimeArg(tk.DueAt),
+		optTimeArg(tk.ResolvedAt), tokenArg(tk.TrackingToken), optIDArg(tk.TeamID)).Scan(&tk.Number)
 	return t.d.normalize(err)
 }
 
 // Ticket returns the ticket ref names in workspace ws.
 func (t *Tx) Ticket(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Ticket, error) {
+	return t.ticket(ctx, ws, ref, "")
+}
+
+// TicketForUpdate is Ticket, locking the row until the transaction ends.
+func (t *Tx) TicketForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Ticket, error) {
+	return t.ticket(ctx, ws, ref, t.d.forUpdate())
+}
+
+func (t *Tx) ticket(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Ticket, error) {
 	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+ticketColumns+` FROM tickets
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
 	if err != nil {
 		return nil, t.notFound(err, "ticket")
 	}
@@ -114,15 +123,4 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 		return nil, t.d.normalize(err)
 	}
 	return collect(rows, scanTicket)
-}
-
-// UpdateTicket writes tk's mutable fields.
-func (t *Tx) UpdateTicket(ctx context.Context, tk *ticketd.Ticket) error {
-	return t.execOne(ctx, "ticket", `UPDATE tickets SET subject = $1, channel = $2, status = $3, assignee_id = $4,
-		tags = $5, unread_count = $6, last_message = $7, last_message_at = $8, closed_at = $9, updated_at = $10,
-		human_opened_at = $11, inbox_id = $12
-		WHERE workspace_id = $13 AND id = $14`,
-		tk.Subject, tk.Channel, string(tk.Status), optIDArg(tk.AssigneeID), jsonArg(tk.Tags), tk.UnreadCount,
-		tk.LastMessage, tk.LastMessageAt, optTimeArg(tk.ClosedAt), tk.UpdatedAt, optTimeArg(tk.HumanOpenedAt),
-		optIDArg(tk.InboxID), idArg(tk.WorkspaceID), idArg(tk.ID))
 }

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -68,39 +67,26 @@ func ticketFilterArgs(f ticketd.TicketFilter) ticketFilterX {
 // likeEscaper makes a search text match literally in LIKE ... ESCAPE '\'.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// PatchTicketFields writes only the set fields of patch, so a concurrent
-// change of another field of the same ticket is never undone.
-func (t *Tx) PatchTicketFields(ctx context.Context, ws, id ticketd.ID, p ticketd.TicketFieldsPatch) error {
-	var sets []string
-	var args []any
-	set := func(col string, v any) {
-		args = append(args, v)
-		sets = append(sets, fmt.Sprintf("%s = $%d", col, len(args)))
+// setTicketFields adds the planning fields that p sets to an UPDATE.
+func setTicketFields(s *setter, p ticketd.TicketPatch) {
+	if p.Priority.OK {
+		s.set("priority", string(p.Priority.V))
 	}
-	if p.Priority != nil {
-		set("priority", string(*p.Priority))
+	if p.Category.OK {
+		s.set("category", p.Category.V)
 	}
-	if p.Category != nil {
-		set("category", *p.Category)
+	if p.Description.OK {
+		s.set("description", p.Description.V)
 	}
-	if p.Description != nil {
-		set("description", *p.Description)
+	if p.DueAt.OK {
+		s.set("due_at", optTimeArg(p.DueAt.V))
 	}
-	if p.DueAt != nil {
-		set("due_at", optTimeArg(*p.DueAt))
+	if p.ResolvedAt.OK {
+		s.set("resolved_at", optTimeArg(p.ResolvedAt.V))
 	}
-	if p.ResolvedAt != nil {
-		set("resolved_at", optTimeArg(*p.ResolvedAt))
+	if p.TeamID.OK {
+		s.set("team_id", optIDArg(p.TeamID.V))
 	}
-	if p.TeamID != nil {
-		set("team_id", optIDArg(*p.TeamID))
-	}
-	if len(sets) == 0 {
-		return nil
-	}
-	args = append(args, idArg(ws), idArg(id))
-	return t.execOne(ctx, "ticket", fmt.Sprintf(`UPDATE tickets SET %s WHERE workspace_id = $%d AND id = $%d`,
-		strings.Join(sets, ", "), len(args)-1, len(args)), args...)
 }
 
 // DeleteTicket removes a ticket and everything that hangs off it: queued

@@ -13,14 +13,19 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..."; when it
+// is not, `ticketd version` prints what the build info records.
 var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		// -h and --help asked for the usage, which was printed: success.
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		if !errors.Is(err, errUsage) {
 			fmt.Fprintln(os.Stderr, "ticketd:", err)
 		}
 		os.Exit(2)
@@ -32,6 +37,11 @@ const usage = `usage: ticketd <command> [flags]
 commands:
   serve              run the HTTP server (and the mail workers)
   workspace create   create a workspace, its owner and an owner API key
+  workspace list     list the workspaces of a database
+  key create         make a new API key for an agent of a workspace
+  backup             copy a live database and its attachments into one file
+  restore            restore a backup into a new database
+  secret-key rotate  re-encrypt stored secrets under a new key
   migrate            apply pending database migrations and exit
   version            print the version
 
@@ -42,7 +52,7 @@ with an environment variable TICKETD_<NAME> (upper case, - as _).`
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
-		return flag.ErrHelp
+		return errUsage
 	}
 	switch args[0] {
 	case "serve":
@@ -57,18 +67,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		<-ctx.Done()
 		return m.Close()
 	case "workspace":
-		if len(args) < 2 || args[1] != "create" {
-			return fmt.Errorf("usage: ticketd workspace create --db DB --name NAME --owner-email EMAIL [--owner-name NAME]")
-		}
-		return workspaceCreate(ctx, args[2:], stdout, stderr)
+		return workspaceCommand(ctx, args[1:], stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "ticketd", version)
+		fmt.Fprintln(stdout, versionString())
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
+	}
+	if h, ok := opsCommands[args[0]]; ok {
+		return h(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

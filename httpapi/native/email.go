@@ -10,14 +10,13 @@ import (
 
 // registerEmail adds the routes of sending domains, inboxes and message
 // delivery.
-func (h *Handler) registerEmail(mux *http.ServeMux) {
-	s := h.surface
-	s.Handle(mux, "POST /v1/domains", "settings:write", h.createDomain)
-	s.Handle(mux, "GET /v1/domains/{id}", "settings:read", h.getDomain)
-	s.Handle(mux, "POST /v1/domains/{id}/verify", "settings:write", h.verifyDomain)
-	s.Handle(mux, "POST /v1/inboxes", "settings:write", h.createInbox)
-	s.Handle(mux, "GET /v1/inboxes", "settings:read", h.listInboxes)
-	s.Handle(mux, "GET /v1/messages/{id}", "messages:read", h.getMessage)
+func (h *Handler) registerEmail() {
+	h.mount.Handle("POST", "/domains", "settings:write", h.createDomain)
+	h.mount.Handle("GET", "/domains/{id}", "settings:read", h.getDomain)
+	h.mount.Handle("POST", "/domains/{id}/verify", "settings:write", h.verifyDomain)
+	h.mount.Handle("POST", "/inboxes", "settings:write", h.createInbox)
+	h.mount.Handle("GET", "/inboxes", "settings:read", h.listInboxes)
+	h.mount.Handle("GET", "/messages/{id}", "messages:read", h.getMessage)
 }
 
 type dnsRecordJSON struct {

@@ -15,10 +15,10 @@ import (
 )
 
 // registerInbound adds the raw-email endpoint and attachment downloads.
-func (h *Handler) registerInbound(mux *http.ServeMux) {
-	h.surface.HandleRaw(mux, "POST /v1/inbound/email", "inbound:write", h.inboundEmail)
-	h.surface.Handle(mux, "GET /v1/messages/{id}/attachments", "messages:read", h.listAttachments)
-	h.surface.Handle(mux, "GET /v1/messages/{id}/attachments/{attachment_id}", "messages:read", h.downloadAttachment)
+func (h *Handler) registerInbound() {
+	h.mount.HandleRaw("POST", "/inbound/email", "inbound:write", h.inboundEmail)
+	h.mount.Handle("GET", "/messages/{id}/attachments", "messages:read", h.listAttachments)
+	h.mount.Handle("GET", "/messages/{id}/attachments/{attachment_id}", "messages:read", h.downloadAttachment)
 }
 
 // inboundEmail ingests a raw RFC 5322 message exactly as the SMTP listener
@@ -132,6 +132,6 @@ func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *
 	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
-	_, _ = io.Copy(w, body)
+	_ = httpapi.CopyDownload(w, body) // an error here is the client's going away
 	return nil
 }

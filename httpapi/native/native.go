@@ -19,45 +19,49 @@ import (
 type Handler struct {
 	svc     *ticketd.Service
 	surface *httpapi.Surface
+	mount   *httpapi.Mount
 }
 
-// Register adds the native routes to mux.
-func Register(mux *http.ServeMux, svc *ticketd.Service, base httpapi.Surface) *Handler {
+// Base is the native API's prefix.
+const Base = "/v1"
+
+// Mount returns the native API's mount.
+func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	base.Service = svc
 	base.WriteError = WriteError
+	// The native API is the team's own: it sees and writes internal notes.
+	base.Audience = ticketd.AudienceTeam
 	h := &Handler{svc: svc, surface: &base}
-	s := h.surface
+	s := httpapi.NewMount("native", Base, h.surface)
+	s.PathID = func(_ string, id ticketd.ID, _ int64) string { return id.String() }
+	h.mount = s
 
-	s.Handle(mux, "POST /v1/customers", "customers:write", h.createCustomer)
-	s.Handle(mux, "GET /v1/customers", "customers:read", h.listCustomers)
-	s.Handle(mux, "GET /v1/customers/{id}", "customers:read", h.getCustomer)
-	s.Handle(mux, "PATCH /v1/customers/{id}", "customers:write", h.updateCustomer)
+	s.Handle("POST", "/customers", "customers:write", h.createCustomer)
+	s.Handle("GET", "/customers", "customers:read", h.listCustomers)
+	s.Handle("GET", "/customers/{id}", "customers:read", h.getCustomer)
+	s.Handle("PATCH", "/customers/{id}", "customers:write", h.updateCustomer)
 
-	s.Handle(mux, "POST /v1/users", "users:write", h.createUser)
-	s.Handle(mux, "GET /v1/users", "users:read", h.listUsers)
-	s.Handle(mux, "GET /v1/users/{id}", "users:read", h.getUser)
-	s.Handle(mux, "PATCH /v1/users/{id}", "users:write", h.updateUser)
+	s.Handle("POST", "/users", "users:write", h.createUser)
+	s.Handle("GET", "/users", "users:read", h.listUsers)
+	s.Handle("GET", "/users/{id}", "users:read", h.getUser)
+	s.Handle("PATCH", "/users/{id}", "users:write", h.updateUser)
 
-	s.Handle(mux, "POST /v1/api-keys", "settings:write", h.createAPIKey)
-	s.Handle(mux, "GET /v1/api-keys", "settings:write", h.listAPIKeys)
-	s.Handle(mux, "DELETE /v1/api-keys/{id}", "settings:write", h.deleteAPIKey)
+	s.Handle("POST", "/api-keys", "settings:write", h.createAPIKey)
+	s.Handle("GET", "/api-keys", "settings:write", h.listAPIKeys)
+	s.Handle("DELETE", "/api-keys/{id}", "settings:write", h.deleteAPIKey)
 
-	s.Handle(mux, "POST /v1/tickets", "tickets:write", h.createTicket)
-	s.Handle(mux, "GET /v1/tickets", "tickets:read", h.listTickets)
-	s.Handle(mux, "GET /v1/tickets/{id}", "tickets:read", h.getTicket)
-	s.Handle(mux, "PATCH /v1/tickets/{id}", "tickets:write", h.updateTicket)
+	s.Handle("POST", "/tickets", "tickets:write", h.createTicket)
+	s.Handle("GET", "/tickets", "tickets:read", h.listTickets)
+	s.Handle("GET", "/tickets/{id}", "tickets:read", h.getTicket)
+	s.Handle("PATCH", "/tickets/{id}", "tickets:write", h.updateTicket)
 
 	// The comments resource (seed 001) at /v1/tickets/{id}/comments is the
-	// TopTickets surface's, registered by package toptickets.
-	h.registerEmail(mux)
-	h.registerInbound(mux)
-	h.registerWorkspace(mux)
-	return h
+	// TopTickets surface's (package toptickets), served there as an alias.
+	h.registerEmail()
+	h.registerInbound()
+	h.registerWorkspace()
+	return s
 }
-
-// Surface returns the native surface, for routes that other packages add
-// under /v1 with the same authentication and error dialect.
-func (h *Handler) Surface() *httpapi.Surface { return h.surface }
 
 type detailItem struct {
 	Loc  []any  `json:"loc"`
@@ -343,6 +347,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
+	httpapi.NoStore(w) // the response shows the key, once
 	httpapi.WriteJSON(w, http.StatusCreated, renderAPIKey(k, raw))
 	return nil
 }

@@ -106,3 +106,7 @@ func renderTicket(t *ticketd.Ticket) ticketJSON {
 		ThreadID: t.ThreadID, EmailUsed: t.EmailUsed, ContactReason: t.ContactReason, LanguageCode: t.LanguageCode,
 		Via: t.Via, HumanOpenedAt: t.HumanOpenedAt, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
+
+// RenderAPIKey renders k as POST /v1/api-keys answers it, with the raw key
+// when raw is set (the command line's `ticketd key create` prints the same).
+func RenderAPIKey(k *ticketd.APIKey, raw string) any { return renderAPIKey(k, raw) }

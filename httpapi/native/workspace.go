@@ -7,9 +7,9 @@ import (
 	"github.com/ticketd/ticketd/httpapi"
 )
 
-func (h *Handler) registerWorkspace(mux *http.ServeMux) {
-	h.surface.Handle(mux, "GET /v1/workspace", "settings:read", h.getWorkspace)
-	h.surface.Handle(mux, "PATCH /v1/workspace", "settings:write", h.updateWorkspace)
+func (h *Handler) registerWorkspace() {
+	h.mount.Handle("GET", "/workspace", "settings:read", h.getWorkspace)
+	h.mount.Handle("PATCH", "/workspace", "settings:write", h.updateWorkspace)
 }
 
 func (h *Handler) getWorkspace(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {

@@ -11,15 +11,6 @@ import (
 // The comments resource (seed 001): one ticket's conversation, internal
 // notes included and marked, as comments.
 
-func (h *Handler) registerComments(mux *http.ServeMux, p string) {
-	s := h.surface
-	s.Handle(mux, "GET "+p+"/tickets/{ticket_id}/comments", "comments:read", h.listComments)
-	s.Handle(mux, "POST "+p+"/tickets/{ticket_id}/comments", "comments:write", h.createComment)
-	s.Handle(mux, "GET "+p+"/tickets/{ticket_id}/comments/{id}", "comments:read", h.getComment)
-	s.Handle(mux, "PATCH "+p+"/tickets/{ticket_id}/comments/{id}", "comments:write", h.updateComment)
-	s.Handle(mux, "DELETE "+p+"/tickets/{ticket_id}/comments/{id}", "comments:delete", h.deleteComment)
-}
-
 // commentJSON is the comment object of seed 001, exactly its nine fields.
 type commentJSON struct {
 	ID               ticketd.ID  `json:"id"`

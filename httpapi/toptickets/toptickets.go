@@ -30,67 +30,73 @@ type Handler struct {
 	prefix  string
 }
 
-// newHandler makes the surface's handler with its dialect set on base.
-func newHandler(svc *ticketd.Service, base httpapi.Surface, prefix string) *Handler {
+// Mount returns the TopTickets mount: every route of the product under
+// Prefix, its comments also under /v1 (seed 001's path).
+func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	base.Service = svc
 	base.WriteError = WriteError
 	base.MissingKey = "Not authenticated"
 	base.MissingScope = func(s ticketd.Scope) string { return "Insufficient permissions. Required scope: " + string(s) }
-	return &Handler{svc: svc, surface: &base, prefix: prefix}
+	// TopTickets is the team's own helpdesk API: it marks internal notes
+	// (is_internal) and writes them.
+	base.Audience = ticketd.AudienceTeam
+	h := &Handler{svc: svc, surface: &base, prefix: Prefix}
+	m := httpapi.NewMount("toptickets", Prefix, h.surface)
+	m.PathID = func(_ string, id ticketd.ID, _ int64) string { return id.String() }
+
+	m.Handle("POST", "/test", "", h.testKey)
+
+	m.Handle("GET", "/tickets", "tickets:read", h.listTickets)
+	m.Handle("POST", "/tickets", "tickets:write", h.createTicket)
+	m.Handle("GET", "/tickets/{id}", "tickets:read", h.getTicket)
+	m.Handle("PATCH", "/tickets/{id}", "tickets:write", h.updateTicket)
+	m.Handle("DELETE", "/tickets/{id}", "tickets:delete", h.deleteTicket)
+
+	m.Handle("GET", "/tickets/{ticket_id}/comments", "comments:read", h.listComments).Alias("/v1")
+	m.Handle("POST", "/tickets/{ticket_id}/comments", "comments:write", h.createComment).Alias("/v1")
+	m.Handle("GET", "/tickets/{ticket_id}/comments/{id}", "comments:read", h.getComment).Alias("/v1")
+	m.Handle("PATCH", "/tickets/{ticket_id}/comments/{id}", "comments:write", h.updateComment).Alias("/v1")
+	m.Handle("DELETE", "/tickets/{ticket_id}/comments/{id}", "comments:delete", h.deleteComment).Alias("/v1")
+
+	m.Handle("GET", "/tickets/{ticket_id}/attachments", "attachments:read", h.listAttachments)
+	m.HandleUpload("POST", "/tickets/{ticket_id}/attachments", "attachments:write", maxUploadBody, h.uploadAttachment)
+	m.Handle("GET", "/tickets/{ticket_id}/attachments/{id}", "attachments:read", h.getAttachment)
+	m.Handle("GET", "/tickets/{ticket_id}/attachments/{id}/download", "attachments:read", h.downloadURL)
+	m.Handle("GET", "/tickets/{ticket_id}/attachments/{id}/content", "attachments:read", h.attachmentContent)
+	m.Handle("DELETE", "/tickets/{ticket_id}/attachments/{id}", "attachments:delete", h.deleteAttachment)
+
+	m.Handle("GET", "/teams", "teams:read", h.listTeams)
+	m.Handle("POST", "/teams", "teams:write", h.createTeam)
+	m.Handle("GET", "/teams/{id}", "teams:read", h.getTeam)
+	m.Handle("PATCH", "/teams/{id}", "teams:write", h.updateTeam)
+	m.Handle("DELETE", "/teams/{id}", "teams:delete", h.deleteTeam)
+	m.Handle("POST", "/teams/{id}/members", "teams:write", h.addMember)
+	m.Handle("DELETE", "/teams/{id}/members/{user_id}", "teams:write", h.removeMember)
+
+	m.Handle("GET", "/customers", "customers:read", h.listCustomers)
+	m.Handle("POST", "/customers", "customers:write", h.createCustomer)
+	m.Handle("GET", "/customers/{id}", "customers:read", h.getCustomer)
+	m.Handle("PATCH", "/customers/{id}", "customers:write", h.updateCustomer)
+	m.Handle("DELETE", "/customers/{id}", "customers:delete", h.deleteCustomer)
+
+	m.Handle("GET", "/users", "users:read", h.listUsers)
+	m.Handle("POST", "/users", "users:write", h.createUser)
+	m.Handle("GET", "/users/{id}", "users:read", h.getUser)
+	m.Handle("PATCH", "/users/{id}", "users:write", h.updateUser)
+	m.Handle("DELETE", "/users/{id}", "users:delete", h.deleteUser)
+	return m
 }
 
-// Register adds every TopTickets route under prefix (normally Prefix) to mux.
-func Register(mux *http.ServeMux, prefix string, svc *ticketd.Service, base httpapi.Surface) *Handler {
-	h := newHandler(svc, base, prefix)
-	s, p := h.surface, prefix
-
-	s.Handle(mux, "POST "+p+"/test", "", h.testKey)
-
-	s.Handle(mux, "GET "+p+"/tickets", "tickets:read", h.listTickets)
-	s.Handle(mux, "POST "+p+"/tickets", "tickets:write", h.createTicket)
-	s.Handle(mux, "GET "+p+"/tickets/{id}", "tickets:read", h.getTicket)
-	s.Handle(mux, "PATCH "+p+"/tickets/{id}", "tickets:write", h.updateTicket)
-	s.Handle(mux, "DELETE "+p+"/tickets/{id}", "tickets:delete", h.deleteTicket)
-
-	h.registerComments(mux, p)
-
-	s.Handle(mux, "GET "+p+"/tickets/{ticket_id}/attachments", "attachments:read", h.listAttachments)
-	s.HandleUpload(mux, "POST "+p+"/tickets/{ticket_id}/attachments", "attachments:write", maxUploadBody, h.uploadAttachment)
-	s.Handle(mux, "GET "+p+"/tickets/{ticket_id}/attachments/{id}", "attachments:read", h.getAttachment)
-	s.Handle(mux, "GET "+p+"/tickets/{ticket_id}/attachments/{id}/download", "attachments:read", h.downloadURL)
-	s.Handle(mux, "GET "+p+"/tickets/{ticket_id}/attachments/{id}/content", "attachments:read", h.attachmentContent)
-	s.Handle(mux, "DELETE "+p+"/tickets/{ticket_id}/attachments/{id}", "attachments:delete", h.deleteAttachment)
-
-	s.Handle(mux, "GET "+p+"/teams", "teams:read", h.listTeams)
-	s.Handle(mux, "POST "+p+"/teams", "teams:write", h.createTeam)
-	s.Handle(mux, "GET "+p+"/teams/{id}", "teams:read", h.getTeam)
-	s.Handle(mux, "PATCH "+p+"/teams/{id}", "teams:write", h.updateTeam)
-	s.Handle(mux, "DELETE "+p+"/teams/{id}", "teams:delete", h.deleteTeam)
-	s.Handle(mux, "POST "+p+"/teams/{id}/members", "teams:write", h.addMember)
-	s.Handle(mux, "DELETE "+p+"/teams/{id}/members/{user_id}", "teams:write", h.removeMember)
-
-	s.Handle(mux, "GET "+p+"/customers", "customers:read", h.listCustomers)
-	s.Handle(mux, "POST "+p+"/customers", "customers:write", h.createCustomer)
-	s.Handle(mux, "GET "+p+"/customers/{id}", "customers:read", h.getCustomer)
-	s.Handle(mux, "PATCH "+p+"/customers/{id}", "customers:write", h.updateCustomer)
-	s.Handle(mux, "DELETE "+p+"/customers/{id}", "customers:delete", h.deleteCustomer)
-
-	s.Handle(mux, "GET "+p+"/users", "users:read", h.listUsers)
-	s.Handle(mux, "POST "+p+"/users", "users:write", h.createUser)
-	s.Handle(mux, "GET "+p+"/users/{id}", "users:read", h.getUser)
-	s.Handle(mux, "PATCH "+p+"/users/{id}", "users:write", h.updateUser)
-	s.Handle(mux, "DELETE "+p+"/users/{id}", "users:delete", h.deleteUser)
-	return h
+// KeyLimit is the product's per-key rate limit: 2,000 requests a minute for
+// an admin's key, 200 for every other (the rate limits page).
+func KeyLimit(admin, other int) func(*ticketd.Principal) int {
+	return func(p *ticketd.Principal) int {
+		if p.Role == ticketd.RoleAdmin {
+			return admin
+		}
+		return other
+	}
 }
-
-// RegisterCommentsAlias serves the comments resource at prefix (normally
-// "/v1"), the path of seed 001, in this surface's dialect.
-func RegisterCommentsAlias(mux *http.ServeMux, prefix string, svc *ticketd.Service, base httpapi.Surface) {
-	newHandler(svc, base, prefix).registerComments(mux, prefix)
-}
-
-// Surface returns the surface, for tests and for wiring that wraps it.
-func (h *Handler) Surface() *httpapi.Surface { return h.surface }
 
 type detailItem struct {
 	Loc  []any  `json:"loc"`

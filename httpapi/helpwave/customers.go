@@ -1,4 +1,4 @@
-package shop
+package helpwave
 
 import (
 	"net/http"

@@ -1,4 +1,4 @@
-package shop_test
+package helpwave_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi/apitest"
-	"github.com/ticketd/ticketd/httpapi/shop"
+	"github.com/ticketd/ticketd/httpapi/helpwave"
 )
 
 // start is where the test clock begins; it steps one second per reading, so
@@ -955,7 +955,7 @@ func TestMalformedBodies(t *testing.T) {
 // An error that is not the caller's is 500 in this dialect, without its cause.
 func TestInternalErrorBody(t *testing.T) {
 	rec := httptest.NewRecorder()
-	shop.WriteError(rec, httptest.NewRequest("GET", "/", nil), 500, errors.New("db password is hunter2"))
+	helpwave.WriteError(rec, httptest.NewRequest("GET", "/", nil), 500, errors.New("db password is hunter2"))
 	if rec.Code != 500 || strings.TrimSpace(rec.Body.String()) != `{"success":false,"error":"internal error"}` {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}

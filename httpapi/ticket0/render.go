@@ -1,4 +1,4 @@
-package messages
+package ticket0
 
 import (
 	"net/http"

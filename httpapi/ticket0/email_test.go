@@ -1,4 +1,4 @@
-package messages_test
+package ticket0_test
 
 import (
 	"bytes"

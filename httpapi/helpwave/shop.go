@@ -12,7 +12,7 @@
 //
 // The surface decides nothing: it reads a request, calls one use case of the
 // domain and renders the result.
-package shop
+package helpwave
 
 import (
 	"errors"
@@ -35,28 +35,32 @@ type Handler struct {
 	surface *httpapi.Surface
 }
 
-// Register adds the /api/v1 routes to mux.
-func Register(mux *http.ServeMux, svc *ticketd.Service, base httpapi.Surface) *Handler {
+// Base is the mount's canonical prefix; Alias is where the seeds put it.
+const (
+	Base  = "/helpwave/api/v1"
+	Alias = "/api/v1"
+)
+
+// Mount returns the HelpWave mount, at Base and its alias /api/v1.
+func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	base.Service = svc
 	base.XAPIKey = true
 	base.MissingKey = msgMissingKey
 	base.WriteError = WriteError
+	// A shop's integrations show what they read in the shop's own widgets
+	// and emails: they face customers.
+	base.Audience = ticketd.AudienceCustomer
 	h := &Handler{svc: svc, surface: &base}
-	s := h.surface
+	m := httpapi.NewMount("helpwave", Base, h.surface, Alias)
+	m.PathID = func(_ string, _ ticketd.ID, number int64) string { return strconv.FormatInt(number, 10) }
 
-	s.Handle(mux, "POST /api/v1/tickets", "tickets:write", h.createTicket)
-	s.Handle(mux, "GET /api/v1/tickets/{ticketId}", "tickets:read", h.getTicket)
-	s.Handle(mux, "GET /api/v1/tickets/{ticketId}/comments", "comments:read", h.listComments)
-	s.Handle(mux, "POST /api/v1/tickets/{ticketId}/comments", "comments:write", h.createComment)
-	s.Handle(mux, "POST /api/v1/customers", "customers:write", h.createCustomer)
-	s.Handle(mux, "GET /api/v1/customers/{customerId}", "customers:read", h.getCustomer)
-
-	// Anything else under /api/v1 answers in this surface's dialect too, so an
-	// integration that parses every error body is not handed plain text.
-	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		WriteError(w, r, http.StatusNotFound, ticketd.Errorf(ticketd.ENOTFOUND, "Not found"))
-	})
-	return h
+	m.Handle("POST", "/tickets", "tickets:write", h.createTicket)
+	m.Handle("GET", "/tickets/{ticketId}", "tickets:read", h.getTicket)
+	m.Handle("GET", "/tickets/{ticketId}/comments", "comments:read", h.listComments)
+	m.Handle("POST", "/tickets/{ticketId}/comments", "comments:write", h.createComment)
+	m.Handle("POST", "/customers", "customers:write", h.createCustomer)
+	m.Handle("GET", "/customers/{customerId}", "customers:read", h.getCustomer)
+	return m
 }
 
 // errorJSON is the one error body of this surface.

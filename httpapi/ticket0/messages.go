@@ -7,14 +7,16 @@
 //
 // The resource shows public messages only: the seed says internal notes are
 // not exposed on it, and every message posted to it is emailed.
-package messages
+package ticket0
 
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/ratelimit"
 )
 
 // Handler serves the messages resource.
@@ -23,18 +25,40 @@ type Handler struct {
 	surface *httpapi.Surface
 }
 
-// Register adds the resource's routes to mux. Besides CONTRACT.md's
-// /v1/tickets/{id}/messages it answers the seed's bare /tickets/{id}/messages,
-// so that a client migrating from the hosted API only changes its base URL.
-func Register(mux *http.ServeMux, svc *ticketd.Service, base httpapi.Surface) *Handler {
+// Base is the mount's canonical prefix.
+const Base = "/ticket0/api/v1"
+
+// Mount returns the Ticket0 mount. Besides Base, the messages resource
+// answers CONTRACT.md's /v1/tickets/{id}/messages and the seed's bare
+// /tickets/{id}/messages, so that a client migrating from the hosted API
+// only changes its base URL.
+func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	base.Service = svc
 	base.WriteError = WriteError
+	// Ticket0's public API cannot mark a message internal, and whatever it
+	// reads an integration may show to the customer: it faces customers.
+	base.Audience = ticketd.AudienceCustomer
 	h := &Handler{svc: svc, surface: &base}
-	for _, prefix := range []string{"/v1", ""} {
-		h.surface.Handle(mux, "GET "+prefix+"/tickets/{id}/messages", "messages:read", h.list)
-		h.surface.Handle(mux, "POST "+prefix+"/tickets/{id}/messages", "messages:send", h.send)
+	m := httpapi.NewMount("ticket0", Base, h.surface)
+	m.PathID = pathID
+	m.Handle("GET", "/tickets/{id}/messages", "messages:read", h.list).Alias("/v1", "")
+	m.Handle("POST", "/tickets/{id}/messages", "messages:send", h.send).Alias("/v1", "")
+	return m
+}
+
+// pathID renders an id in this mount's prefixed form, for the route matrix.
+func pathID(kind string, id ticketd.ID, _ int64) string {
+	switch kind {
+	case "tickets":
+		return ticketd.PrefixedID(ticketd.PrefixConversation, id)
+	case "messages":
+		return ticketd.PrefixedID(ticketd.PrefixMessage, id)
+	case "customers":
+		return ticketd.PrefixedID(ticketd.PrefixCustomer, id)
+	case "users":
+		return ticketd.PrefixedID(ticketd.PrefixUser, id)
 	}
-	return h
+	return id.String()
 }
 
 // Error codes of this resource, by HTTP status.
@@ -43,6 +67,7 @@ var codes = map[int]string{
 	http.StatusUnauthorized:          "UNAUTHORIZED",
 	http.StatusForbidden:             "FORBIDDEN",
 	http.StatusNotFound:              "NOT_FOUND",
+	http.StatusMethodNotAllowed:      "METHOD_NOT_ALLOWED",
 	http.StatusConflict:              "CONFLICT",
 	http.StatusRequestEntityTooLarge: "PAYLOAD_TOO_LARGE",
 	http.StatusTooManyRequests:       "RATE_LIMITED",
@@ -56,6 +81,10 @@ type errorJSON struct {
 type errorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// RetryAfter is when a rate-limited client may try again (ISO 8601), as
+	// one version of the product's rate-limiting page shows it; the other
+	// shows the Retry-After header, which is sent too.
+	RetryAfter string `json:"retryAfter,omitempty"`
 }
 
 // WriteError renders err in this resource's dialect. The resource knows one
@@ -78,10 +107,17 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 		}
 		msg = strings.Join(parts, "; ")
 	}
-	if status == http.StatusInternalServerError {
-		msg = "internal error"
+	body := errorBody{Code: code, Message: msg}
+	switch status {
+	case http.StatusInternalServerError:
+		body.Message = "internal error"
+	case http.StatusTooManyRequests:
+		body.Message = "Too many requests. Please slow down."
+		if at, ok := ratelimit.RetryAt(err); ok {
+			body.RetryAfter = at.UTC().Format(time.RFC3339)
+		}
 	}
-	httpapi.WriteJSON(w, status, errorJSON{Error: errorBody{Code: code, Message: msg}})
+	httpapi.WriteJSON(w, status, errorJSON{Error: body})
 }
 
 // apiField names a domain field as this resource does.

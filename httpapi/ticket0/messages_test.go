@@ -1,4 +1,4 @@
-package messages_test
+package ticket0_test
 
 import (
 	"context"
@@ -42,12 +42,9 @@ func strs(v any) []string {
 func setTriage(t *testing.T, e *env, m *ticketd.Message, cleaned, lang, sentiment string) {
 	t.Helper()
 	err := e.DB.Update(context.Background(), func(tx ticketd.Tx) error {
-		got, err := tx.Message(context.Background(), m.WorkspaceID, ticketd.ByID(m.ID))
-		if err != nil {
-			return err
-		}
-		got.BodyCleaned, got.Language, got.Sentiment = &cleaned, &lang, &sentiment
-		return tx.UpdateMessage(context.Background(), got)
+		return tx.UpdateMessage(context.Background(), m.WorkspaceID, m.ID, ticketd.MessagePatch{
+			BodyCleaned: ticketd.SetTo(&cleaned), Language: ticketd.SetTo(&lang), Sentiment: ticketd.SetTo(&sentiment),
+			UpdatedAt: m.UpdatedAt})
 	})
 	if err != nil {
 		t.Fatal(err)

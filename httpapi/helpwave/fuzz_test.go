@@ -1,4 +1,4 @@
-package shop_test
+package helpwave_test
 
 import (
 	"context"
