@@ -218,7 +218,9 @@ func TestTicketPaging(t *testing.T) {
 	if len(all) != 100 {
 		t.Fatalf("default page has %d tickets, want 100", len(all))
 	}
-	page := func(q string) []string { return ids(e.As(e.WS.Key, "GET", base+"/tickets?"+q, nil).Expect(200).Array()) }
+	page := func(q string) []string {
+		return ids(e.As(e.WS.Key, "GET", base+"/tickets?"+q, nil).Expect(200).Array())
+	}
 	window := strings.Join(ids(all[50:60]), ",")
 	for _, q := range []string{"offset=50&limit=10", "skip=50&limit=10", "page=6&page_size=10", "page=6&limit=10"} {
 		if got := strings.Join(page(q), ","); got != window {
@@ -251,10 +253,10 @@ func TestTicketFilters(t *testing.T) {
 	cc := e.ticket(k, map[string]any{"customer_id": c2, "subject": "100%_sure it broke", "description": "the LOGIN page", "status": "pending"})
 	e.As(k, "PATCH", base+"/tickets/"+b["id"].(string), map[string]any{"status": "resolved"}).Expect(200)
 	cases := map[string][]any{
-		"status=resolved":                                {b["id"]},
-		"status=pending":                                 {cc["id"]},
-		"status=new":                                     {a["id"]},
-		"priority=high":                                  {a["id"]},
+		"status=resolved": {b["id"]},
+		"status=pending":  {cc["id"]},
+		"status=new":      {a["id"]},
+		"priority=high":   {a["id"]},
 		"assigned_user_id=" + e.WS.Owner.ID.String():     {a["id"]},
 		"assigned_team_id=" + team.(string):              {b["id"]},
 		"customer_id=" + c2:                              {cc["id"], b["id"]},
