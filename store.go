@@ -67,7 +67,8 @@ type Tx interface {
 
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
-	// key is what tells us the workspace. ENOTFOUND if none.
+	// key is what tells us the workspace. ENOTFOUND if none, or if the agent
+	// it acts as is inactive or deleted.
 	APIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
 	APIKeys(ctx context.Context, ws ID, page Page) ([]*APIKey, error)
 	// DeleteAPIKey returns ENOTFOUND if the key is not in workspace ws.

@@ -49,9 +49,12 @@ func (t *Tx) CreateAPIKey(ctx context.Context, k *ticketd.APIKey) error {
 	return t.d.normalize(err)
 }
 
-// APIKeyByPrefix finds a key by its visible prefix.
+// APIKeyByPrefix finds a key by its visible prefix. The key of an agent who
+// is not active (users.is_active false) is not found: an inactive user
+// cannot reach the system, with any of its keys.
 func (t *Tx) APIKeyByPrefix(ctx context.Context, prefix string) (*ticketd.APIKey, error) {
-	k, err := scanAPIKey(t.queryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE prefix = $1`, prefix))
+	k, err := scanAPIKey(t.queryRow(ctx, `SELECT `+prefixed("k.", apiKeyColumns)+` FROM api_keys k
+		JOIN users u ON u.id = k.user_id WHERE k.prefix = $1 AND u.is_active AND u.deleted_at IS NULL`, prefix))
 	if err != nil {
 		return nil, t.notFound(err, "api key")
 	}

@@ -592,8 +592,9 @@ func TestDeleteCustomer(t *testing.T) {
 // ---- users ------------------------------------------------------------------
 
 // https://toptickets.pages.dev/api-reference/users ("The User Object"):
-// full_name, role (four roles), is_active, avatar_url, employee_type (bot
-// too), region and timezone.
+// full_name, role (four roles), is_active ("whether user can access the
+// system": its keys stop working while false), avatar_url, employee_type
+// (bot too), region and timezone.
 func TestUserObject(t *testing.T) {
 	e := newEnv(t)
 	k := e.WS.Key
@@ -610,10 +611,21 @@ func TestUserObject(t *testing.T) {
 	if d["is_active"] != true || d["employee_type"] != "permanent" || d["role"] != "agent" || d["avatar_url"] != nil {
 		t.Errorf("defaults: %v", d)
 	}
+	uid, _ := ticketd.ParseID(u["id"].(string))
+	_, botKey, err := e.Service.CreateAPIKey(context.Background(), e.WS.Principal, ticketd.NewAPIKeyInput{Name: "bot",
+		Scopes: []ticketd.Scope{"tickets:read"}, UserID: &uid})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.As(botKey, "GET", base+"/tickets", nil).Expect(200)
 	p := e.As(k, "PATCH", base+"/users/"+u["id"].(string), map[string]any{"is_active": false}).Expect(200).Object()
 	if p["is_active"] != false || p["employee_type"] != "bot" || p["full_name"] != "Triage Bot" {
 		t.Fatalf("patch: %v", p)
 	}
+	// "Whether user can access the system": an inactive user's keys stop working.
+	e.As(botKey, "GET", base+"/tickets", nil).Expect(401)
+	e.As(k, "PATCH", base+"/users/"+u["id"].(string), map[string]any{"is_active": true}).Expect(200)
+	e.As(botKey, "GET", base+"/tickets", nil).Expect(200)
 	for f, v := range map[string]any{"employee_type": "robot", "role": "owner", "region": "moon"} {
 		r := e.As(k, "PATCH", base+"/users/"+u["id"].(string), map[string]any{f: v}).Expect(422)
 		if apitest.Get(r.JSON(), "detail.0.loc.1") != f {
