@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	ticketd "github.com/ticketd/ticketd"
@@ -60,6 +61,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	h.registerEmail()
 	h.registerInbound()
 	h.registerWorkspace()
+	h.registerPlanning()
 	return s
 }
 
@@ -167,6 +169,8 @@ type customerBody struct {
 	PhoneNumber *string `json:"phone_number"`
 	FirstName   *string `json:"first_name"`
 	LastName    *string `json:"last_name"`
+	// Profile sets the given profile fields (planning.go).
+	Profile *profileJSON `json:"profile"`
 }
 
 func deref(s *string) string {
@@ -182,7 +186,7 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	c, err := h.svc.CreateCustomer(r.Context(), p, ticketd.NewCustomer{Email: deref(b.Email), Phone: deref(b.PhoneNumber),
-		FirstName: deref(b.FirstName), LastName: deref(b.LastName)})
+		FirstName: deref(b.FirstName), LastName: deref(b.LastName), Profile: b.Profile.patch()})
 	if err != nil {
 		return err
 	}
@@ -236,7 +240,7 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	c, err := h.svc.UpdateCustomer(r.Context(), p, id, ticketd.CustomerUpdate{Email: b.Email, Phone: b.PhoneNumber,
-		FirstName: b.FirstName, LastName: b.LastName})
+		FirstName: b.FirstName, LastName: b.LastName, Profile: b.Profile.patch()})
 	if err != nil {
 		return err
 	}
@@ -250,6 +254,7 @@ type userBody struct {
 	Email *string       `json:"email"`
 	Name  *string       `json:"name"`
 	Role  *ticketd.Role `json:"role"`
+	userProfileBody
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -257,7 +262,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.NewUser{Email: deref(b.Email), Name: deref(b.Name)}
+	in := ticketd.NewUser{Email: deref(b.Email), Name: deref(b.Name), Profile: b.userProfileBody.patch()}
 	if b.Role != nil {
 		in.Role = *b.Role
 	}
@@ -314,7 +319,8 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	u, err := h.svc.UpdateUser(r.Context(), p, id, ticketd.UserUpdate{Email: b.Email, Name: b.Name, Role: b.Role})
+	u, err := h.svc.UpdateUser(r.Context(), p, id, ticketd.UserUpdate{Email: b.Email, Name: b.Name, Role: b.Role,
+		Profile: b.userProfileBody.patch()})
 	if err != nil {
 		return err
 	}
@@ -328,6 +334,9 @@ type apiKeyBody struct {
 	Name   string          `json:"name"`
 	Scopes []ticketd.Scope `json:"scopes"`
 	UserID *string         `json:"user_id"`
+	// ExpiresAt is when the key stops working (a read-only admin's keys
+	// always expire after 72 hours).
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -335,7 +344,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes}
+	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes, ExpiresAt: b.ExpiresAt}
 	if b.UserID != nil {
 		id, err := ticketd.ParseID(*b.UserID)
 		if err != nil {

@@ -26,6 +26,7 @@ type ticketBody struct {
 	LanguageCode  string          `json:"language_code"`
 	Via           string          `json:"via"`
 	Date          *time.Time      `json:"date"`
+	planningBody
 }
 
 func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -39,6 +40,7 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 	in := ticketd.NewTicket{Customer: ticketd.ByID(b.CustomerID.ID), Subject: deref(b.Subject), Channel: "email",
 		ThreadID: b.ThreadID, EmailUsed: b.EmailUsed, ContactReason: b.ContactReason, LanguageCode: b.LanguageCode,
 		Via: b.Via, Date: b.Date}
+	b.planningBody.applyNew(&in)
 	if b.Channel != nil {
 		in.Channel = *b.Channel
 	}
@@ -70,9 +72,12 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 	if s := q.Get("status"); s != "" {
 		st := ticketd.Status(s)
 		if !st.Valid() {
-			return queryInvalid("status", "value_error.enum", "must be one of open, pending, solved, closed")
+			return queryInvalid("status", "value_error.enum", "must be one of new, open, pending, solved, closed")
 		}
 		f.Status = &st
+	}
+	if err := planningFilter(q, &f); err != nil {
+		return err
 	}
 	for _, param := range []struct {
 		name string
@@ -143,6 +148,7 @@ func (h *Handler) updateTicket(w http.ResponseWriter, r *http.Request, p *ticket
 		ref := ticketd.ByID(b.AssigneeID.ID)
 		in.Assignee = &ref
 	}
+	b.planningBody.applyUpdate(&in)
 	t, err := h.svc.UpdateTicket(r.Context(), p, ticketd.ByID(id), in)
 	if err != nil {
 		return err

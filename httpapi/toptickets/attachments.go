@@ -1,14 +1,10 @@
 package toptickets
 
 import (
-	"bytes"
-	"errors"
 	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -43,74 +39,22 @@ func attachmentRefs(r *http.Request) (ticketd.ID, ticketd.ID, error) {
 	return ticket, id, err
 }
 
-// uploadAttachment reads a multipart/form-data body with the file in the
-// part named "file" and streams that part to the blob store: the request is
-// never held in memory or parsed into a form. The part's own Content-Type
-// names the file's type; a part without one (or with
-// application/octet-stream) is typed by its first bytes.
+// uploadAttachment streams the part named "file" of a multipart upload to
+// the blob store (httpapi.ReadUpload); it is never held in memory.
 func (h *Handler) uploadAttachment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	ticket, err := pathID(r, "ticket_id", "ticket")
 	if err != nil {
 		return err
 	}
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return ticketd.Errorf(ticketd.EMALFORMED, "the body must be multipart/form-data with the file in a part named file")
-	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			return ticketd.Invalid("file", "value_error.missing", "field required")
-		} else if err != nil {
-			return uploadError(err)
-		}
-		if part.FormName() != "file" {
-			// Other fields are read past, never kept.
-			if _, err := io.Copy(io.Discard, part); err != nil {
-				return uploadError(err)
-			}
-			continue
-		}
-		a, err := h.storeUpload(r, p, ticket, part)
+	return httpapi.ReadUpload(r, "file", func(filename, contentType string, body io.Reader) error {
+		a, err := h.svc.UploadTicketAttachment(r.Context(), p, ticketd.ByID(ticket),
+			ticketd.NewTicketAttachment{Filename: filename, ContentType: contentType, Body: body})
 		if err != nil {
-			return uploadError(err)
+			return err
 		}
 		httpapi.WriteJSON(w, http.StatusCreated, renderAttachment(a))
 		return nil
-	}
-}
-
-func (h *Handler) storeUpload(r *http.Request, p *ticketd.Principal, ticket ticketd.ID, part *multipart.Part) (*ticketd.TicketAttachment, error) {
-	ct := part.Header.Get("Content-Type")
-	body := io.Reader(part)
-	if base, _, _ := mime.ParseMediaType(ct); ct == "" || base == "application/octet-stream" {
-		// Sniff the first 512 bytes, then hand them on with the rest.
-		head := make([]byte, 512)
-		n, err := io.ReadFull(part, head)
-		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-			return nil, err
-		}
-		head = head[:n]
-		ct = http.DetectContentType(head)
-		body = io.MultiReader(bytes.NewReader(head), part)
-	}
-	return h.svc.UploadTicketAttachment(r.Context(), p, ticketd.ByID(ticket),
-		ticketd.NewTicketAttachment{Filename: part.FileName(), ContentType: ct, Body: body})
-}
-
-// uploadError words a failure while reading the upload.
-func uploadError(err error) error {
-	var maxErr *http.MaxBytesError
-	switch {
-	case errors.As(err, &maxErr):
-		return ticketd.Errorf(ticketd.ETOOLARGE, "file is larger than %d bytes (30 MB)", ticketd.MaxTicketAttachmentBytes)
-	case ticketd.ErrorCode(err) != ticketd.EINTERNAL:
-		return err
-	case errors.Is(err, io.ErrUnexpectedEOF), strings.Contains(err.Error(), "multipart"):
-		return ticketd.Errorf(ticketd.EMALFORMED, "malformed multipart body: %v", err)
-	}
-	return err
+	})
 }
 
 func (h *Handler) listAttachments(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
