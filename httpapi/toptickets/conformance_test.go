@@ -198,6 +198,28 @@ func TestTicketStatusesAndPatch(t *testing.T) {
 		t.Fatalf("clearing due_date: %v", p)
 	}
 	e.As(e.WS.Key, "PATCH", path, map[string]any{"status": "solved"}).Expect(422)
+
+	// A customer writing again reopens a resolved ticket: resolved_at is cleared.
+	e.As(e.WS.Key, "PATCH", path, map[string]any{"status": "resolved"}).Expect(200)
+	tid, _ := ticketd.ParseID(tk["id"].(string))
+	cid, _ := ticketd.ParseID(tk["customer_id"].(string))
+	t0, _ := e.Service.Ticket(context.Background(), e.WS.Principal, ticketd.ByID(tid))
+	e.Post(e.WS, t0, ticketd.NewMessage{Body: "still broken", Author: ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &cid}})
+	if g := e.As(e.WS.Key, "GET", path, nil).Expect(200).Object(); g["status"] != "open" || g["resolved_at"] != nil {
+		t.Fatalf("after the customer wrote again: %v", g)
+	}
+	// ("new - Newly created, not yet opened"): the team's first public
+	// comment opens a new ticket; an internal note does not.
+	fresh := e.ticket(e.WS.Key, map[string]any{"customer_id": tk["customer_id"], "subject": "Fresh"})
+	fp := base + "/tickets/" + fresh["id"].(string)
+	e.As(e.WS.Key, "POST", fp+"/comments", map[string]any{"content": "note", "is_internal": true}).Expect(201)
+	if g := e.As(e.WS.Key, "GET", fp, nil).Expect(200).Object(); g["status"] != "new" {
+		t.Fatalf("a note opened the ticket: %v", g["status"])
+	}
+	e.As(e.WS.Key, "POST", fp+"/comments", map[string]any{"content": "On it"}).Expect(201)
+	if g := e.As(e.WS.Key, "GET", fp, nil).Expect(200).Object(); g["status"] != "open" {
+		t.Fatalf("a reply left the ticket %v", g["status"])
+	}
 	e.As(e.WS.Key, "PATCH", path, map[string]any{"assigned_team_id": ticketd.NewID().String()}).Expect(404)
 }
 
