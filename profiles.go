@@ -272,7 +272,11 @@ func (s *Service) DeleteUser(ctx context.Context, p *Principal, id ID) error {
 	if id == p.UserID {
 		return Errorf(ECONFLICT, "cannot delete the user the calling API key acts as")
 	}
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteUser(ctx, p.WorkspaceID, id, s.Now()) })
+	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteUser(ctx, p.WorkspaceID, id, s.Now()) })
+	// Its keys are gone: they stop working at once here and within the
+	// cache's lifetime on other nodes, as a revoked key does.
+	s.keys.clear()
+	return err
 }
 
 // DeleteCustomer deletes a customer: it is no longer found or listed and its

@@ -34,6 +34,9 @@ func (r Role) AllowsScope(scope Scope) bool {
 	return false
 }
 
+// Expired reports whether the principal's key has expired at now.
+func (p *Principal) Expired(now time.Time) bool { return p.ExpiresAt != nil && !now.Before(*p.ExpiresAt) }
+
 // ReadOnlyAdminKeyLifetime is the fixed lifetime of every key a read-only
 // admin makes.
 const ReadOnlyAdminKeyLifetime = 72 * time.Hour

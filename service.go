@@ -28,6 +28,8 @@ type Service struct {
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
 	queued []func()
+
+	keys keyCache
 }
 
 // Option configures a Service.
@@ -222,6 +224,13 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if !strings.HasPrefix(raw, keyPrefix) || len(raw) != len(keyPrefix)+48 {
 		return nil, unauthorized
 	}
+	sum := sha256.Sum256([]byte(raw))
+	if p, ok := s.keys.get(sum); ok {
+		if p.Expired(s.Now()) {
+			return nil, Errorf(EUNAUTHORIZED, "API key has expired")
+		}
+		return p, nil
+	}
 	var key *APIKey
 	err := s.store.View(ctx, func(tx Tx) (err error) {
 		key, err = tx.APIKeyByPrefix(ctx, raw[:len(keyPrefix)+16])
@@ -232,14 +241,16 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	} else if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(raw))
 	if subtle.ConstantTimeCompare(sum[:], key.Hash) != 1 {
 		return nil, unauthorized
 	}
-	if key.ExpiresAt != nil && !s.Now().Before(*key.ExpiresAt) {
+	p := &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes, Role: key.Role,
+		ExpiresAt: key.ExpiresAt}
+	if p.Expired(s.Now()) {
 		return nil, Errorf(EUNAUTHORIZED, "API key has expired")
 	}
-	return &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes, Role: key.Role}, nil
+	s.keys.put(sum, p)
+	return p, nil
 }
 
 // NewAPIKeyInput is the input of CreateAPIKey.
@@ -314,9 +325,12 @@ func (s *Service) APIKeys(ctx context.Context, p *Principal, page Page) (keys []
 	return keys, err
 }
 
-// DeleteAPIKey revokes a key; it stops working at once.
+// DeleteAPIKey revokes a key: it stops working at once on this node and
+// within a second on every other (see keyCacheTTL).
 func (s *Service) DeleteAPIKey(ctx context.Context, p *Principal, id ID) error {
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	s.keys.clear()
+	return err
 }
 
 // ---- users ----------------------------------------------------------------
@@ -422,6 +436,11 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id ID, in UserUp
 		}
 		return patchUserProfile(ctx, tx, u, in.Profile)
 	})
+	if in.Profile.IsActive != nil {
+		// Whether the agent's keys work changed (APIKeyByPrefix): forget
+		// the keys this node verified, as a revocation does.
+		s.keys.clear()
+	}
 	return u, conflictMessage(err, "a user with this email exists already")
 }
 

@@ -220,7 +220,11 @@ type TicketFilter struct {
 	Number     *int64
 	// BeforeNumber pages newest first: only tickets older than this one.
 	BeforeNumber int64
-	Limit        int
+	// BeforeID is the cursor as a surface has it (the id of the last ticket
+	// seen); the Tickets use case resolves it to BeforeNumber inside its own
+	// read, and answers ErrCursor when it names no ticket of the workspace.
+	BeforeID *ID
+	Limit    int
 
 	// Added with the TopTickets surface.
 	Priority *Priority
@@ -254,7 +258,18 @@ const (
 type MessageFilter struct {
 	IncludeInternal bool
 	Order           MessageOrder
-	Page            Page // AfterNumber applies to ByCreation only; Limit to every order
+	// Page.AfterNumber applies to ByCreation, and to ByTime together with
+	// AfterTime (the keyset (time, number) of the last message seen);
+	// Page.Limit to every order.
+	Page      Page
+	AfterTime time.Time
+	// AfterID is the cursor as a surface has it (the id of the last message
+	// seen); the Messages use case resolves it inside its own read, and
+	// answers ErrCursor when it is not a message of the ticket.
+	AfterID *ID
+	// Authors asks the Messages use case to load the messages' authors in
+	// the same read (Conversation.People). Stores ignore it.
+	Authors bool
 }
 
 // Clock tells the time; tests pin it.

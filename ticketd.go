@@ -330,6 +330,8 @@ type Principal struct {
 	Scopes      []Scope
 	// Role is the key's role (APIKey.Role).
 	Role Role
+	// ExpiresAt is when the key stops working (APIKey.ExpiresAt); nil never.
+	ExpiresAt *time.Time
 	// Audience is whom the caller's surface faces; the service decides from
 	// it alone whether internal notes may be seen or written.
 	Audience Audience

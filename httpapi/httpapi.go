@@ -135,6 +135,12 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			err = h(w, r, p)
 		}
+		if err != nil && rec.wrote {
+			// A streamed response failed after its status went out: the
+			// only honest answer left is to cut the connection.
+			s.logger().ErrorContext(r.Context(), "response aborted", "err", err, "request_id", RequestID(r.Context()))
+			panic(http.ErrAbortHandler)
+		}
 		if err != nil {
 			s.Error(w, r, err)
 		}

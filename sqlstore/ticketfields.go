@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -37,31 +38,30 @@ func tokenArg(id *ticketd.ID) string {
 	return id.String()
 }
 
-type ticketFilterX struct {
-	priority, team, category, unassigned, search any
-}
-
-// ticketFilterArgs turns the optional filters into arguments that are NULL
-// when the filter is not given.
-func ticketFilterArgs(f ticketd.TicketFilter) ticketFilterX {
-	var x ticketFilterX
+// ticketFieldsWhere adds the planning filters that f sets to a ticket list's
+// conditions.
+func ticketFieldsWhere(w *where, f ticketd.TicketFilter) {
 	if f.Priority != nil {
-		x.priority = string(*f.Priority)
+		w.add("priority", "=", string(*f.Priority))
 	}
-	x.team = optIDArg(f.TeamID)
+	if f.TeamID != nil {
+		w.add("team_id", "=", idArg(*f.TeamID))
+	}
 	if f.Category != nil {
-		x.category = *f.Category
+		w.add("category", "=", *f.Category)
 	}
 	if f.Unassigned != nil {
-		x.unassigned = 0
 		if *f.Unassigned {
-			x.unassigned = 1
+			w.conds = append(w.conds, "assignee_id IS NULL AND team_id IS NULL")
+		} else {
+			w.conds = append(w.conds, "(assignee_id IS NOT NULL OR team_id IS NOT NULL)")
 		}
 	}
 	if f.Search != "" {
-		x.search = "%" + likeEscaper.Replace(strings.ToLower(f.Search)) + "%"
+		w.args = append(w.args, "%"+likeEscaper.Replace(strings.ToLower(f.Search))+"%")
+		n := "$" + strconv.Itoa(len(w.args))
+		w.conds = append(w.conds, "(LOWER(subject) LIKE "+n+" ESCAPE '\\' OR LOWER(description) LIKE "+n+" ESCAPE '\\')")
 	}
-	return x
 }
 
 // likeEscaper makes a search text match literally in LIKE ... ESCAPE '\'.

@@ -111,6 +111,19 @@ func pathID(r *http.Request, name, kind string) (ticketd.ID, error) {
 
 // cursorNumber resolves an `after` cursor (an id) to the number it stands
 // for, through lookup; an unknown id is an invalid cursor.
+// cursorID parses an after cursor for a use case that resolves it in its
+// own read; nil when there is none.
+func cursorID(after string) (*ticketd.ID, error) {
+	if after == "" {
+		return nil, nil
+	}
+	id, err := ticketd.ParseID(after)
+	if err != nil {
+		return nil, httpapi.InvalidCursor("after")
+	}
+	return &id, nil
+}
+
 func cursorNumber(after string, lookup func(ticketd.ID) (int64, error)) (int64, error) {
 	if after == "" {
 		return 0, nil

@@ -98,17 +98,14 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 		}
 		f.Number = &n
 	}
-	if f.BeforeNumber, err = cursorNumber(page.After, func(id ticketd.ID) (int64, error) {
-		t, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(id))
-		if err != nil {
-			return 0, err
-		}
-		return t.Number, nil
-	}); err != nil {
+	// The cursor is resolved inside the listing's own read.
+	if f.BeforeID, err = cursorID(page.After); err != nil {
 		return err
 	}
 	ts, err := h.svc.Tickets(r.Context(), p, f)
-	if err != nil {
+	if err == ticketd.ErrCursor {
+		return httpapi.InvalidCursor("after")
+	} else if err != nil {
 		return err
 	}
 	writeList(w, r, page, ts, func(t *ticketd.Ticket) ticketd.ID { return t.ID }, renderTicket)
