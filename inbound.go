@@ -156,7 +156,7 @@ func (s *Service) InboxAmong(ctx context.Context, p *Principal, addresses []stri
 			return nil, err
 		}
 	}
-	return nil, Invalid("recipients", "value_error.inbox", "no recipient of the email is a monitored inbox of this workspace")
+	return nil, Invalid("recipients", KindReference, "no recipient of the email is a monitored inbox of this workspace")
 }
 
 // IngestEmail turns one email received at inbox into a message, in one
@@ -265,7 +265,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 		}
 		t = &Ticket{ID: NewID(), WorkspaceID: ws, CustomerID: c.ID, Subject: preview(subject), Channel: "email",
 			Status: StatusOpen, Tags: []string{}, InboxID: &inbox.ID, Date: now, LastMessageAt: now,
-			CreatedAt: now, UpdatedAt: now}
+			CreatedAt: now, UpdatedAt: now, Priority: PriorityMedium, TrackingToken: newTrackingToken()}
 		if err := tx.CreateTicket(ctx, t); err != nil {
 			return nil, err
 		}

@@ -56,15 +56,16 @@ type TicketPatch struct {
 	LastMessage   Set[string]
 	LastMessageAt Set[time.Time]
 	ClosedAt      Set[*time.Time]
-	HumanOpenedAt Set[*time.Time]
+	HandedOffAt   Set[*time.Time]
 	InboxID       Set[*ID]
 	// Planning fields (ticketfields.go).
-	Priority    Set[Priority]
-	Category    Set[string]
-	Description Set[string]
-	DueAt       Set[*time.Time]
-	ResolvedAt  Set[*time.Time]
-	TeamID      Set[*ID]
+	Priority     Set[Priority]
+	Category     Set[string]
+	Description  Set[string]
+	DueAt        Set[*time.Time]
+	ResolvedAt   Set[*time.Time]
+	TeamID       Set[*ID]
+	SnoozedUntil Set[*time.Time]
 	// AddMessages and AddPublic change the ticket's message counters by
 	// these amounts (every message, and public messages only). They are
 	// applied as increments in SQL, so concurrent posts never lose a count.
@@ -86,7 +87,7 @@ func (p *TicketPatch) Apply(t *Ticket) {
 	p.LastMessage.apply(&t.LastMessage)
 	p.LastMessageAt.apply(&t.LastMessageAt)
 	p.ClosedAt.apply(&t.ClosedAt)
-	p.HumanOpenedAt.apply(&t.HumanOpenedAt)
+	p.HandedOffAt.apply(&t.HandedOffAt)
 	p.InboxID.apply(&t.InboxID)
 	p.Priority.apply(&t.Priority)
 	p.Category.apply(&t.Category)
@@ -94,6 +95,7 @@ func (p *TicketPatch) Apply(t *Ticket) {
 	p.DueAt.apply(&t.DueAt)
 	p.ResolvedAt.apply(&t.ResolvedAt)
 	p.TeamID.apply(&t.TeamID)
+	p.SnoozedUntil.apply(&t.SnoozedUntil)
 	t.MessageCount += p.AddMessages
 	t.PublicCount += p.AddPublic
 	t.UpdatedAt = p.UpdatedAt

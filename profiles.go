@@ -24,9 +24,9 @@ var Regions = []string{"amer", "apac", "emea", "latam", "asean"}
 // CustomerTiers are the tiers a customer can be in ("" for none).
 var CustomerTiers = []string{"tier_1", "tier_2", "tier_3", "tier_4"}
 
-// CustomerProfile is what the team knows of a customer besides the name
-// and how to reach them.
-type CustomerProfile struct {
+// CustomerDetails are the part of a customer's profile that says where they
+// work and live and how the team rates them.
+type CustomerDetails struct {
 	Company, Department, Title string
 	Tier                       string // one of CustomerTiers, or ""
 	Pronoun                    string
@@ -41,7 +41,7 @@ type CustomerProfile struct {
 	PremiumSupport, VIP       bool
 }
 
-// ProfileField names one text field of CustomerProfile. Surfaces map their
+// ProfileField names one text field of CustomerDetails. Surfaces map their
 // own names to these; the store maps them to columns.
 type ProfileField string
 
@@ -66,13 +66,13 @@ const (
 	FieldNotes        ProfileField = "notes"
 )
 
-// ProfileFields lists every text field of a customer profile.
+// ProfileFields lists every text field of CustomerDetails.
 var ProfileFields = []ProfileField{FieldCompany, FieldDepartment, FieldTitle, FieldTier, FieldPronoun,
 	FieldCountry, FieldCity, FieldState, FieldZip, FieldAddress, FieldRegion, FieldTimezone, FieldAccountValue,
 	FieldLinkedIn, FieldWebsite, FieldGitHub, FieldNotes}
 
 // Text returns a pointer to the profile's text field f (nil for an unknown f).
-func (p *CustomerProfile) Text(f ProfileField) *string {
+func (p *CustomerDetails) Text(f ProfileField) *string {
 	switch f {
 	case FieldCompany:
 		return &p.Company
@@ -112,23 +112,23 @@ func (p *CustomerProfile) Text(f ProfileField) *string {
 	return nil
 }
 
-// CustomerProfilePatch changes the given profile fields.
-type CustomerProfilePatch struct {
+// DetailsPatch changes the given fields of CustomerDetails.
+type DetailsPatch struct {
 	Text           map[ProfileField]string
 	PremiumSupport *bool
 	VIP            *bool
 }
 
 // Empty reports whether the patch writes nothing.
-func (p CustomerProfilePatch) Empty() bool {
+func (p DetailsPatch) Empty() bool {
 	return len(p.Text) == 0 && p.PremiumSupport == nil && p.VIP == nil
 }
 
-// apply writes the patch into c, trimmed.
-func (p CustomerProfilePatch) apply(c *CustomerProfile) {
+// Apply writes the patch into c (the service trims what it stores).
+func (p DetailsPatch) Apply(c *CustomerDetails) {
 	for f, v := range p.Text {
 		if dst := c.Text(f); dst != nil {
-			*dst = strings.TrimSpace(v)
+			*dst = v
 		}
 	}
 	if p.PremiumSupport != nil {
@@ -139,18 +139,18 @@ func (p CustomerProfilePatch) apply(c *CustomerProfile) {
 	}
 }
 
-// trimmed returns the patch with the values as apply stores them.
-func (p CustomerProfilePatch) trimmed() CustomerProfilePatch {
-	out := CustomerProfilePatch{Text: map[ProfileField]string{}, PremiumSupport: p.PremiumSupport, VIP: p.VIP}
-	for f, v := range p.Text {
-		out.Text[f] = strings.TrimSpace(v)
+// trimDetails trims every text field.
+func trimDetails(d CustomerDetails) CustomerDetails {
+	for _, f := range ProfileFields {
+		p := d.Text(f)
+		*p = strings.TrimSpace(*p)
 	}
-	return out
+	return d
 }
 
 var decimalText = regexp.MustCompile(`^-?[0-9]{1,15}(\.[0-9]{1,4})?$`)
 
-func validateProfile(p *CustomerProfile) error {
+func validateDetails(p *CustomerDetails) error {
 	for _, f := range ProfileFields {
 		limit := maxNameLen
 		if f == FieldNotes {
@@ -163,13 +163,13 @@ func validateProfile(p *CustomerProfile) error {
 		}
 	}
 	if p.Tier != "" && !slices.Contains(CustomerTiers, p.Tier) {
-		return Invalid(string(FieldTier), "type_error.enum", "must be one of tier_1, tier_2, tier_3, tier_4")
+		return Invalid(string(FieldTier), KindEnum, "must be one of tier_1, tier_2, tier_3, tier_4")
 	}
 	if p.Region != "" && !slices.Contains(Regions, p.Region) {
-		return Invalid(string(FieldRegion), "type_error.enum", "must be one of amer, apac, emea, latam, asean")
+		return Invalid(string(FieldRegion), KindEnum, "must be one of amer, apac, emea, latam, asean")
 	}
 	if p.AccountValue != "" && !decimalText.MatchString(p.AccountValue) {
-		return Invalid(string(FieldAccountValue), "type_error.decimal", "must be a decimal number such as 50000.00")
+		return Invalid(string(FieldAccountValue), KindInvalid, "must be a decimal number such as 50000.00")
 	}
 	return nil
 }
@@ -212,10 +212,10 @@ func validateUserProfile(u *User) error {
 	switch u.EmployeeType {
 	case EmployeePermanent, EmployeeContractor, EmployeeExternal, EmployeeBot:
 	default:
-		return Invalid("employee_type", "type_error.enum", "must be one of permanent, contractor, external, bot")
+		return Invalid("employee_type", KindEnum, "must be one of permanent, contractor, external, bot")
 	}
 	if u.Region != "" && !slices.Contains(Regions, u.Region) {
-		return Invalid("region", "type_error.enum", "must be one of amer, apac, emea, latam, asean")
+		return Invalid("region", KindEnum, "must be one of amer, apac, emea, latam, asean")
 	}
 	if err := checkText("avatar_url", u.AvatarURL, 0, 2000); err != nil {
 		return err
@@ -244,23 +244,6 @@ func patchUserProfile(ctx context.Context, tx Tx, u *User, patch UserProfilePatc
 		stored.Timezone = &u.Timezone
 	}
 	return tx.PatchUserProfile(ctx, u.WorkspaceID, u.ID, stored)
-}
-
-// patchCustomerProfile applies and writes a customer's profile patch inside tx.
-func patchCustomerProfile(ctx context.Context, tx Tx, c *Customer, patch CustomerProfilePatch) error {
-	if patch.Empty() {
-		return nil
-	}
-	for f := range patch.Text {
-		if c.Profile.Text(f) == nil {
-			return Invalid(string(f), "value_error.unknown", "unknown profile field")
-		}
-	}
-	patch.apply(&c.Profile)
-	if err := validateProfile(&c.Profile); err != nil {
-		return err
-	}
-	return tx.PatchCustomerProfile(ctx, c.WorkspaceID, c.ID, patch.trimmed())
 }
 
 // DeleteUser deletes an agent: it can no longer sign in or be assigned, the

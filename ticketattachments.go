@@ -84,7 +84,7 @@ func (s *Service) UploadTicketAttachment(ctx context.Context, p *Principal, tick
 	}
 	ct, ok := AllowedTicketAttachmentType(in.ContentType)
 	if !ok {
-		return nil, Invalid("file", "value_error.content_type", "content type %q is not allowed; allowed: %s",
+		return nil, Invalid("file", KindNotAllowed, "content type %q is not allowed; allowed: %s",
 			ct, strings.Join(TicketAttachmentTypes, ", "))
 	}
 	t, err := s.Ticket(ctx, p, ticket)

@@ -39,7 +39,7 @@ const (
 // validateTicketFields checks the planning fields of t.
 func validateTicketFields(t *Ticket) error {
 	if !t.Priority.Valid() {
-		return Invalid("priority", "type_error.enum",
+		return Invalid("priority", KindEnum,
 			"value is not a valid enumeration member; permitted: 'low', 'medium', 'high', 'urgent'")
 	}
 	if err := checkText("category", t.Category, 0, maxCategoryLen); err != nil {

@@ -31,7 +31,7 @@ func ReadUpload(r *http.Request, field string, fn UploadFunc) error {
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			return ticketd.Invalid(field, "value_error.missing", "field required")
+			return ticketd.Invalid(field, ticketd.KindMissing, "field required")
 		} else if err != nil {
 			return uploadError(err)
 		}

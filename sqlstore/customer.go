@@ -6,18 +6,20 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-var customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at, ` +
-	profileColumns
+var customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at, ` + profileColumns
 
 func scanCustomer(row scanner) (*ticketd.Customer, error) {
 	var c ticketd.Customer
 	var id, ws string
-	dst := append([]any{&c.Number, &id, &ws, &c.Email, &c.Phone, &c.FirstName, &c.LastName, &c.CreatedAt, &c.UpdatedAt},
-		profileDest(&c.Profile)...)
-	if err := row.Scan(dst...); err != nil {
+	var pr profileRow
+	if err := row.Scan(append([]any{&c.Number, &id, &ws, &c.Email, &c.Phone, &c.FirstName, &c.LastName, &c.CreatedAt, &c.UpdatedAt},
+		pr.dest()...)...); err != nil {
 		return nil, err
 	}
 	var err error
+	if c.Profile, err = pr.profile(); err != nil {
+		return nil, err
+	}
 	if c.ID, err = parseID(id); err != nil {
 		return nil, err
 	}
@@ -31,10 +33,13 @@ func scanCustomer(row scanner) (*ticketd.Customer, error) {
 // CreateCustomer inserts c and assigns its number.
 func (t *Tx) CreateCustomer(ctx context.Context, c *ticketd.Customer) error {
 	args := append([]any{idArg(c.ID), idArg(c.WorkspaceID), c.Email, c.Phone, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt},
-		profileArgs(&c.Profile)...)
-	err := t.queryRow(ctx, `INSERT INTO customers (id, workspace_id, email, phone, first_name, last_name, created_at, updated_at, `+
-		profileColumns+`) VALUES (`+placeholders(len(args))+`) RETURNING number`, args...).Scan(&c.Number)
-	return t.d.normalize(err)
+		profileArgs(c.Profile)...)
+	err := t.queryRow(ctx, `INSERT INTO customers (id, workspace_id, email, phone, first_name, last_name, created_at, updated_at,
+		`+profileColumns+`) VALUES (`+placeholders(len(args))+`) RETURNING number`, args...).Scan(&c.Number)
+	if err != nil {
+		return t.d.normalize(err)
+	}
+	return t.insertIdentities(ctx, c)
 }
 
 // Customer returns the customer ref names in workspace ws.

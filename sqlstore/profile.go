@@ -2,132 +2,167 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
-	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 )
 
-// profileColumn maps each text field of a customer profile to its column.
-var profileColumn = map[ticketd.ProfileField]string{
-	ticketd.FieldCompany: "company", ticketd.FieldDepartment: "department", ticketd.FieldTitle: "title",
-	ticketd.FieldTier: "customer_tier", ticketd.FieldPronoun: "pronoun", ticketd.FieldCountry: "location_country",
-	ticketd.FieldCity: "location_city", ticketd.FieldState: "location_state", ticketd.FieldZip: "location_zip",
-	ticketd.FieldAddress: "location_address", ticketd.FieldRegion: "region", ticketd.FieldTimezone: "timezone",
-	ticketd.FieldAccountValue: "account_value", ticketd.FieldLinkedIn: "social_linkedin",
-	ticketd.FieldWebsite: "social_website", ticketd.FieldGitHub: "social_github", ticketd.FieldNotes: "notes",
+// profileColumns are the customer profile's columns (migrations 0051 and
+// 0060), in the order of profileRow.dest and profileArgs.
+var profileColumns = `name, identities, metadata, orders, platform, platform_created_at, ` + detailsColumns
+
+type profileRow struct {
+	name, identities, metadata, platform string
+	orders                               sql.NullInt64
+	platformCreated                      sql.NullTime
+	details                              ticketd.CustomerDetails
 }
 
-// profileColumns lists the profile columns in ticketd.ProfileFields order,
-// then the two flags.
-var profileColumns = func() string {
-	cols := make([]string, 0, len(ticketd.ProfileFields)+2)
-	for _, f := range ticketd.ProfileFields {
-		cols = append(cols, profileColumn[f])
-	}
-	return strings.Join(append(cols, "has_premium_support", "is_vip"), ", ")
-}()
-
-func profileDest(p *ticketd.CustomerProfile) []any {
-	out := make([]any, 0, len(ticketd.ProfileFields)+2)
-	for _, f := range ticketd.ProfileFields {
-		out = append(out, p.Text(f))
-	}
-	return append(out, &p.PremiumSupport, &p.VIP)
+func (r *profileRow) dest() []any {
+	return append([]any{&r.name, &r.identities, &r.metadata, &r.orders, &r.platform, &r.platformCreated},
+		detailsDest(&r.details)...)
 }
 
-func profileArgs(p *ticketd.CustomerProfile) []any {
-	out := make([]any, 0, len(ticketd.ProfileFields)+2)
-	for _, f := range ticketd.ProfileFields {
-		out = append(out, *p.Text(f))
+func (r *profileRow) profile() (ticketd.CustomerProfile, error) {
+	pr := ticketd.CustomerProfile{Name: r.name, Platform: r.platform, PlatformCreatedAt: optTime(r.platformCreated),
+		CustomerDetails: r.details}
+	if err := json.Unmarshal([]byte(r.identities), &pr.Identities); err != nil {
+		return pr, fmt.Errorf("customer identities: %w", err)
 	}
-	return append(out, p.PremiumSupport, p.VIP)
+	if err := json.Unmarshal([]byte(r.metadata), &pr.Metadata); err != nil {
+		return pr, fmt.Errorf("customer metadata: %w", err)
+	}
+	if r.orders.Valid {
+		n := int(r.orders.Int64)
+		pr.Orders = &n
+	}
+	return pr, nil
 }
 
-// placeholders returns "$1, $2, ... $n".
-func placeholders(n int) string {
-	ps := make([]string, n)
-	for i := range ps {
-		ps[i] = fmt.Sprintf("$%d", i+1)
+func jsonMap(m map[string]string) string {
+	if m == nil {
+		return "{}"
 	}
-	return strings.Join(ps, ", ")
+	b, _ := json.Marshal(m) // a map of strings always marshals
+	return string(b)
 }
 
-// patchRow runs UPDATE table SET <sets> WHERE workspace_id AND id, live rows only.
-func (t *Tx) patchRow(ctx context.Context, kind, table string, ws, id ticketd.ID, cols []string, vals []any) error {
-	if len(cols) == 0 {
-		return nil
+func profileArgs(pr ticketd.CustomerProfile) []any {
+	var orders any
+	if pr.Orders != nil {
+		orders = int64(*pr.Orders)
 	}
-	sets := make([]string, len(cols))
-	for i, c := range cols {
-		sets[i] = fmt.Sprintf("%s = $%d", c, i+1)
-	}
-	args := append(vals, idArg(ws), idArg(id))
-	return t.execOne(ctx, kind, fmt.Sprintf(`UPDATE %s SET %s WHERE workspace_id = $%d AND id = $%d AND deleted_at IS NULL`,
-		table, strings.Join(sets, ", "), len(args)-1, len(args)), args...)
+	return append([]any{pr.Name, jsonMap(pr.Identities), jsonMap(pr.Metadata), orders, pr.Platform,
+		optTimeArg(pr.PlatformCreatedAt)}, detailsArgs(&pr.CustomerDetails)...)
 }
 
-// PatchUserProfile writes only the set profile fields of a user.
-func (t *Tx) PatchUserProfile(ctx context.Context, ws, id ticketd.ID, p ticketd.UserProfilePatch) error {
-	var cols []string
-	var vals []any
-	if p.IsActive != nil {
-		cols, vals = append(cols, "is_active"), append(vals, *p.IsActive)
-	}
-	if p.EmployeeType != nil {
-		cols, vals = append(cols, "employee_type"), append(vals, string(*p.EmployeeType))
-	}
-	for _, f := range []struct {
-		col string
-		v   *string
-	}{{"avatar_url", p.AvatarURL}, {"region", p.Region}, {"timezone", p.Timezone}} {
-		if f.v != nil {
-			cols, vals = append(cols, f.col), append(vals, *f.v)
-		}
-	}
-	return t.patchRow(ctx, "user", "users", ws, id, cols, vals)
-}
-
-// PatchCustomerProfile writes only the set profile fields of a customer.
-func (t *Tx) PatchCustomerProfile(ctx context.Context, ws, id ticketd.ID, p ticketd.CustomerProfilePatch) error {
-	var cols []string
-	var vals []any
-	for _, f := range ticketd.ProfileFields { // a fixed order: the same SQL for the same fields
-		if v, ok := p.Text[f]; ok {
-			cols, vals = append(cols, profileColumn[f]), append(vals, v)
-		}
-	}
-	if p.PremiumSupport != nil {
-		cols, vals = append(cols, "has_premium_support"), append(vals, *p.PremiumSupport)
-	}
-	if p.VIP != nil {
-		cols, vals = append(cols, "is_vip"), append(vals, *p.VIP)
-	}
-	return t.patchRow(ctx, "customer", "customers", ws, id, cols, vals)
-}
-
-// DeleteUser marks a user deleted and inactive, and removes what would let
-// it act or be chosen: its keys, its assignments and its memberships.
-func (t *Tx) DeleteUser(ctx context.Context, ws, id ticketd.ID, now time.Time) error {
-	if err := t.execOne(ctx, "user", `UPDATE users SET deleted_at = $1, is_active = FALSE, updated_at = $1
-		WHERE workspace_id = $2 AND id = $3 AND deleted_at IS NULL`, now, idArg(ws), idArg(id)); err != nil {
-		return err
-	}
-	for _, q := range []string{
-		`DELETE FROM api_keys WHERE workspace_id = $1 AND user_id = $2`,
-		`UPDATE tickets SET assignee_id = NULL WHERE workspace_id = $1 AND assignee_id = $2`,
-		`DELETE FROM team_members WHERE user_id = $2 AND team_id IN (SELECT id FROM teams WHERE workspace_id = $1)`,
-	} {
-		if _, err := t.exec(ctx, q, idArg(ws), idArg(id)); err != nil {
-			return err
+// insertIdentities adds one customer_identities row per identity of c; the
+// primary key refuses an id that another customer has (ECONFLICT).
+func (t *Tx) insertIdentities(ctx context.Context, c *ticketd.Customer) error {
+	for sys, id := range c.Profile.Identities {
+		if _, err := t.exec(ctx, `INSERT INTO customer_identities (workspace_id, system, external_id, customer_id)
+			VALUES ($1, $2, $3, $4)`, idArg(c.WorkspaceID), sys, id, idArg(c.ID)); err != nil {
+			return t.d.normalize(err)
 		}
 	}
 	return nil
 }
 
-// DeleteCustomer marks a customer deleted.
-func (t *Tx) DeleteCustomer(ctx context.Context, ws, id ticketd.ID, now time.Time) error {
-	return t.execOne(ctx, "customer", `UPDATE customers SET deleted_at = $1, updated_at = $1
-		WHERE workspace_id = $2 AND id = $3 AND deleted_at IS NULL`, now, idArg(ws), idArg(id))
+// SetCustomerProfile writes c's profile and replaces its identity rows.
+func (t *Tx) SetCustomerProfile(ctx context.Context, c *ticketd.Customer) error {
+	args := append([]any{idArg(c.WorkspaceID), idArg(c.ID), c.UpdatedAt.UTC()}, profileArgs(c.Profile)...)
+	cols := strings.Split(profileColumns, ", ")
+	sets := make([]string, len(cols))
+	for i, col := range cols {
+		sets[i] = col + " = $" + strconv.Itoa(i+4)
+	}
+	res, err := t.exec(ctx, `UPDATE customers SET updated_at = $3, `+strings.Join(sets, ", ")+
+		` WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL`, args...)
+	if err != nil {
+		return t.d.normalize(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ticketd.NotFound("customer")
+	}
+	if _, err := t.exec(ctx, `DELETE FROM customer_identities WHERE workspace_id = $1 AND customer_id = $2`,
+		idArg(c.WorkspaceID), idArg(c.ID)); err != nil {
+		return t.d.normalize(err)
+	}
+	return t.insertIdentities(ctx, c)
+}
+
+// CustomerByIdentity finds a customer by one of its identities.
+func (t *Tx) CustomerByIdentity(ctx context.Context, ws ticketd.ID, system, externalID string) (*ticketd.Customer, error) {
+	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+prefixed("c.", customerColumns)+` FROM customer_identities i
+		JOIN customers c ON c.id = i.customer_id
+		WHERE i.workspace_id = $1 AND i.system = $2 AND i.external_id = $3 AND c.deleted_at IS NULL`, idArg(ws), system, externalID))
+	if err != nil {
+		return nil, t.notFound(err, "customer")
+	}
+	return c, nil
+}
+
+// FindCustomers lists the customers f selects, in creation order.
+func (t *Tx) FindCustomers(ctx context.Context, ws ticketd.ID, f ticketd.CustomerFilter) ([]*ticketd.Customer, error) {
+	q := `SELECT ` + prefixed("c.", customerColumns) + ` FROM customers c`
+	args := []any{idArg(ws), f.Page.AfterNumber, limitArg(f.Page.Limit)}
+	where := ` WHERE c.workspace_id = $1 AND c.number > $2 AND c.deleted_at IS NULL`
+	if f.System != "" {
+		q += ` JOIN customer_identities i ON i.customer_id = c.id AND i.workspace_id = c.workspace_id`
+		args = append(args, f.System, f.ExternalID)
+		where += fmt.Sprintf(` AND i.system = $%d AND i.external_id = $%d`, len(args)-1, len(args))
+	}
+	if f.Email != "" {
+		args = append(args, f.Email)
+		where += fmt.Sprintf(` AND c.email = $%d`, len(args))
+	}
+	rows, err := t.query(ctx, q+where+` ORDER BY c.number LIMIT $3`, args...)
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, scanCustomer)
+}
+
+// CustomerTicketCounts counts each customer's tickets, one indexed count
+// per customer (callers ask for one page at most), with one constant query
+// so the statement cache stays bounded by the code.
+func (t *Tx) CustomerTicketCounts(ctx context.Context, ws ticketd.ID, customers []ticketd.ID) (map[ticketd.ID]int, error) {
+	out := map[ticketd.ID]int{}
+	for _, c := range customers {
+		var n int
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM tickets WHERE workspace_id = $1 AND customer_id = $2`,
+			idArg(ws), idArg(c)).Scan(&n); err != nil {
+			return nil, t.d.normalize(err)
+		}
+		out[c] = n
+	}
+	return out, nil
+}
+
+// tagPattern is a LIKE pattern that finds tag in a ticket's tags, stored as
+// a JSON array of strings; nil (no condition) for "".
+func tagPattern(tag string) any {
+	if tag == "" {
+		return nil
+	}
+	b, _ := json.Marshal(tag) // a string always marshals
+	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(string(b))
+	return "%" + esc + "%"
+}
+
+// optBool is a nullable boolean as 1 or 0, which both engines compare alike.
+func optBool(b *bool) any {
+	switch {
+	case b == nil:
+		return nil
+	case *b:
+		return 1
+	}
+	return 0
 }

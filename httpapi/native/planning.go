@@ -121,14 +121,14 @@ func planningFilter(q url.Values, f *ticketd.TicketFilter) error {
 	if s := q.Get("priority"); s != "" {
 		p := ticketd.Priority(s)
 		if !p.Valid() {
-			return queryInvalid("priority", "value_error.enum", "must be one of low, medium, high, urgent")
+			return queryInvalid("priority", ticketd.KindEnum, "must be one of low, medium, high, urgent")
 		}
 		f.Priority = &p
 	}
 	if s := q.Get("team_id"); s != "" {
 		id, err := ticketd.ParseID(s)
 		if err != nil {
-			return queryInvalid("team_id", "type_error.uuid", "must be a UUID")
+			return queryInvalid("team_id", ticketd.KindType, "must be a UUID")
 		}
 		f.TeamID = &id
 	}
@@ -139,7 +139,7 @@ func planningFilter(q url.Values, f *ticketd.TicketFilter) error {
 	if s := q.Get("unassigned"); s != "" {
 		v, err := strconv.ParseBool(s)
 		if err != nil {
-			return queryInvalid("unassigned", "type_error.bool", "must be true or false")
+			return queryInvalid("unassigned", ticketd.KindType, "must be true or false")
 		}
 		f.Unassigned = &v
 	}
@@ -160,27 +160,32 @@ func (h *Handler) deleteTicket(w http.ResponseWriter, r *http.Request, p *ticket
 
 // ---- people -------------------------------------------------------------------
 
-// profileJSON is a customer's profile under the native names.
+// profileJSON is a customer's profile under the native names: the name as
+// given, ids in other systems and metadata (a null value removes a key on
+// PATCH), and the details.
 type profileJSON struct {
-	Company        *string `json:"company,omitempty"`
-	Department     *string `json:"department,omitempty"`
-	Title          *string `json:"title,omitempty"`
-	Tier           *string `json:"tier,omitempty"`
-	Pronoun        *string `json:"pronoun,omitempty"`
-	Country        *string `json:"country,omitempty"`
-	City           *string `json:"city,omitempty"`
-	State          *string `json:"state,omitempty"`
-	Zip            *string `json:"zip,omitempty"`
-	Address        *string `json:"address,omitempty"`
-	Region         *string `json:"region,omitempty"`
-	Timezone       *string `json:"timezone,omitempty"`
-	AccountValue   *string `json:"account_value,omitempty"`
-	LinkedIn       *string `json:"linkedin,omitempty"`
-	Website        *string `json:"website,omitempty"`
-	GitHub         *string `json:"github,omitempty"`
-	Notes          *string `json:"notes,omitempty"`
-	PremiumSupport *bool   `json:"premium_support,omitempty"`
-	VIP            *bool   `json:"vip,omitempty"`
+	Name           *string            `json:"name,omitempty"`
+	Identities     map[string]*string `json:"identities,omitempty"`
+	Metadata       map[string]*string `json:"metadata,omitempty"`
+	Company        *string            `json:"company,omitempty"`
+	Department     *string            `json:"department,omitempty"`
+	Title          *string            `json:"title,omitempty"`
+	Tier           *string            `json:"tier,omitempty"`
+	Pronoun        *string            `json:"pronoun,omitempty"`
+	Country        *string            `json:"country,omitempty"`
+	City           *string            `json:"city,omitempty"`
+	State          *string            `json:"state,omitempty"`
+	Zip            *string            `json:"zip,omitempty"`
+	Address        *string            `json:"address,omitempty"`
+	Region         *string            `json:"region,omitempty"`
+	Timezone       *string            `json:"timezone,omitempty"`
+	AccountValue   *string            `json:"account_value,omitempty"`
+	LinkedIn       *string            `json:"linkedin,omitempty"`
+	Website        *string            `json:"website,omitempty"`
+	GitHub         *string            `json:"github,omitempty"`
+	Notes          *string            `json:"notes,omitempty"`
+	PremiumSupport *bool              `json:"premium_support,omitempty"`
+	VIP            *bool              `json:"vip,omitempty"`
 }
 
 func (p *profileJSON) fields() map[ticketd.ProfileField]**string {
@@ -192,12 +197,9 @@ func (p *profileJSON) fields() map[ticketd.ProfileField]**string {
 		ticketd.FieldGitHub: &p.GitHub, ticketd.FieldNotes: &p.Notes}
 }
 
-// patch turns a body's profile (nil: none given) into the domain's patch.
-func (p *profileJSON) patch() ticketd.CustomerProfilePatch {
-	out := ticketd.CustomerProfilePatch{Text: map[ticketd.ProfileField]string{}}
-	if p == nil {
-		return out
-	}
+// details turns a body's profile details into the domain's patch.
+func (p *profileJSON) details() ticketd.DetailsPatch {
+	out := ticketd.DetailsPatch{Text: map[ticketd.ProfileField]string{}}
 	for f, v := range p.fields() {
 		if *v != nil {
 			out.Text[f] = **v
@@ -207,13 +209,51 @@ func (p *profileJSON) patch() ticketd.CustomerProfilePatch {
 	return out
 }
 
-// renderProfile renders every profile field, empty ones included.
+// update is the body's profile as a change (nil: none given).
+func (p *profileJSON) update() *ticketd.ProfileUpdate {
+	if p == nil {
+		return nil
+	}
+	return &ticketd.ProfileUpdate{Name: p.Name, Identities: p.Identities, Metadata: p.Metadata, Details: p.details()}
+}
+
+// profile is the body's profile of a new customer.
+func (p *profileJSON) profile() ticketd.CustomerProfile {
+	var pr ticketd.CustomerProfile
+	if p == nil {
+		return pr
+	}
+	pr.Name = deref(p.Name)
+	pr.Identities, pr.Metadata = map[string]string{}, map[string]string{}
+	for k, v := range p.Identities {
+		if v != nil {
+			pr.Identities[k] = *v
+		}
+	}
+	for k, v := range p.Metadata {
+		if v != nil {
+			pr.Metadata[k] = *v
+		}
+	}
+	p.details().Apply(&pr.CustomerDetails)
+	return pr
+}
+
+// renderProfile renders the whole profile, empty fields included.
 func renderProfile(c *ticketd.CustomerProfile) map[string]any {
-	out := map[string]any{"premium_support": c.PremiumSupport, "vip": c.VIP}
+	out := map[string]any{"name": c.Name, "identities": emptyMap(c.Identities), "metadata": emptyMap(c.Metadata),
+		"premium_support": c.PremiumSupport, "vip": c.VIP}
 	for _, f := range ticketd.ProfileFields {
 		out[string(f)] = *c.Text(f)
 	}
 	return out
+}
+
+func emptyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 // userProfileBody is the profile part of a user body.

@@ -11,6 +11,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/console"
 	"github.com/ticketd/ticketd/httpapi/helpwave"
 	"github.com/ticketd/ticketd/httpapi/native"
 	"github.com/ticketd/ticketd/httpapi/ratelimit"
@@ -84,6 +85,8 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	for _, m := range Mounts(svc, cfg) {
 		m.Register(mux)
 	}
+	// The agent console: "/", "/login", "/logout" and "/console/...".
+	console.Register(mux, svc, console.Config{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies})
 	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, mux)))
 }
 

@@ -63,7 +63,7 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 		return err
 	}
 	if b.Content == nil {
-		return ticketd.Invalid("content", "value_error.missing", "field required")
+		return ticketd.Invalid("content", ticketd.KindMissing, "field required")
 	}
 	// A public agent comment on an email ticket reaches the customer by email
 	// (when the workspace sends agent comments); the domain decides.

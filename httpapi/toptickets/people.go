@@ -74,9 +74,9 @@ type customerBody struct {
 	Notes             *string `json:"notes"`
 }
 
-// profile gathers the body's profile fields into the domain's patch.
-func (b *customerBody) profile() ticketd.CustomerProfilePatch {
-	p := ticketd.CustomerProfilePatch{Text: map[ticketd.ProfileField]string{}, PremiumSupport: b.HasPremiumSupport, VIP: b.IsVIP}
+// details gathers the body's profile fields into the domain's patch.
+func (b *customerBody) details() ticketd.DetailsPatch {
+	p := ticketd.DetailsPatch{Text: map[ticketd.ProfileField]string{}, PremiumSupport: b.HasPremiumSupport, VIP: b.IsVIP}
 	for f, v := range map[ticketd.ProfileField]*string{
 		ticketd.FieldCompany: b.Company, ticketd.FieldDepartment: b.Department, ticketd.FieldTitle: b.Title,
 		ticketd.FieldTier: b.CustomerTier, ticketd.FieldPronoun: b.Pronoun, ticketd.FieldCountry: b.LocationCountry,
@@ -105,14 +105,18 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	if b.Name == nil {
-		return ticketd.Invalid("name", "value_error.missing", "field required")
+		return ticketd.Invalid("name", ticketd.KindMissing, "field required")
 	}
 	first, last := ticketd.SplitName(*b.Name)
 	if first == "" {
-		return ticketd.Invalid("name", "value_error.any_str.min_length", "ensure this value has at least 1 characters")
+		return ticketd.Invalid("name", ticketd.KindTooShort, "ensure this value has at least 1 characters")
 	}
-	c, err := h.svc.CreateCustomer(r.Context(), p, ticketd.NewCustomer{Email: deref(b.Email), Phone: deref(b.ContactNumber),
-		FirstName: first, LastName: last, Profile: b.profile()})
+	// The name as given is the customer's name on every surface; first and
+	// last name are split from it for the surfaces that show two.
+	in := ticketd.NewCustomer{Email: deref(b.Email), Phone: deref(b.ContactNumber), FirstName: first, LastName: last,
+		Profile: ticketd.CustomerProfile{Name: *b.Name}}
+	b.details().Apply(&in.Profile.CustomerDetails)
+	c, err := h.svc.CreateCustomer(r.Context(), p, in)
 	if err != nil {
 		return err
 	}
@@ -155,13 +159,13 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, p *tick
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.CustomerUpdate{Email: b.Email, Phone: b.ContactNumber, Profile: b.profile()}
+	in := ticketd.CustomerUpdate{Email: b.Email, Phone: b.ContactNumber, Profile: &ticketd.ProfileUpdate{Details: b.details()}}
 	if b.Name != nil {
 		first, last := ticketd.SplitName(*b.Name)
 		if first == "" {
-			return ticketd.Invalid("name", "value_error.any_str.min_length", "ensure this value has at least 1 characters")
+			return ticketd.Invalid("name", ticketd.KindTooShort, "ensure this value has at least 1 characters")
 		}
-		in.FirstName, in.LastName = &first, &last
+		in.FirstName, in.LastName, in.Profile.Name = &first, &last, b.Name
 	}
 	c, err := h.svc.UpdateCustomer(r.Context(), p, id, in)
 	if err != nil {
@@ -239,7 +243,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 		return err
 	}
 	if b.FullName == nil {
-		return ticketd.Invalid("full_name", "value_error.missing", "field required")
+		return ticketd.Invalid("full_name", ticketd.KindMissing, "field required")
 	}
 	in := ticketd.NewUser{Email: deref(b.Email), Name: *b.FullName, Profile: b.profile()}
 	if rl := b.role(); rl != nil {

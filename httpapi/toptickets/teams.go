@@ -70,7 +70,7 @@ func (h *Handler) createTeam(w http.ResponseWriter, r *http.Request, p *ticketd.
 		return err
 	}
 	if b.Name == nil {
-		return ticketd.Invalid("name", "value_error.missing", "field required")
+		return ticketd.Invalid("name", ticketd.KindMissing, "field required")
 	}
 	in := ticketd.NewTeam{Name: *b.Name}
 	if b.Description != nil {
@@ -139,7 +139,7 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, p *ticketd.P
 		return err
 	}
 	if b.UserID.ref() == nil {
-		return ticketd.Invalid("user_id", "value_error.missing", "field required")
+		return ticketd.Invalid("user_id", ticketd.KindMissing, "field required")
 	}
 	if err := h.svc.AddTeamMember(r.Context(), p, id, *b.UserID.ref()); err != nil {
 		return err

@@ -150,7 +150,7 @@ func (b *ticketBody) status() (*ticketd.Status, error) {
 	}
 	st, ok := toStatus(*b.Status)
 	if !ok {
-		return nil, ticketd.Invalid("status", "type_error.enum", statusEnum)
+		return nil, ticketd.Invalid("status", ticketd.KindEnum, statusEnum)
 	}
 	return &st, nil
 }
@@ -169,13 +169,13 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 		return err
 	}
 	if !b.CustomerID.Set || b.CustomerID.Null {
-		return ticketd.Invalid("customer_id", "value_error.missing", "field required")
+		return ticketd.Invalid("customer_id", ticketd.KindMissing, "field required")
 	}
 	if b.Subject == nil {
-		return ticketd.Invalid("subject", "value_error.missing", "field required")
+		return ticketd.Invalid("subject", ticketd.KindMissing, "field required")
 	}
 	if len(*b.Subject) == 0 {
-		return ticketd.Invalid("subject", "value_error.any_str.min_length", "ensure this value has at least 1 characters")
+		return ticketd.Invalid("subject", ticketd.KindTooShort, "ensure this value has at least 1 characters")
 	}
 	st, err := b.status()
 	if err != nil {
@@ -217,14 +217,14 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 	if s := q.Get("status"); s != "" {
 		st, ok := toStatus(s)
 		if !ok {
-			return queryInvalid("status", "type_error.enum", statusEnum)
+			return queryInvalid("status", ticketd.KindEnum, statusEnum)
 		}
 		f.Status = &st
 	}
 	if s := q.Get("priority"); s != "" {
 		pr := ticketd.Priority(s)
 		if !pr.Valid() {
-			return queryInvalid("priority", "type_error.enum",
+			return queryInvalid("priority", ticketd.KindEnum,
 				"value is not a valid enumeration member; permitted: 'low', 'medium', 'high', 'urgent'")
 		}
 		f.Priority = &pr
@@ -236,7 +236,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 		if s := q.Get(param.name); s != "" {
 			id, err := ticketd.ParseID(s)
 			if err != nil {
-				return queryInvalid(param.name, "type_error.uuid", "value is not a valid uuid")
+				return queryInvalid(param.name, ticketd.KindType, "value is not a valid uuid")
 			}
 			*param.dst = &id
 		}
@@ -248,7 +248,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 	if s := q.Get("unassigned"); s != "" {
 		v, err := strconv.ParseBool(s)
 		if err != nil {
-			return queryInvalid("unassigned", "type_error.bool", "value could not be parsed to a boolean")
+			return queryInvalid("unassigned", ticketd.KindType, "value could not be parsed to a boolean")
 		}
 		f.Unassigned = &v
 	}
@@ -283,7 +283,7 @@ func (h *Handler) updateTicket(w http.ResponseWriter, r *http.Request, p *ticket
 		return err
 	}
 	if b.CustomerID.Set {
-		return ticketd.Invalid("customer_id", "value_error.immutable", "a ticket's customer cannot be changed")
+		return ticketd.Invalid("customer_id", ticketd.KindNotAllowed, "a ticket's customer cannot be changed")
 	}
 	st, err := b.status()
 	if err != nil {

@@ -114,7 +114,7 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 			if in == "" {
 				in = "body"
 			}
-			items[i] = detailItem{Loc: []any{in, fieldName(f.Field)}, Msg: f.Message, Type: f.Type}
+			items[i] = detailItem{Loc: []any{in, fieldName(f.Field)}, Msg: f.Message, Type: fastAPIType(f.Type)}
 		}
 		httpapi.WriteJSON(w, status, map[string]any{"detail": items})
 		return
@@ -131,6 +131,33 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 		msg = capitalize(msg)
 	}
 	httpapi.WriteJSON(w, status, map[string]any{"detail": msg})
+}
+
+// fastAPITypes name the domain's kinds of field problems as the product's
+// errors do (FastAPI's, guides/error-handling: "value_error.missing",
+// "type_error.enum").
+var fastAPITypes = map[string]string{
+	ticketd.KindMissing:    "value_error.missing",
+	ticketd.KindType:       "type_error",
+	ticketd.KindInvalid:    "value_error",
+	ticketd.KindEnum:       "type_error.enum",
+	ticketd.KindText:       "value_error.str",
+	ticketd.KindTooShort:   "value_error.any_str.min_length",
+	ticketd.KindTooLong:    "value_error.any_str.max_length",
+	ticketd.KindTooMany:    "value_error.list.max_items",
+	ticketd.KindRange:      "value_error.number",
+	ticketd.KindEmail:      "value_error.email",
+	ticketd.KindNotAllowed: "value_error.not_allowed",
+	ticketd.KindReference:  "value_error.reference",
+	ticketd.KindCursor:     "value_error.cursor",
+	ticketd.KindUnknown:    "value_error.extra",
+}
+
+func fastAPIType(kind string) string {
+	if t, ok := fastAPITypes[kind]; ok {
+		return t
+	}
+	return kind
 }
 
 func capitalize(s string) string {
@@ -197,7 +224,7 @@ func parsePaging(r *http.Request, def, max int) (paging, error) {
 			if max > 0 {
 				msg = "must be an integer from " + strconv.Itoa(min) + " to " + strconv.Itoa(max)
 			}
-			return 0, false, queryInvalid(name, "type_error.integer", msg)
+			return 0, false, queryInvalid(name, ticketd.KindRange, msg)
 		}
 		return n, true, nil
 	}
@@ -227,7 +254,7 @@ func parsePaging(r *http.Request, def, max int) (paging, error) {
 	}
 	switch {
 	case hasOffset && hasSkip && offset != skip:
-		return pg, queryInvalid("skip", "value_error.conflict", "offset and skip are the same parameter; give one")
+		return pg, queryInvalid("skip", ticketd.KindInvalid, "offset and skip are the same parameter; give one")
 	case hasOffset:
 		pg.Offset = offset
 	case hasSkip:
@@ -236,7 +263,7 @@ func parsePaging(r *http.Request, def, max int) (paging, error) {
 		pg.Offset = (page - 1) * pg.Limit
 	}
 	if pg.Offset > 1<<30 {
-		return pg, queryInvalid("offset", "type_error.integer", "is too large")
+		return pg, queryInvalid("offset", ticketd.KindRange, "is too large")
 	}
 	return pg, nil
 }
