@@ -22,12 +22,15 @@ type UploadFunc func(filename, contentType string, body io.Reader) error
 // type; a part without one, or with application/octet-stream, is typed by
 // its first 512 bytes. Errors: EMALFORMED for a body that is not such an
 // upload, EINVALID when the part is missing, ETOOLARGE past the body limit.
-func ReadUpload(r *http.Request, field string, fn UploadFunc) error {
+//
+// The server's read timeout would cut a large upload from a slow client, so
+// the read deadline moves with each read instead (UploadStall).
+func ReadUpload(w http.ResponseWriter, r *http.Request, field string, fn UploadFunc) error {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return ticketd.Errorf(ticketd.EMALFORMED, "the body must be multipart/form-data with the file in a part named %s", field)
 	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
+	mr := multipart.NewReader(&uploadBody{r: r.Body, rc: http.NewResponseController(w)}, params["boundary"])
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {

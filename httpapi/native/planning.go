@@ -3,7 +3,6 @@ package native
 import (
 	"encoding/json"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -480,7 +479,7 @@ func (h *Handler) uploadFile(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err != nil {
 		return err
 	}
-	return httpapi.ReadUpload(r, "file", func(filename, contentType string, body io.Reader) error {
+	return httpapi.ReadUpload(w, r, "file", func(filename, contentType string, body io.Reader) error {
 		a, err := h.svc.UploadTicketAttachment(r.Context(), p, ticketd.ByID(ticket),
 			ticketd.NewTicketAttachment{Filename: filename, ContentType: contentType, Body: body})
 		if err != nil {
@@ -525,12 +524,7 @@ func (h *Handler) getFile(w http.ResponseWriter, r *http.Request, p *ticketd.Pri
 		return err
 	}
 	defer body.Close()
-	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.Copy(w, body)
+	httpapi.ServeDownload(w, a.ContentType, a.Filename, a.Size, body)
 	return nil
 }
 

@@ -2,9 +2,7 @@ package toptickets
 
 import (
 	"io"
-	"mime"
 	"net/http"
-	"strconv"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -46,7 +44,7 @@ func (h *Handler) uploadAttachment(w http.ResponseWriter, r *http.Request, p *ti
 	if err != nil {
 		return err
 	}
-	return httpapi.ReadUpload(r, "file", func(filename, contentType string, body io.Reader) error {
+	return httpapi.ReadUpload(w, r, "file", func(filename, contentType string, body io.Reader) error {
 		a, err := h.svc.UploadTicketAttachment(r.Context(), p, ticketd.ByID(ticket),
 			ticketd.NewTicketAttachment{Filename: filename, ContentType: contentType, Body: body})
 		if err != nil {
@@ -118,12 +116,7 @@ func (h *Handler) attachmentContent(w http.ResponseWriter, r *http.Request, p *t
 		return err
 	}
 	defer body.Close()
-	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.Copy(w, body) // the client went away; nothing to do
+	httpapi.ServeDownload(w, a.ContentType, a.Filename, a.Size, body)
 	return nil
 }
 
