@@ -270,3 +270,31 @@ func (s *Service) CustomerTicketCount(ctx context.Context, p *Principal, id ID) 
 	})
 	return n, err
 }
+
+// TicketPeople returns the customers and assignees of tickets, each read
+// once, for surfaces that show them beside a list of tickets.
+func (s *Service) TicketPeople(ctx context.Context, p *Principal, ts []*Ticket) (*Participants, error) {
+	out := &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
+	err := s.store.View(ctx, func(tx Tx) error {
+		for _, t := range ts {
+			if _, seen := out.Customers[t.CustomerID]; !seen {
+				c, err := tx.Customer(ctx, p.WorkspaceID, ByID(t.CustomerID))
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return err
+				}
+				out.Customers[t.CustomerID] = c
+			}
+			if id := t.AssigneeID; id != nil {
+				if _, seen := out.Users[*id]; !seen {
+					u, err := tx.User(ctx, p.WorkspaceID, ByID(*id))
+					if err != nil && ErrorCode(err) != ENOTFOUND {
+						return err
+					}
+					out.Users[*id] = u
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
