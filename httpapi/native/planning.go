@@ -469,6 +469,16 @@ type fileJSON struct {
 	CreatedAt   time.Time   `json:"created_at"`
 }
 
+// fileRefs reads the ticket and attachment ids of a file's path.
+func fileRefs(r *http.Request) (ticketd.ID, ticketd.ID, error) {
+	ticket, err := pathID(r, "ticket_id", "ticket")
+	if err != nil {
+		return ticket, ticket, err
+	}
+	id, err := pathID(r, "id", "attachment")
+	return ticket, id, err
+}
+
 func renderFile(a *ticketd.TicketAttachment) fileJSON {
 	return fileJSON{ID: a.ID, Number: a.Number, TicketID: a.TicketID, Filename: a.Filename, ContentType: a.ContentType,
 		Size: a.Size, UploadedBy: a.UploadedBy, CreatedAt: a.CreatedAt}
@@ -511,11 +521,7 @@ func (h *Handler) listFiles(w http.ResponseWriter, r *http.Request, p *ticketd.P
 // Content-Disposition: attachment, nosniff), as an email attachment's route
 // does; the list carries the metadata.
 func (h *Handler) getFile(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, err := pathID(r, "ticket_id", "ticket")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id", "attachment")
+	ticket, id, err := fileRefs(r)
 	if err != nil {
 		return err
 	}
@@ -529,11 +535,7 @@ func (h *Handler) getFile(w http.ResponseWriter, r *http.Request, p *ticketd.Pri
 }
 
 func (h *Handler) deleteFile(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, err := pathID(r, "ticket_id", "ticket")
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id", "attachment")
+	ticket, id, err := fileRefs(r)
 	if err != nil {
 		return err
 	}
