@@ -278,6 +278,9 @@ var AllScopes = []Scope{
 	"users:read", "users:write",
 	"settings:read", "settings:write",
 	"inbound:write",
+	// Writing the knowledge base (articles.go); reading it needs tickets:read,
+	// as Ticket0's docs say.
+	"articles:write",
 }
 
 // ValidScope reports whether s is a scope ticketd knows.

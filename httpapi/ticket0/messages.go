@@ -10,6 +10,7 @@
 package ticket0
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -44,6 +45,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	m.PathID = pathID
 	m.Handle("GET", "/tickets/{id}/messages", "messages:read", h.list).Alias("/v1", "")
 	m.Handle("POST", "/tickets/{id}/messages", "messages:send", h.send).Alias("/v1", "")
+	h.registerResources(m)
 	return m
 }
 
@@ -51,13 +53,15 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 func pathID(kind string, id ticketd.ID, _ int64) string {
 	switch kind {
 	case "tickets":
-		return typeid.Format(typeid.Conversation, id)
+		return typeid.Format(typeid.Ticket, id)
+	case "knowledge-base":
+		return typeid.Format(typeid.Article, id)
 	case "messages":
 		return typeid.Format(typeid.Message, id)
 	case "customers":
-		return typeid.Format(typeid.Customer, id)
+		return typeid.Format(typeid.CustomerAlt, id)
 	case "users":
-		return typeid.Format(typeid.User, id)
+		return typeid.Format(typeid.UserAlt, id)
 	}
 	return id.String()
 }
@@ -104,7 +108,7 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	if fields := ticketd.ErrorFields(err); len(fields) > 0 {
 		parts := make([]string, len(fields))
 		for i, f := range fields {
-			parts[i] = apiField(f.Field) + ": " + f.Message
+			parts[i] = f.Field + ": " + f.Message
 		}
 		msg = strings.Join(parts, "; ")
 	}
@@ -121,7 +125,29 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	httpapi.WriteJSON(w, status, errorJSON{Error: body})
 }
 
-// apiField names a domain field as this resource does.
+// renamed gives a domain validation error this mount's field names (names
+// maps the domain's to ours; others stay), so a caller reads the field it
+// sent.
+func renamed(err error, names map[string]string) error {
+	var e *ticketd.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	out := &ticketd.Error{Code: e.Code, Message: e.Message, Fields: make([]ticketd.FieldError, len(e.Fields))}
+	for i, f := range e.Fields {
+		if n, ok := names[f.Field]; ok {
+			f.Field = n
+		}
+		out.Fields[i] = f
+	}
+	return out
+}
+
+// messageFields names the domain's message fields as the messages resource does.
+var messageFields = map[string]string{"body": "bodyText", "body_html": "bodyHtml", "cc": "ccAddresses",
+	"author": "userId", "internal": "isInternal"}
+
+// apiField names a domain field as the messages resource does.
 func apiField(f string) string {
 	switch f {
 	case "body":
@@ -301,7 +327,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 	}
 	m, err := h.svc.PostMessage(ctx, p, ticketd.ByID(t.ID), in)
 	if err != nil {
-		return err
+		return renamed(err, messageFields)
 	}
 	out, err := render(r, h.svc, p, []*ticketd.Message{m})
 	if err != nil {
