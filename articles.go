@@ -88,12 +88,16 @@ func slugify(title string) string {
 	return s
 }
 
-var markdownMarks = regexp.MustCompile("[#*_`>\\[\\]()!|~-]+")
+var (
+	markdownLinks = regexp.MustCompile(`!?\[([^\]]*)\]\([^)]*\)`)
+	markdownMarks = regexp.MustCompile("[#*_`>~|]+")
+)
 
 // excerpt derives a plain summary from Markdown: its text without marks, on
 // one line, cut at a word near derivedExcerptLen characters.
 func excerpt(body string) string {
-	text := strings.Join(strings.Fields(markdownMarks.ReplaceAllString(body, " ")), " ")
+	body = markdownLinks.ReplaceAllString(body, "$1")
+	text := strings.Join(strings.Fields(markdownMarks.ReplaceAllString(body, "")), " ")
 	if utf8.RuneCountInString(text) <= derivedExcerptLen {
 		return text
 	}
