@@ -36,6 +36,8 @@ type Env struct {
 	// WS is the first workspace; Key is its owner's key with every scope.
 	WS  *Workspace
 	ctx context.Context
+	// fix are the route matrix's objects, made once per workspace.
+	fix map[ticketd.ID]fixtures
 }
 
 // Workspace is a workspace created for a test, with its owner key.

@@ -66,6 +66,9 @@ type fixtures map[string]ticketd.Ref
 
 func (e *Env) fixtures(ws *Workspace) fixtures {
 	e.T.Helper()
+	if f, ok := e.fix[ws.ID]; ok {
+		return f
+	}
 	ctx := context.Background()
 	tk := e.Ticket(ws, "email")
 	m := e.Post(ws, tk, ticketd.NewMessage{Body: "theirs"})
@@ -83,11 +86,15 @@ func (e *Env) fixtures(ws *Workspace) fixtures {
 		e.T.Fatal(err)
 	}
 	ref := func(id ticketd.ID, n int64) ticketd.Ref { return ticketd.Ref{ID: id, Number: n} }
-	return fixtures{
+	if e.fix == nil {
+		e.fix = map[ticketd.ID]fixtures{}
+	}
+	e.fix[ws.ID] = fixtures{
 		"tickets": ref(tk.ID, tk.Number), "comments": ref(m.ID, m.Number), "messages": ref(m.ID, m.Number),
 		"customers": ref(c.ID, c.Number), "users": ref(u.ID, u.Number), "api-keys": ref(k.ID, k.Number),
 		"articles": ref(a.ID, a.Number), "knowledge-base": ref(a.ID, a.Number),
 	}
+	return e.fix[ws.ID]
 }
 
 var param = regexp.MustCompile(`\{[^}]+\}`)
@@ -158,4 +165,11 @@ func shapeOf(v any, depth int) string {
 	}
 	sort.Strings(keys)
 	return "{" + strings.Join(keys, ",") + "}"
+}
+
+// Fill writes ws's own objects into a route's path parameters (see
+// RouteMatrix), for tests that walk a route table over one workspace.
+func (e *Env) Fill(path string, m *httpapi.Mount, ws *Workspace) string {
+	e.T.Helper()
+	return fill(path, m, e.fixtures(ws))
 }

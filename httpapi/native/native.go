@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	ticketd "github.com/ticketd/ticketd"
@@ -203,6 +205,44 @@ type customerBody struct {
 	PhoneNumber *string `json:"phone_number"`
 	FirstName   *string `json:"first_name"`
 	LastName    *string `json:"last_name"`
+	// The profile. identities and metadata are merged on PATCH: a key set
+	// to null is removed.
+	Name              *string            `json:"name"`
+	Identities        map[string]*string `json:"identities"`
+	Metadata          map[string]*string `json:"metadata"`
+	Orders            *int               `json:"orders"`
+	Platform          *string            `json:"platform"`
+	PlatformCreatedAt *time.Time         `json:"platform_created_at"`
+}
+
+// profile returns the profile a POST writes.
+func (b *customerBody) profile() ticketd.CustomerProfile {
+	pr := ticketd.CustomerProfile{Name: deref(b.Name), Platform: deref(b.Platform), Orders: b.Orders,
+		PlatformCreatedAt: b.PlatformCreatedAt, Identities: map[string]string{}, Metadata: map[string]string{}}
+	for k, v := range b.Identities {
+		if v != nil {
+			pr.Identities[k] = *v
+		}
+	}
+	for k, v := range b.Metadata {
+		if v != nil {
+			pr.Metadata[k] = *v
+		}
+	}
+	return pr
+}
+
+// profileUpdate returns the change a PATCH makes, and whether it makes any.
+func (b *customerBody) profileUpdate() (ticketd.ProfileUpdate, bool) {
+	u := ticketd.ProfileUpdate{Name: b.Name, Identities: b.Identities, Metadata: b.Metadata, Platform: b.Platform}
+	if b.Orders != nil {
+		u.Orders = ticketd.SetTo(b.Orders)
+	}
+	if b.PlatformCreatedAt != nil {
+		u.PlatformCreatedAt = ticketd.SetTo(b.PlatformCreatedAt)
+	}
+	given := b.Name != nil || b.Identities != nil || b.Metadata != nil || b.Platform != nil || b.Orders != nil || b.PlatformCreatedAt != nil
+	return u, given
 }
 
 func deref(s *string) string {
@@ -218,7 +258,7 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	c, err := h.svc.CreateCustomer(r.Context(), p, ticketd.NewCustomer{Email: deref(b.Email), Phone: deref(b.PhoneNumber),
-		FirstName: deref(b.FirstName), LastName: deref(b.LastName)})
+		FirstName: deref(b.FirstName), LastName: deref(b.LastName), Profile: b.profile()})
 	if err != nil {
 		return err
 	}
@@ -227,6 +267,9 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 }
 
 func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after", "email", "identity"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -241,7 +284,17 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticke
 	if err != nil {
 		return err
 	}
-	cs, err := h.svc.Customers(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit + 1})
+	q := r.URL.Query()
+	f := ticketd.CustomerFilter{Email: q.Get("email"), Page: ticketd.Page{AfterNumber: after, Limit: page.Limit + 1}}
+	if s := q.Get("identity"); s != "" {
+		// identity=shopify:987654321 finds the customer with that id there.
+		sys, id, ok := strings.Cut(s, ":")
+		if !ok || sys == "" || id == "" {
+			return queryInvalid("identity", ticketd.KindInvalid, "must be system:id, e.g. shopify:987654321")
+		}
+		f.System, f.ExternalID = sys, id
+	}
+	cs, err := h.svc.FindCustomers(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
@@ -276,6 +329,11 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, p *tick
 	if err != nil {
 		return err
 	}
+	if u, ok := b.profileUpdate(); ok {
+		if c, err = h.svc.UpdateCustomerProfile(r.Context(), p, id, u); err != nil {
+			return err
+		}
+	}
 	httpapi.WriteJSON(w, http.StatusOK, renderCustomer(c))
 	return nil
 }
@@ -306,6 +364,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -388,6 +449,9 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 }
 
 func (h *Handler) listAPIKeys(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
 )
@@ -23,22 +24,15 @@ func knownParams(r *http.Request, known ...string) error {
 		return nil
 	}
 	sort.Strings(unknown)
-	e := &ticketd.Error{Code: ticketd.EINVALID, Message: "unknown query parameter " + unknown[0]}
+	msg := "unknown query parameter; this route takes none"
+	if len(known) > 0 {
+		msg = "unknown query parameter; known: " + strings.Join(known, ", ")
+	}
+	e := &ticketd.Error{Code: ticketd.EINVALID, Message: unknown[0] + ": " + msg}
 	for _, k := range unknown {
-		e.Fields = append(e.Fields, ticketd.FieldError{In: "query", Field: k, Message: "unknown query parameter; known: " + joinQuoted(known), Type: ticketd.KindUnknown})
+		e.Fields = append(e.Fields, ticketd.FieldError{In: "query", Field: k, Message: msg, Type: ticketd.KindUnknown})
 	}
 	return e
-}
-
-func joinQuoted(ks []string) string {
-	out := ""
-	for i, k := range ks {
-		if i > 0 {
-			out += ", "
-		}
-		out += k
-	}
-	return out
 }
 
 // asQuery places a domain validation error about a filter in the query.

@@ -48,13 +48,23 @@ type customerJSON struct {
 	FirstName   string     `json:"first_name"`
 	LastName    string     `json:"last_name"`
 	FullName    string     `json:"full_name"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// The profile (the same concept HelpWave and Ticket0 show in their
+	// words): name as given, identities in other systems, metadata.
+	Name              string            `json:"name"`
+	Identities        map[string]string `json:"identities"`
+	Metadata          map[string]string `json:"metadata"`
+	Orders            *int              `json:"orders"`
+	Platform          string            `json:"platform"`
+	PlatformCreatedAt *time.Time        `json:"platform_created_at"`
+	CreatedAt         time.Time         `json:"created_at"`
+	UpdatedAt         time.Time         `json:"updated_at"`
 }
 
 func renderCustomer(c *ticketd.Customer) customerJSON {
 	return customerJSON{ID: c.ID, Number: c.Number, Email: c.Email, PhoneNumber: c.Phone, FirstName: c.FirstName,
-		LastName: c.LastName, FullName: c.FullName(), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		LastName: c.LastName, FullName: c.FullName(), Name: c.Profile.Name, Identities: nonNilMap(c.Profile.Identities),
+		Metadata: nonNilMap(c.Profile.Metadata), Orders: c.Profile.Orders, Platform: c.Profile.Platform,
+		PlatformCreatedAt: c.Profile.PlatformCreatedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 type apiKeyJSON struct {
@@ -94,9 +104,12 @@ type ticketJSON struct {
 	Language       string      `json:"language"`
 	Source         string      `json:"source"`
 	HandedOffAt    *time.Time  `json:"handed_off_at"`
-	ClosedAt       *time.Time  `json:"closed_at"`
-	CreatedAt      time.Time   `json:"created_at"`
-	UpdatedAt      time.Time   `json:"updated_at"`
+	// SnoozedUntil is set while the ticket is put aside (it may be past:
+	// the ticket then needs the team again).
+	SnoozedUntil *time.Time `json:"snoozed_until"`
+	ClosedAt     *time.Time `json:"closed_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 func renderTicket(t *ticketd.Ticket) ticketJSON {
@@ -104,7 +117,7 @@ func renderTicket(t *ticketd.Ticket) ticketJSON {
 		Status: string(t.Status), AssigneeID: t.AssigneeID, Tags: t.Tags, UnreadCount: t.UnreadCount,
 		LastMessage: t.LastMessage, LastMessageAt: t.LastMessageAt, Date: t.Date, InboxID: t.InboxID,
 		ChannelThread: t.ChannelThread, ContactAddress: t.ContactAddress, Reason: t.Reason, Language: t.Language,
-		Source: t.Source, HandedOffAt: t.HandedOffAt, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		Source: t.Source, HandedOffAt: t.HandedOffAt, SnoozedUntil: t.SnoozedUntil, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 // commentJSON is the comment object of seed 001, exactly its nine fields.
@@ -142,4 +155,11 @@ func renderComment(m *ticketd.Message) commentJSON {
 		c.AuthorUserID = m.Author.UserID
 	}
 	return c
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }

@@ -1,6 +1,7 @@
 package native
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -61,6 +62,9 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 }
 
 func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after", "status", "assignee_id", "customer_id", "number", "inbox_id", "tag", "snoozed"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -85,6 +89,21 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 			}
 			*param.dst = &id
 		}
+	}
+	if s := q.Get("inbox_id"); s != "" {
+		id, err := ticketd.ParseID(s)
+		if err != nil {
+			return queryInvalid("inbox_id", ticketd.KindType, "must be a UUID")
+		}
+		f.InboxID = &id
+	}
+	f.Tag = q.Get("tag")
+	if s := q.Get("snoozed"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return queryInvalid("snoozed", ticketd.KindType, "must be true or false")
+		}
+		f.Snoozed, f.SnoozedAt = &b, h.svc.Now()
 	}
 	if s := q.Get("number"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -133,12 +152,19 @@ func (h *Handler) updateTicket(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
-	var b ticketBody
+	var b struct {
+		ticketBody
+		// SnoozedUntil snoozes the ticket until then; null wakes it.
+		SnoozedUntil optionalTime `json:"snoozed_until"`
+	}
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
 	in := ticketd.TicketUpdate{Subject: b.Subject, Status: b.Status, Channel: b.Channel, Tags: b.Tags,
 		Unassign: b.AssigneeID.Set && b.AssigneeID.Null}
+	if b.SnoozedUntil.Set {
+		in.Snooze = ticketd.SetTo(b.SnoozedUntil.T)
+	}
 	if b.AssigneeID.Set && !b.AssigneeID.Null {
 		ref := ticketd.ByID(b.AssigneeID.ID)
 		in.Assignee = &ref
@@ -193,6 +219,9 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 // (default 50, at most 500) and says where the next page starts in a Link
 // header, so a ticket with 100,000 comments never comes back in one response.
 func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	ticket, err := pathID(r, "ticket_id", "ticket")
 	if err != nil {
 		return err
@@ -278,5 +307,24 @@ func (h *Handler) deleteComment(w http.ResponseWriter, r *http.Request, p *ticke
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// optionalTime is a body time that may be absent, null or set.
+type optionalTime struct {
+	Set bool
+	T   *time.Time
+}
+
+func (o *optionalTime) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		return nil
+	}
+	var t time.Time
+	if err := json.Unmarshal(b, &t); err != nil {
+		return err
+	}
+	o.T = &t
 	return nil
 }

@@ -460,11 +460,15 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticke
 	}); err != nil {
 		return err
 	}
-	cs, counts, err := h.svc.FindCustomers(r.Context(), p, f)
+	cs, err := h.svc.FindCustomers(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
 	cs, nextCursor := next(cs, pg.limit, func(c *ticketd.Customer) ticketd.ID { return c.ID })
+	counts, err := h.svc.CustomerTicketCounts(r.Context(), p, cs)
+	if err != nil {
+		return err
+	}
 	out := make([]customerJSON, len(cs))
 	for i, c := range cs {
 		out[i] = renderCustomer(c, counts[c.ID])
