@@ -301,6 +301,10 @@ func (s *Service) DeliverDue(ctx context.Context, mailer Mailer, limit int) (int
 }
 
 func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) error {
+	// An entry names a message or a system email (an invitation, a reset).
+	if system, err := s.deliverSystemEmail(ctx, mailer, e); system || err != nil {
+		return err
+	}
 	email, err := s.outgoing(ctx, e)
 	var sendErr error
 	if err == nil {

@@ -3,6 +3,7 @@ package ticketd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 )
@@ -331,12 +332,20 @@ type Conversation struct {
 	Total int
 	// More is true when another page follows.
 	More bool
+	// People are the messages' authors, when the filter asked for them.
+	People *Participants
 }
 
-// Messages lists a ticket's messages: internal notes too when the
+// ErrCursor is the error for a cursor that names nothing to page from; a
+// surface renders it as its own invalid-cursor error.
+var ErrCursor = &Error{Code: EINVALID, Message: "not a valid cursor"}
+
+// Messages lists a ticket's messages in one read: the ticket, the cursor,
+// the page and (with f.Authors) their authors: internal notes too when the
 // principal's audience sees them, and never otherwise, whatever the filter
 // says. With a page limit it fetches one more than asked to tell whether
-// another page follows.
+// another page follows. ENOTFOUND if the ticket is not in the workspace,
+// ErrCursor if f.AfterID is not one of its messages.
 func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter) (*Conversation, error) {
 	f.IncludeInternal = p.Audience.SeesNotes()
 	c := &Conversation{}
@@ -348,8 +357,15 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 		if c.Ticket, err = tx.Ticket(ctx, p.WorkspaceID, ticket); err != nil {
 			return err
 		}
+		if err := resolveCursor(ctx, tx, c.Ticket, &f); err != nil {
+			return err
+		}
 		if c.Messages, err = tx.Messages(ctx, p.WorkspaceID, c.Ticket.ID, f); err != nil {
 			return err
+		}
+		if f.Authors {
+			c.People = newParticipants()
+			return c.People.load(ctx, tx, p.WorkspaceID, c.Messages)
 		}
 		return nil
 	})
@@ -361,6 +377,79 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 	}
 	c.Total = conversationTotal(c.Ticket, f)
 	return c, nil
+}
+
+// resolveCursor turns f.AfterID into the keyset of that message of t.
+func resolveCursor(ctx context.Context, tx Tx, t *Ticket, f *MessageFilter) error {
+	if f.AfterID == nil {
+		return nil
+	}
+	m, err := tx.Message(ctx, t.WorkspaceID, ByID(*f.AfterID))
+	if ErrorCode(err) == ENOTFOUND || (err == nil && m.TicketID != t.ID) {
+		return ErrCursor
+	} else if err != nil {
+		return err
+	}
+	f.Page.AfterNumber, f.AfterTime, f.AfterID = m.Number, m.Time, nil
+	return nil
+}
+
+// streamChunk is how many messages StreamMessages reads at a time: memory
+// stays at one chunk however long the conversation.
+const streamChunk = 200
+
+// maxStreamPeople bounds the authors StreamMessages keeps looked up; past it
+// the cache starts over, so a conversation with thousands of distinct
+// authors costs look-ups, not memory.
+const maxStreamPeople = 1000
+
+// StreamMessages reads a whole conversation in one read transaction, in
+// chunks, and hands it over as it reads: start gets the ticket (with its
+// counters) before any message, then each gets every message in f's order
+// with its authors. It is for the unpaged lists of the seeds, whose
+// responses are written as they are read, so that memory stays flat however
+// long the conversation. f.Page is ignored. An error from start or each
+// stops the read and is returned. ENOTFOUND if the ticket is not in the
+// workspace (before start is called).
+func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter,
+	start func(*Ticket) error, each func(*Message, *Participants) error) error {
+	if f.Order == NewestByTime {
+		return errors.New("StreamMessages reads oldest first")
+	}
+	return s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
+		if err != nil {
+			return err
+		}
+		if err := start(t); err != nil {
+			return err
+		}
+		people := newParticipants()
+		f.Page = Page{Limit: streamChunk}
+		f.AfterTime, f.AfterID = time.Time{}, nil
+		for {
+			ms, err := tx.Messages(ctx, p.WorkspaceID, t.ID, f)
+			if err != nil {
+				return err
+			}
+			if len(people.Customers)+len(people.Users) > maxStreamPeople {
+				people = newParticipants()
+			}
+			if err := people.load(ctx, tx, p.WorkspaceID, ms); err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if err := each(m, people); err != nil {
+					return err
+				}
+			}
+			if len(ms) < streamChunk {
+				return nil
+			}
+			last := ms[len(ms)-1]
+			f.Page.AfterNumber, f.AfterTime = last.Number, last.Time
+		}
+	})
 }
 
 // conversationTotal is how many messages f selects on t, from the ticket's
@@ -472,32 +561,39 @@ type Participants struct {
 // look-up per person rather than per message. An author that no longer
 // exists is absent from the maps.
 func (s *Service) Participants(ctx context.Context, p *Principal, msgs []*Message) (*Participants, error) {
-	out := &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
-	err := s.store.View(ctx, func(tx Tx) error {
-		for _, m := range msgs {
-			if id := m.Author.CustomerID; id != nil {
-				if _, seen := out.Customers[*id]; !seen {
-					c, err := tx.Customer(ctx, p.WorkspaceID, ByID(*id))
-					if err != nil && ErrorCode(err) != ENOTFOUND {
-						return err
-					}
-					out.Customers[*id] = c
-				}
-			}
-			if id := m.Author.UserID; id != nil {
-				if _, seen := out.Users[*id]; !seen {
-					u, err := tx.User(ctx, p.WorkspaceID, ByID(*id))
-					if err != nil && ErrorCode(err) != ENOTFOUND {
-						return err
-					}
-					out.Users[*id] = u
-				}
-			}
-		}
-		return nil
-	})
+	out := newParticipants()
+	err := s.store.View(ctx, func(tx Tx) error { return out.load(ctx, tx, p.WorkspaceID, msgs) })
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+func newParticipants() *Participants {
+	return &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
+}
+
+// load adds the authors of msgs that are not there yet.
+func (out *Participants) load(ctx context.Context, tx Tx, ws ID, msgs []*Message) error {
+	for _, m := range msgs {
+		if id := m.Author.CustomerID; id != nil {
+			if _, seen := out.Customers[*id]; !seen {
+				c, err := tx.Customer(ctx, ws, ByID(*id))
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return err
+				}
+				out.Customers[*id] = c
+			}
+		}
+		if id := m.Author.UserID; id != nil {
+			if _, seen := out.Users[*id]; !seen {
+				u, err := tx.User(ctx, ws, ByID(*id))
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return err
+				}
+				out.Users[*id] = u
+			}
+		}
+	}
+	return nil
 }

@@ -28,6 +28,8 @@ type Service struct {
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
 	queued []func()
+
+	keys keyCache
 }
 
 // Option configures a Service.
@@ -81,15 +83,28 @@ type NewWorkspace struct {
 	OwnerName  string
 }
 
+// Validate checks the input as CreateWorkspace would, without a store, so
+// that a command line can refuse bad input before it opens (and creates) a
+// database. EINVALID names the field.
+func (in NewWorkspace) Validate() error {
+	_, _, err := in.validate()
+	return err
+}
+
+func (in NewWorkspace) validate() (name, email string, err error) {
+	name = strings.TrimSpace(in.Name)
+	if err := checkText("name", name, 1, maxNameLen); err != nil {
+		return "", "", err
+	}
+	email, err = normalizeEmail("owner_email", in.OwnerEmail, true)
+	return name, email, err
+}
+
 // CreateWorkspace creates a workspace, its owner (an admin agent) and an API
 // key with every scope that acts as the owner. The key is returned once, in
 // clear; only its hash is stored.
 func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) (*Workspace, *User, string, error) {
-	name := strings.TrimSpace(in.Name)
-	if err := checkText("name", name, 1, maxNameLen); err != nil {
-		return nil, nil, "", err
-	}
-	email, err := normalizeEmail("owner_email", in.OwnerEmail, true)
+	name, email, err := in.validate()
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -216,6 +231,10 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if !strings.HasPrefix(raw, keyPrefix) || len(raw) != len(keyPrefix)+48 {
 		return nil, unauthorized
 	}
+	sum := sha256.Sum256([]byte(raw))
+	if p, ok := s.keys.get(sum); ok {
+		return p, nil
+	}
 	var key *APIKey
 	err := s.store.View(ctx, func(tx Tx) (err error) {
 		key, err = tx.APIKeyByPrefix(ctx, raw[:len(keyPrefix)+16])
@@ -226,11 +245,12 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	} else if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(raw))
 	if subtle.ConstantTimeCompare(sum[:], key.Hash) != 1 {
 		return nil, unauthorized
 	}
-	return &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}, nil
+	p := &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}
+	s.keys.put(sum, p)
+	return p, nil
 }
 
 // NewAPIKeyInput is the input of CreateAPIKey.
@@ -291,9 +311,12 @@ func (s *Service) APIKeys(ctx context.Context, p *Principal, page Page) (keys []
 	return keys, err
 }
 
-// DeleteAPIKey revokes a key; it stops working at once.
+// DeleteAPIKey revokes a key: it stops working at once on this node and
+// within a second on every other (see keyCacheTTL).
 func (s *Service) DeleteAPIKey(ctx context.Context, p *Principal, id ID) error {
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	s.keys.clear()
+	return err
 }
 
 // ---- users ----------------------------------------------------------------

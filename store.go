@@ -145,6 +145,17 @@ type Tx interface {
 	Attachment(ctx context.Context, ws, id ID) (*Attachment, error)
 	Attachments(ctx context.Context, ws, message ID) ([]*Attachment, error)
 
+	// ---- operations (issue 15): the command line and deletions ----
+
+	// Workspaces lists every workspace of the database in creation order.
+	Workspaces(ctx context.Context, page Page) ([]*Workspace, error)
+	// UserByEmail finds an agent of ws by email, case-insensitively;
+	// ENOTFOUND if none.
+	UserByEmail(ctx context.Context, ws ID, email string) (*User, error)
+	// OutboxBacklog counts the outbox's entries in every workspace and
+	// returns the creation time of the oldest (zero when empty).
+	OutboxBacklog(ctx context.Context) (n int, oldest time.Time, err error)
+
 	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
 	// ClaimOutbox reserves up to limit entries that are due at now and not
 	// reserved by another worker, until leaseUntil, in any workspace.
@@ -153,6 +164,9 @@ type Tx interface {
 	RescheduleOutbox(ctx context.Context, id ID, attempts int, next time.Time) error
 	// DeleteOutbox removes a finished entry.
 	DeleteOutbox(ctx context.Context, id ID) error
+
+	// ConsoleTx: sign-in, sessions, views and search (console.go).
+	ConsoleTx
 }
 
 // Page selects one page of a list ordered by creation: the items after the
@@ -170,7 +184,11 @@ type TicketFilter struct {
 	Number     *int64
 	// BeforeNumber pages newest first: only tickets older than this one.
 	BeforeNumber int64
-	Limit        int
+	// BeforeID is the cursor as a surface has it (the id of the last ticket
+	// seen); the Tickets use case resolves it to BeforeNumber inside its own
+	// read, and answers ErrCursor when it names no ticket of the workspace.
+	BeforeID *ID
+	Limit    int
 
 	// Filters of the product APIs (issue 11).
 	InboxID *ID
@@ -206,7 +224,18 @@ type MessageFilter struct {
 	// who sees notes.
 	IncludeInternal bool
 	Order           MessageOrder
-	Page            Page // AfterNumber applies to ByCreation only; Limit to every order
+	// Page.AfterNumber applies to ByCreation, and to ByTime together with
+	// AfterTime (the keyset (time, number) of the last message seen);
+	// Page.Limit to every order.
+	Page      Page
+	AfterTime time.Time
+	// AfterID is the cursor as a surface has it (the id of the last message
+	// seen); the Messages use case resolves it inside its own read, and
+	// answers ErrCursor when it is not a message of the ticket.
+	AfterID *ID
+	// Authors asks the Messages use case to load the messages' authors in
+	// the same read (Conversation.People). Stores ignore it.
+	Authors bool
 }
 
 // Clock tells the time; tests pin it.

@@ -167,9 +167,19 @@ func (s *Service) Ticket(ctx context.Context, p *Principal, ref Ref) (t *Ticket,
 	return t, err
 }
 
-// Tickets lists the workspace's tickets newest first.
+// Tickets lists the workspace's tickets newest first, resolving the cursor
+// f.BeforeID in the same read. ErrCursor if it names no ticket.
 func (s *Service) Tickets(ctx context.Context, p *Principal, f TicketFilter) (ts []*Ticket, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
+		if f.BeforeID != nil {
+			t, err := tx.Ticket(ctx, p.WorkspaceID, ByID(*f.BeforeID))
+			if ErrorCode(err) == ENOTFOUND {
+				return ErrCursor
+			} else if err != nil {
+				return err
+			}
+			f.BeforeNumber, f.BeforeID = t.Number, nil
+		}
 		ts, err = tx.Tickets(ctx, p.WorkspaceID, f)
 		return err
 	})

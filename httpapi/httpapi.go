@@ -132,6 +132,12 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			err = h(w, r, p)
 		}
+		if err != nil && rec.wrote {
+			// A streamed response failed after its status went out: the
+			// only honest answer left is to cut the connection.
+			s.logger().ErrorContext(r.Context(), "response aborted", "err", err, "request_id", RequestID(r.Context()))
+			panic(http.ErrAbortHandler)
+		}
 		if err != nil {
 			s.Error(w, r, err)
 		}
@@ -343,7 +349,8 @@ func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
 				}
 			}
 			logger.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000,
+				"client", ClientIP(r).String())
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -50,6 +50,17 @@ func (s *setter) exec(ctx context.Context, t *Tx, kind, table, where string, whe
 		append(s.args, whereArgs...)...)
 }
 
+// where builds a WHERE clause of the conditions that are set.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(col, op string, v any) {
+	w.args = append(w.args, v)
+	w.conds = append(w.conds, col+" "+op+" $"+strconv.Itoa(len(w.args)))
+}
+
 // UpdateTicket writes the fields p sets.
 func (t *Tx) UpdateTicket(ctx context.Context, ws, id ticketd.ID, p ticketd.TicketPatch) error {
 	var s setter

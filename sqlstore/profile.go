@@ -135,15 +135,6 @@ func (t *Tx) CustomerTicketCounts(ctx context.Context, ws ticketd.ID, customers 
 	return out, nil
 }
 
-// prefixed qualifies each of a comma-separated column list with p.
-func prefixed(p, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = p + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
-}
-
 // tagPattern is a LIKE pattern that finds tag in a ticket's tags, stored as
 // a JSON array of strings; nil (no condition) for "".
 func tagPattern(tag string) any {

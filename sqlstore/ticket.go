@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
 )
@@ -84,33 +86,58 @@ func (t *Tx) ticket(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock st
 	return tk, nil
 }
 
-// Tickets lists tickets newest first. Each optional condition reads "the
-// argument is NULL or the column matches it", so one statement serves every
-// combination of filters; the CASTs tell PostgreSQL the type of a parameter
-// it would otherwise first meet in "IS NULL".
+// Tickets lists tickets newest first. The WHERE clause names only the
+// filters that are set, so each combination is its own statement with its
+// own plan, and the planner can use the index that matches it (an
+// "$2 IS NULL OR status = $2" condition would force one plan for all,
+// which on SQLite scans the workspace's tickets).
 func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter) ([]*ticketd.Ticket, error) {
-	var status, number any
+	var w where
+	w.add("workspace_id", "=", idArg(ws))
 	if f.Status != nil {
-		status = string(*f.Status)
+		w.add("status", "=", string(*f.Status))
+	}
+	if f.AssigneeID != nil {
+		w.add("assignee_id", "=", idArg(*f.AssigneeID))
+	}
+	if f.CustomerID != nil {
+		w.add("customer_id", "=", idArg(*f.CustomerID))
 	}
 	if f.Number != nil {
-		number = *f.Number
+		w.add("number", "=", *f.Number)
 	}
-	rows, err := t.query(ctx, `SELECT `+ticketColumns+` FROM tickets
-		WHERE workspace_id = $1
-		AND (CAST($2 AS TEXT) IS NULL OR status = $2)
-		AND (CAST($3 AS TEXT) IS NULL OR assignee_id = $3)
-		AND (CAST($4 AS TEXT) IS NULL OR customer_id = $4)
-		AND (CAST($5 AS BIGINT) IS NULL OR number = $5)
-		AND ($6 = 0 OR number < $6)
-		AND (CAST($8 AS TEXT) IS NULL OR inbox_id = $8)
-		AND (CAST($9 AS TEXT) IS NULL OR tags LIKE $9 ESCAPE '\')
-		AND (CAST($10 AS INTEGER) IS NULL OR (status IN ('solved', 'closed')) = ($10 = 1))
-		AND (CAST($11 AS INTEGER) IS NULL OR (snoozed_until IS NOT NULL AND snoozed_until > $12) = ($11 = 1))
-		AND (CAST($13 AS `+t.d.timestampType()+`) IS NULL OR last_message_at >= $13)
-		ORDER BY number DESC LIMIT $7`,
-		idArg(ws), status, optIDArg(f.AssigneeID), optIDArg(f.CustomerID), number, f.BeforeNumber, limitArg(f.Limit),
-		optIDArg(f.InboxID), tagPattern(f.Tag), optBool(f.Done), optBool(f.Snoozed), f.SnoozedAt.UTC(), optTimeArg(f.ActiveSince))
+	if f.BeforeNumber != 0 {
+		w.add("number", "<", f.BeforeNumber)
+	}
+	if f.InboxID != nil {
+		w.add("inbox_id", "=", idArg(*f.InboxID))
+	}
+	if f.Tag != "" {
+		w.add("tags", "LIKE", tagPattern(f.Tag))
+		w.conds[len(w.conds)-1] += ` ESCAPE '\'`
+	}
+	if f.Done != nil {
+		if *f.Done {
+			w.conds = append(w.conds, "status IN ('solved', 'closed')")
+		} else {
+			w.conds = append(w.conds, "status NOT IN ('solved', 'closed')")
+		}
+	}
+	if f.Snoozed != nil {
+		w.args = append(w.args, f.SnoozedAt.UTC())
+		n := "$" + strconv.Itoa(len(w.args))
+		if *f.Snoozed {
+			w.conds = append(w.conds, "(snoozed_until IS NOT NULL AND snoozed_until > "+n+")")
+		} else {
+			w.conds = append(w.conds, "(snoozed_until IS NULL OR snoozed_until <= "+n+")")
+		}
+	}
+	if f.ActiveSince != nil {
+		w.add("last_message_at", ">=", f.ActiveSince.UTC())
+	}
+	w.args = append(w.args, limitArg(f.Limit))
+	rows, err := t.query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
+		` ORDER BY number DESC LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}

@@ -22,6 +22,8 @@ import (
 	"github.com/ticketd/ticketd/mail/domainauth"
 	"github.com/ticketd/ticketd/mail/inbound"
 	"github.com/ticketd/ticketd/mail/outbound"
+	"github.com/ticketd/ticketd/metrics"
+	"github.com/ticketd/ticketd/secretbox"
 	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/triage"
 )
@@ -51,6 +53,9 @@ type Config struct {
 	Languages         string
 	// RateLimits are the mounts' limits (--ratelimit-*).
 	RateLimits server.RateLimits
+
+	// Operations (issue 15; opsflags.go).
+	Ops OpsConfig
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -66,11 +71,16 @@ type Main struct {
 	httpListener   net.Listener
 	serveDone      chan error
 
-	smtpServer *inbound.Server
-	smtpAddr   string
+	smtpServer   *inbound.Server
+	smtpListener net.Listener
+	smtpAddr     string
 
-	stopWorkers context.CancelFunc
-	workers     sync.WaitGroup
+	secretBox       *secretbox.Box
+	metrics         *metrics.Metrics
+	metricsServer   *http.Server
+	metricsListener net.Listener
+	stopWorkers     context.CancelFunc
+	workers         sync.WaitGroup
 }
 
 // NewMain returns a Main writing to stdout and stderr.
@@ -109,7 +119,11 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&c.OutboxPoll, "outbox-poll", 5*time.Second, "how often the outbox looks for retries that came due")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	rateLimitFlags(fs, &c.RateLimits)
+	m.opsFlags(fs)
 	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	if err := m.checkOpsFlags(); err != nil {
 		return err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
@@ -137,27 +151,37 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 // serving. It returns once the server listens; Close stops it.
 func (m *Main) Run(ctx context.Context) (err error) {
 	m.logger = newLogger(m.Config.LogFormat, m.stderr)
+	m.metrics = metrics.New()
+	// Everything that can be refused is checked before the database is
+	// opened, so that a start that fails creates and migrates nothing.
+	analyzer, err := triage.New(splitList(m.Config.Languages))
+	if err != nil {
+		return fmt.Errorf("--languages: %w", err)
+	}
+	if err := m.preflight(); err != nil {
+		return err
+	}
 	if m.db, err = openDB(ctx, m.Config.DB, m.Config.SyncFull); err != nil {
 		return err
 	}
 	if n, err := m.db.Migrate(ctx); err != nil {
-		return err
+		return explainOpenError(m.Config.DB, err)
 	} else if n > 0 {
 		m.logger.Info("migrated database", "applied", n, "engine", m.db.Engine())
+	}
+	if err := m.setupSecrets(ctx); err != nil {
+		return err
 	}
 	authority := &mail.Authority{Resolver: domainauth.NewResolver(m.Config.DNSServer)}
 	if host, _, err := net.SplitHostPort(m.Config.SMTPRelay); err == nil {
 		authority.SPFIncludes = []string{host}
 	}
-	analyzer, err := triage.New(splitList(m.Config.Languages))
-	if err != nil {
-		return fmt.Errorf("--languages: %w", err)
-	}
 	// The language models take a moment and ~75 MB to load: load them now,
 	// beside start-up, rather than in the first email's request.
 	go analyzer.Lang.Preload()
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
-		ticketd.WithAnalyzer(analyzer), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
+		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
+	m.observe()
 	if err := m.startOutbox(); err != nil {
 		return err
 	}
@@ -168,20 +192,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 
-	m.httpListener, err = net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return err
-	}
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
-			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db)}),
+			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
+			TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics, MetricsElsewhere: m.Config.Ops.MetricsAddr != ""}),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
+	m.applyTimeouts(m.httpServer)
 	m.serveDone = make(chan error, 1)
 	go func() { m.serveDone <- m.httpServer.Serve(m.httpListener) }()
+	m.serveMetrics()
 	m.logger.Info("listening", "addr", m.httpListener.Addr().String(), "engine", m.db.Engine(), "version", version)
 	if demoKey != "" {
 		fmt.Fprintf(m.stdout, "Demo workspace %q created.\nAPI key (shown once): %s\nTry:\n  curl -H 'Authorization: Bearer %s' http://%s/v1/tickets\n",
@@ -203,12 +224,10 @@ func (m *Main) startSMTP() error {
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	l, err := net.Listen("tcp", m.Config.SMTPAddr)
-	if err != nil {
-		return err
-	}
+	l := m.smtpListener
+	m.smtpListener = nil // the server owns it now
 	m.smtpServer = inbound.NewServer(inbound.ServerConfig{Domain: m.Config.SMTPDomain, MaxMessageBytes: m.Config.SMTPMaxBytes,
-		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger},
+		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger, OnConnection: m.metrics.SMTPConnection},
 		&mail.InboundHandler{Service: m.svc, MaxBytes: m.Config.SMTPMaxBytes, Logger: m.logger})
 	m.smtpAddr = l.Addr().String()
 	go func() {
@@ -223,15 +242,7 @@ func (m *Main) startSMTP() error {
 // SMTPAddr is the address the inbound SMTP listener listens on.
 func (m *Main) SMTPAddr() string { return m.smtpAddr }
 
-func (m *Main) blobDir() string {
-	if m.Config.BlobDir != "" {
-		return m.Config.BlobDir
-	}
-	if strings.HasPrefix(m.Config.DB, "postgres://") || strings.HasPrefix(m.Config.DB, "postgresql://") {
-		return "ticketd-blobs"
-	}
-	return m.Config.DB + ".blobs"
-}
+func (m *Main) blobDir() string { return defaultBlobDir(m.Config.DB, m.Config.BlobDir) }
 
 func splitList(s string) []string {
 	var out []string
@@ -294,6 +305,8 @@ func (m *Main) Close() error {
 		}
 		m.httpServer = nil
 	}
+	m.closeListeners()
+	errs = append(errs, m.closeMetrics())
 	if m.stopWorkers != nil {
 		m.stopWorkers()
 		m.workers.Wait()
@@ -309,10 +322,15 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
+// openDB opens the database after checkDBPath has explained any reason a
+// SQLite path is unusable (startup.go).
 func openDB(ctx context.Context, dsn string, syncFull bool) (*sqlstore.DB, error) {
+	if err := checkDBPath(dsn, false); err != nil {
+		return nil, err
+	}
 	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{SyncFull: syncFull})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", redactDSN(dsn), err)
+		return nil, explainOpenError(dsn, err)
 	}
 	return db, nil
 }

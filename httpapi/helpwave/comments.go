@@ -2,6 +2,7 @@ package helpwave
 
 import (
 	"net/http"
+	"strconv"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
@@ -24,30 +25,30 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
-	conv, err := h.svc.Messages(r.Context(), p, ticketd.ByNumber(n), ticketd.MessageFilter{Order: ticketd.ByTime})
+	// Streamed as read, so memory stays flat however long the
+	// conversation; totalCount is the ticket's counter of public messages,
+	// read in the same snapshot.
+	var stream *httpapi.JSONStream
+	var total int
+	err = h.svc.StreamMessages(r.Context(), p, ticketd.ByNumber(n), ticketd.MessageFilter{Order: ticketd.ByTime},
+		func(t *ticketd.Ticket) error {
+			total = t.PublicCount
+			stream = httpapi.StartJSONStream(w, http.StatusOK, `{"success":true,"comments":[`)
+			return nil
+		}, func(m *ticketd.Message, people *ticketd.Participants) error {
+			out := commentDetailJSON{commentJSON: renderComment(m)}
+			if id := m.Author.CustomerID; id != nil {
+				out.Customer = renderCustomerRef(people.Customers[*id])
+			}
+			if id := m.Author.UserID; id != nil {
+				out.User = renderUser(people.Users[*id])
+			}
+			return stream.Item(out)
+		})
 	if err != nil {
 		return err
 	}
-	people, err := h.svc.Participants(r.Context(), p, conv.Messages)
-	if err != nil {
-		return err
-	}
-	out := make([]commentDetailJSON, len(conv.Messages))
-	for i, m := range conv.Messages {
-		out[i] = commentDetailJSON{commentJSON: renderComment(m)}
-		if id := m.Author.CustomerID; id != nil {
-			out[i].Customer = renderCustomerRef(people.Customers[*id])
-		}
-		if id := m.Author.UserID; id != nil {
-			out[i].User = renderUser(people.Users[*id])
-		}
-	}
-	httpapi.WriteJSON(w, http.StatusOK, struct {
-		ok
-		Comments   []commentDetailJSON `json:"comments"`
-		TotalCount int                 `json:"totalCount"`
-	}{success, out, conv.Total})
-	return nil
+	return stream.End(`],"totalCount":` + strconv.Itoa(total) + `}`)
 }
 
 // createComment is seed 000's POST. A message from the shop is written by the

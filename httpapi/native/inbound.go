@@ -136,6 +136,6 @@ func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *
 	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
-	_, _ = io.Copy(w, body)
+	_ = httpapi.CopyDownload(w, body) // an error here is the client's going away
 	return nil
 }

@@ -66,6 +66,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	h.registerInbound()
 	h.registerWorkspace()
 	h.registerArticles()
+	h.registerSearch()
 	return s
 }
 
@@ -147,6 +148,19 @@ func pathID(r *http.Request, name, kind string) (ticketd.ID, error) {
 
 // cursorNumber resolves an `after` cursor (an id) to the number it stands
 // for, through lookup; an unknown id is an invalid cursor.
+// cursorID parses an after cursor for a use case that resolves it in its
+// own read; nil when there is none.
+func cursorID(after string) (*ticketd.ID, error) {
+	if after == "" {
+		return nil, nil
+	}
+	id, err := ticketd.ParseID(after)
+	if err != nil {
+		return nil, httpapi.InvalidCursor("after")
+	}
+	return &id, nil
+}
+
 func cursorNumber(after string, lookup func(ticketd.ID) (int64, error)) (int64, error) {
 	if after == "" {
 		return 0, nil
@@ -444,6 +458,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
+	httpapi.NoStore(w) // the response shows the key, once
 	httpapi.WriteJSON(w, http.StatusCreated, renderAPIKey(k, raw))
 	return nil
 }

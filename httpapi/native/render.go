@@ -163,3 +163,7 @@ func nonNilMap(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+// RenderAPIKey renders k as POST /v1/api-keys answers it, with the raw key
+// when raw is set (the command line's `ticketd key create` prints the same).
+func RenderAPIKey(k *ticketd.APIKey, raw string) any { return renderAPIKey(k, raw) }

@@ -112,17 +112,14 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 		}
 		f.Number = &n
 	}
-	if f.BeforeNumber, err = cursorNumber(page.After, func(id ticketd.ID) (int64, error) {
-		t, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(id))
-		if err != nil {
-			return 0, err
-		}
-		return t.Number, nil
-	}); err != nil {
+	// The cursor is resolved inside the listing's own read.
+	if f.BeforeID, err = cursorID(page.After); err != nil {
 		return err
 	}
 	ts, err := h.svc.Tickets(r.Context(), p, f)
-	if err != nil {
+	if err == ticketd.ErrCursor {
+		return httpapi.InvalidCursor("after")
+	} else if err != nil {
 		return err
 	}
 	writeList(w, r, page, ts, func(t *ticketd.Ticket) ticketd.ID { return t.ID }, renderTicket)
@@ -230,19 +227,16 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
-	after, err := cursorNumber(page.After, func(id ticketd.ID) (int64, error) {
-		m, err := h.svc.Message(r.Context(), p, ticketd.ByID(ticket), ticketd.ByID(id))
-		if err != nil {
-			return 0, err
-		}
-		return m.Number, nil
-	})
+	after, err := cursorID(page.After)
 	if err != nil {
 		return err
 	}
+	// One read: the ticket, the cursor and the page.
 	conv, err := h.svc.Messages(r.Context(), p, ticketd.ByID(ticket), ticketd.MessageFilter{
-		Page: ticketd.Page{AfterNumber: after, Limit: page.Limit}})
-	if err != nil {
+		AfterID: after, Page: ticketd.Page{Limit: page.Limit}})
+	if err == ticketd.ErrCursor {
+		return httpapi.InvalidCursor("after")
+	} else if err != nil {
 		return err
 	}
 	if conv.More {

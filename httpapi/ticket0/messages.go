@@ -12,6 +12,7 @@ package ticket0
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,11 +182,6 @@ func ticketRef(r *http.Request) (ticketd.Ref, error) {
 
 // ---- listing ------------------------------------------------------------------
 
-type listJSON struct {
-	Messages []messageJSON `json:"messages"`
-	Total    int           `json:"total"`
-}
-
 type pageJSON struct {
 	Messages   []messageJSON `json:"messages"`
 	Total      int           `json:"total"`
@@ -195,7 +191,9 @@ type pageJSON struct {
 // list answers the seed's documented response, every public message and the
 // total, unless the caller asks for paging with limit or cursor: then one
 // page, the total of the whole conversation, and nextCursor, the msg_ id to
-// pass as cursor for the next page (null on the last page).
+// pass as cursor for the next page (null on the last page). The unpaged
+// response is streamed, message by message as they are read; the total
+// comes from the ticket's counter, read in the same snapshot.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	ref, err := ticketRef(r)
 	if err != nil {
@@ -207,40 +205,43 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 	}
 	ctx := r.Context()
 	f := ticketd.MessageFilter{Order: ticketd.ByCreation}
-	if page.Given {
-		f.Page.Limit = page.Limit
-		if page.After != "" {
-			// The ticket is looked up first so that an unknown ticket is a
-			// 404 whatever the cursor says.
-			t, err := h.svc.Ticket(ctx, p, ref)
-			if err != nil {
-				return err
-			}
-			ref = ticketd.ByID(t.ID)
-			id, err := typeid.Parse(page.After, typeid.Message)
-			if err != nil {
-				return httpapi.InvalidCursor("cursor")
-			}
-			m, err := h.svc.Message(ctx, p, ref, ticketd.ByID(id))
-			if ticketd.ErrorCode(err) == ticketd.ENOTFOUND {
-				return httpapi.InvalidCursor("cursor")
-			} else if err != nil {
-				return err
-			}
-			f.Page.AfterNumber = m.Number
+	if !page.Given {
+		var stream *httpapi.JSONStream
+		var total int
+		err := h.svc.StreamMessages(ctx, p, ref, f, func(t *ticketd.Ticket) error {
+			total = t.PublicCount
+			stream = httpapi.StartJSONStream(w, http.StatusOK, `{"messages":[`)
+			return nil
+		}, func(m *ticketd.Message, people *ticketd.Participants) error {
+			return stream.Item(renderMessage(m, people))
+		})
+		if err != nil {
+			return err
 		}
+		return stream.End(`],"total":` + strconv.Itoa(total) + `}`)
+	}
+	f.Page.Limit, f.Authors = page.Limit, true
+	if page.After != "" {
+		id, err := typeid.Parse(page.After, typeid.Message)
+		if err != nil {
+			// The ticket is looked up first so that an unknown ticket is
+			// a 404 whatever the cursor says.
+			if _, err := h.svc.Ticket(ctx, p, ref); err != nil {
+				return err
+			}
+			return httpapi.InvalidCursor("cursor")
+		}
+		f.AfterID = &id
 	}
 	conv, err := h.svc.Messages(ctx, p, ref, f)
-	if err != nil {
+	if err == ticketd.ErrCursor {
+		return httpapi.InvalidCursor("cursor")
+	} else if err != nil {
 		return err
 	}
-	out, err := render(r, h.svc, p, conv.Messages)
-	if err != nil {
-		return err
-	}
-	if !page.Given {
-		httpapi.WriteJSON(w, http.StatusOK, listJSON{Messages: out, Total: conv.Total})
-		return nil
+	out := make([]messageJSON, 0, len(conv.Messages))
+	for _, m := range conv.Messages {
+		out = append(out, renderMessage(m, conv.People))
 	}
 	resp := pageJSON{Messages: out, Total: conv.Total}
 	if conv.More {
