@@ -10,7 +10,6 @@
 package ticket0
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -126,44 +125,9 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	httpapi.WriteJSON(w, status, errorJSON{Error: body})
 }
 
-// renamed gives a domain validation error this mount's field names (names
-// maps the domain's to ours; others stay), so a caller reads the field it
-// sent.
-func renamed(err error, names map[string]string) error {
-	var e *ticketd.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	out := &ticketd.Error{Code: e.Code, Message: e.Message, Fields: make([]ticketd.FieldError, len(e.Fields))}
-	for i, f := range e.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
-		}
-		out.Fields[i] = f
-	}
-	return out
-}
-
 // messageFields names the domain's message fields as the messages resource does.
 var messageFields = map[string]string{"body": "bodyText", "body_html": "bodyHtml", "cc": "ccAddresses",
 	"author": "userId", "internal": "isInternal"}
-
-// apiField names a domain field as the messages resource does.
-func apiField(f string) string {
-	switch f {
-	case "body":
-		return "bodyText"
-	case "body_html":
-		return "bodyHtml"
-	case "cc":
-		return "ccAddresses"
-	case "author":
-		return "userId"
-	case "internal":
-		return "isInternal"
-	}
-	return f
-}
 
 // invalid is a VALIDATION_ERROR about one field of the body.
 func invalid(field, format string, args ...any) error {
@@ -337,3 +301,6 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 	httpapi.WriteJSON(w, http.StatusCreated, map[string]messageJSON{"message": out[0]})
 	return nil
 }
+
+// renamed gives a domain validation error this mount's field names.
+func renamed(err error, names map[string]string) error { return httpapi.Renamed(err, names) }
