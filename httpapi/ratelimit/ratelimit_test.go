@@ -170,3 +170,29 @@ func TestSQLCounterIsSharedAndAtomic(t *testing.T) {
 		t.Fatalf("expired window still counted: %d", n)
 	}
 }
+
+// BenchmarkAdmit measures one admission (key and workspace limits) with the
+// in-memory counter and with the shared SQL counter of the test engine.
+func BenchmarkAdmit(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		new  func() ratelimit.Counter
+	}{
+		{"memory", func() ratelimit.Counter { return ratelimit.NewMemory() }},
+		{"sql", func() ratelimit.Counter { return ratelimit.SQL{Store: sqlstoretest.Open(b)} }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			l := &ratelimit.Limiter{Name: "b", Counter: c.new(), Headers: ratelimit.HeadersXRateLimit, PerWorkspace: 1 << 30,
+				PerKey: func(*ticketd.Principal) int { return 1 << 30 }}
+			p := principal()
+			r := httptest.NewRequest("GET", "/", nil)
+			w := httptest.NewRecorder()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := l.Admit(w, r, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
