@@ -47,7 +47,7 @@ func (t *Tx) ArticleForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Re
 
 func (t *Tx) article(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Article, error) {
 	a, err := scanArticle(t.queryRow(ctx, `SELECT `+articleColumns+` FROM articles
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "article")
 	}
