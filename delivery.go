@@ -312,6 +312,7 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) er
 		} else if err != nil {
 			return err
 		}
+		previous := m.Delivery
 		m.DeliveryAttempts = e.Attempts
 		m.UpdatedAt = s.Now()
 		switch {
@@ -330,7 +331,10 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) er
 		if err := tx.UpdateMessage(ctx, m); err != nil {
 			return err
 		}
-		return tx.DeleteOutbox(ctx, e.ID)
+		if err := tx.DeleteOutbox(ctx, e.ID); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, deliveryChanged(m, previous)...)
 	})
 }
 

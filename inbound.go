@@ -246,6 +246,12 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 	if err != nil {
 		return nil, err
 	}
+	var before *Ticket // the ticket as it was, nil for a new one
+	if t != nil {
+		snap := *t
+		before = &snap
+	}
+	var newCustomer *Customer
 	c, err := tx.CustomerByEmail(ctx, ws, strings.ToLower(e.From.Address))
 	if ErrorCode(err) == ENOTFOUND {
 		c = &Customer{ID: NewID(), WorkspaceID: ws, Email: strings.ToLower(e.From.Address),
@@ -254,6 +260,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 			return nil, err
 		}
 		err = tx.CreateCustomer(ctx, c)
+		newCustomer = c
 	}
 	if err != nil {
 		return nil, err
@@ -318,6 +325,9 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 	}
 	applyToTicket(t, m, now)
 	if err := tx.UpdateTicket(ctx, t); err != nil {
+		return nil, err
+	}
+	if err := s.emit(ctx, tx, inboundEvents(newCustomer, m, before, t)...); err != nil {
 		return nil, err
 	}
 	return &IngestResult{Ticket: t, Message: m}, nil
@@ -434,10 +444,14 @@ func (s *Service) bounce(ctx context.Context, tx Tx, ws ID, b *InboundBounce, no
 	if !b.Failed {
 		return &IngestResult{Bounced: m, Ignored: "a delay notice; the message may still arrive"}, nil
 	}
+	previous := m.Delivery
 	m.Delivery = DeliveryBounced
 	m.DeliveryError = strings.TrimSpace(fmt.Sprintf("%s %s %s", b.Status, b.Recipient, b.Diagnostic))
 	m.UpdatedAt = now
 	if err := tx.UpdateMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := s.emit(ctx, tx, deliveryChanged(m, previous)...); err != nil {
 		return nil, err
 	}
 	s.logger.Warn("email bounced", "message_id", m.ID, "reason", m.DeliveryError)

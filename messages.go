@@ -92,6 +92,7 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 			return err
 		}
 		m.TicketID = t.ID
+		before := *t
 		if m.Channel == "" {
 			m.Channel = t.Channel
 		}
@@ -111,7 +112,10 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 			}
 		}
 		applyToTicket(t, m, now)
-		return tx.UpdateTicket(ctx, t)
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, messagePosted(m, &before, t)...)
 	})
 	if err != nil {
 		return nil, err

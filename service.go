@@ -419,7 +419,12 @@ func (s *Service) CreateCustomer(ctx context.Context, p *Principal, in NewCustom
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error { return tx.CreateCustomer(ctx, c) })
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateCustomer(ctx, c); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, customerCreated(c)...)
+	})
 	return c, conflictMessage(err, "a customer with this email exists already")
 }
 
@@ -442,7 +447,10 @@ func (s *Service) EnsureCustomer(ctx context.Context, p *Principal, in NewCustom
 			return err
 		}
 		c, created = fresh, true
-		return tx.CreateCustomer(ctx, c)
+		if err := tx.CreateCustomer(ctx, c); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, customerCreated(c)...)
 	})
 	return c, created, err
 }
@@ -472,6 +480,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in Cu
 		if c, err = tx.Customer(ctx, p.WorkspaceID, ByID(id)); err != nil {
 			return err
 		}
+		before := *c
 		if in.Email != nil {
 			if c.Email, err = normalizeEmail("email", *in.Email, false); err != nil {
 				return err
@@ -484,7 +493,10 @@ func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in Cu
 			return err
 		}
 		c.UpdatedAt = s.Now()
-		return tx.UpdateCustomer(ctx, c)
+		if err := tx.UpdateCustomer(ctx, c); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, customerChanged(&before, c)...)
 	})
 	return c, conflictMessage(err, "a customer with this email exists already")
 }

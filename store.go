@@ -109,6 +109,9 @@ type Tx interface {
 	RescheduleOutbox(ctx context.Context, id ID, attempts int, next time.Time) error
 	// DeleteOutbox removes a finished entry.
 	DeleteOutbox(ctx context.Context, id ID) error
+
+	// The event log (events.go).
+	EventTx
 }
 
 // Page selects one page of a list ordered by creation: the items after the

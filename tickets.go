@@ -95,7 +95,10 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 			}
 			t.AssigneeID = &u.ID
 		}
-		return tx.CreateTicket(ctx, t)
+		if err := tx.CreateTicket(ctx, t); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, ticketCreated(t)...)
 	})
 	if err != nil {
 		return nil, err
@@ -163,6 +166,7 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 		if t, err = tx.Ticket(ctx, p.WorkspaceID, ref); err != nil {
 			return err
 		}
+		before := *t
 		now := s.Now()
 		setTrimmed(&t.Subject, in.Subject)
 		setTrimmed(&t.Channel, in.Channel)
@@ -191,7 +195,10 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 			return err
 		}
 		t.UpdatedAt = now
-		return tx.UpdateTicket(ctx, t)
+		if err := tx.UpdateTicket(ctx, t); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, ticketChanged(&before, t)...)
 	})
 	if err != nil {
 		return nil, err
