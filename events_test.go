@@ -294,3 +294,30 @@ func TestPruneEventsAfterRetention(t *testing.T) {
 		t.Fatalf("left: %+v", evs)
 	}
 }
+
+func TestEventHubDropsASubscriberThatFallsBehind(t *testing.T) {
+	w := newWorld(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hub := ticketd.NewEventHub(w.svc, 5*time.Millisecond)
+	if err := hub.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	slow := hub.Subscribe(w.p.WorkspaceID)
+	for i := range ticketd.SubscriptionBuffer + 1 {
+		if _, err := w.svc.CreateCustomer(ctx, w.p, ticketd.NewCustomer{Email: fmt.Sprintf("c%d@x.test", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-slow.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("a subscriber that never reads was not dropped")
+	}
+	if n := len(slow.Events()); n != ticketd.SubscriptionBuffer {
+		t.Fatalf("buffered %d events, want the bound %d", n, ticketd.SubscriptionBuffer)
+	}
+	if hub.Subscribers() != 0 {
+		t.Fatalf("%d subscribers left", hub.Subscribers())
+	}
+}

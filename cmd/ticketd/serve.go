@@ -17,6 +17,7 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/native"
 	"github.com/ticketd/ticketd/httpapi/server"
 	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/mail/domainauth"
@@ -49,6 +50,9 @@ type Config struct {
 	SMTPDomain        string
 	BlobDir           string
 	Languages         string
+	// Events (events.go).
+	EventsPoll      time.Duration
+	EventsHeartbeat time.Duration
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -68,6 +72,7 @@ type Main struct {
 	smtpAddr   string
 
 	stopWorkers context.CancelFunc
+	workersCtx  context.Context
 	workers     sync.WaitGroup
 }
 
@@ -106,6 +111,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Languages, "languages", "", "comma-separated ISO 639-1 codes language detection chooses from (default: 36 common languages)")
 	fs.DurationVar(&c.OutboxPoll, "outbox-poll", 5*time.Second, "how often the outbox looks for retries that came due")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	fs.DurationVar(&c.EventsPoll, "events-poll", 250*time.Millisecond, "how often this node reads new events for its streams and webhooks")
+	fs.DurationVar(&c.EventsHeartbeat, "events-heartbeat", 15*time.Second, "how often an idle event stream sends a heartbeat")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -158,6 +165,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startOutbox(); err != nil {
 		return err
 	}
+	hub, err := m.startEvents(m.workersCtx)
+	if err != nil {
+		return err
+	}
 	var demoName, demoKey string
 	if m.Config.Demo {
 		if demoName, demoKey, err = m.demo(ctx); err != nil {
@@ -171,7 +182,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
-			MaxEmailBytes: m.Config.SMTPMaxBytes}),
+			MaxEmailBytes: m.Config.SMTPMaxBytes,
+			Events:        native.EventsConfig{Hub: hub, Heartbeat: m.Config.EventsHeartbeat}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -247,7 +259,7 @@ func (m *Main) Addr() string { return m.httpListener.Addr().String() }
 // configured. Without one, replies are accepted and wait in the outbox.
 func (m *Main) startOutbox() error {
 	ctx, cancel := context.WithCancel(context.Background())
-	m.stopWorkers = cancel
+	m.stopWorkers, m.workersCtx = cancel, ctx
 	if m.Config.SMTPRelay == "" {
 		m.logger.Warn("no --smtp-relay: outbound email waits in the outbox until one is configured")
 		return nil

@@ -20,6 +20,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxEmailBytes bounds a raw email posted to /v1/inbound/email.
 	MaxEmailBytes int64
+	// Events configures GET /v1/events (its hub, heartbeats).
+	Events native.EventsConfig
 }
 
 // New returns the handler of every route of ticketd.
@@ -40,7 +42,8 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	base := httpapi.Surface{Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, MaxEmailBytes: cfg.MaxEmailBytes}
-	native.Register(mux, svc, base)
+	nativeHandler := native.Register(mux, svc, base)
+	nativeHandler.RegisterEvents(mux, cfg.Events)
 	shop.Register(mux, svc, base)
 	messages.Register(mux, svc, base)
 	return httpapi.Middleware(cfg.Logger, mux)
