@@ -168,6 +168,22 @@ func (s *Service) emit(ctx context.Context, tx Tx, events ...*Event) error {
 	if err := tx.AppendEvents(ctx, events); err != nil {
 		return err
 	}
+	// Queue each event for the webhooks that get it, in the same
+	// transaction: a committed event is always delivered (transactional
+	// enqueue), a rolled-back one never.
+	hooks, err := tx.ActiveWebhooks(ctx, events[0].WorkspaceID)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		for _, w := range hooks {
+			if d := newDelivery(w, e, now); d != nil {
+				if err := tx.EnqueueWebhookDelivery(ctx, d); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	return nil
 }
 
@@ -357,6 +373,9 @@ func (s *Service) AllEventsAfter(ctx context.Context, after int64, limit int) (e
 func (s *Service) PruneEvents(ctx context.Context) (n int, err error) {
 	cutoff := s.Now().Add(-EventRetention)
 	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.PruneWebhookDeliveries(ctx, cutoff); err != nil {
+			return err
+		}
 		n, err = tx.PruneEvents(ctx, cutoff)
 		return err
 	})

@@ -8,6 +8,7 @@ import (
 	"encoding/base32"
 	"log/slog"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,9 @@ type Service struct {
 	authority DomainAuthority
 	analyzer  Analyzer
 	blobs     BlobStore
+
+	// webhookURLCheck vets webhook URLs (WithWebhookURLCheck).
+	webhookURLCheck func(*url.URL) error
 
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.

@@ -112,6 +112,8 @@ type Tx interface {
 
 	// The event log (events.go).
 	EventTx
+	// Webhooks and their deliveries (webhooks.go).
+	WebhookTx
 }
 
 // Page selects one page of a list ordered by creation: the items after the

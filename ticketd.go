@@ -247,6 +247,7 @@ var AllScopes = []Scope{
 	"users:read", "users:write",
 	"settings:read", "settings:write",
 	"inbound:write",
+	"webhooks:read", "webhooks:write",
 }
 
 // ValidScope reports whether s is a scope ticketd knows.

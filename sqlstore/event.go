@@ -115,9 +115,11 @@ func (t *Tx) LastEventID(ctx context.Context) (int64, error) {
 	return id, t.d.normalize(err)
 }
 
-// PruneEvents deletes events older than cutoff.
+// PruneEvents deletes events older than cutoff that no pending webhook
+// delivery still needs.
 func (t *Tx) PruneEvents(ctx context.Context, cutoff time.Time) (int, error) {
-	res, err := t.exec(ctx, `DELETE FROM events WHERE occurred_at < $1`, cutoff)
+	res, err := t.exec(ctx, `DELETE FROM events WHERE occurred_at < $1
+		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id AND d.state = 'pending')`, cutoff)
 	if err != nil {
 		return 0, err
 	}

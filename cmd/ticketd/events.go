@@ -5,6 +5,8 @@ import (
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/server"
+	"github.com/ticketd/ticketd/webhook"
 )
 
 // pruneInterval is how often a node deletes events past the retention
@@ -13,7 +15,8 @@ import (
 const pruneInterval = time.Hour
 
 // startEvents starts the node's event hub (the one poller that feeds the
-// node's streams) and the pruning of the event log, on the workers' context.
+// node's streams), its webhook worker and the pruning of the event log, on
+// the workers' context.
 func (m *Main) startEvents(ctx context.Context) (*ticketd.EventHub, error) {
 	hub := ticketd.NewEventHub(m.svc, m.Config.EventsPoll)
 	if err := hub.Start(ctx); err != nil {
@@ -36,6 +39,14 @@ func (m *Main) startEvents(ctx context.Context) (*ticketd.EventHub, error) {
 			case <-t.C:
 			}
 		}
+	}()
+	sender := webhook.NewSender(server.WebhookPayload, webhook.Options{Timeout: m.Config.WebhookTimeout,
+		AllowPrivate: m.Config.WebhookAllowPrivate})
+	w := &webhook.Worker{Service: m.svc, Sender: sender, Logger: m.logger, Interval: m.Config.EventsPoll}
+	m.workers.Add(1)
+	go func() {
+		defer m.workers.Done()
+		w.Run(ctx)
 	}()
 	return hub, nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/ticketd/ticketd/mail/outbound"
 	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/triage"
+	"github.com/ticketd/ticketd/webhook"
 )
 
 // Config is every setting of `ticketd serve` (CONTRACT.md).
@@ -51,8 +52,10 @@ type Config struct {
 	BlobDir           string
 	Languages         string
 	// Events (events.go).
-	EventsPoll      time.Duration
-	EventsHeartbeat time.Duration
+	EventsPoll          time.Duration
+	EventsHeartbeat     time.Duration
+	WebhookAllowPrivate bool
+	WebhookTimeout      time.Duration
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -113,6 +116,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	fs.DurationVar(&c.EventsPoll, "events-poll", 250*time.Millisecond, "how often this node reads new events for its streams and webhooks")
 	fs.DurationVar(&c.EventsHeartbeat, "events-heartbeat", 15*time.Second, "how often an idle event stream sends a heartbeat")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (development and tests only)")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -161,7 +166,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// beside start-up, rather than in the first email's request.
 	go analyzer.Lang.Preload()
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
-		ticketd.WithAnalyzer(analyzer), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
+		ticketd.WithAnalyzer(analyzer), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}),
+		ticketd.WithWebhookURLCheck(webhook.CheckURL(m.Config.WebhookAllowPrivate)))
 	if err := m.startOutbox(); err != nil {
 		return err
 	}

@@ -44,7 +44,17 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	base := httpapi.Surface{Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, MaxEmailBytes: cfg.MaxEmailBytes}
 	nativeHandler := native.Register(mux, svc, base)
 	nativeHandler.RegisterEvents(mux, cfg.Events)
+	nativeHandler.RegisterWebhooks(mux)
 	shop.Register(mux, svc, base)
 	messages.Register(mux, svc, base)
 	return httpapi.Middleware(cfg.Logger, mux)
+}
+
+// WebhookPayload renders a webhook delivery in its webhook's format: the
+// native objects for standard, Ticket0's shape for ticket0.
+func WebhookPayload(req *ticketd.WebhookRequest) ([]byte, error) {
+	if req.Webhook.Format == ticketd.FormatTicket0 {
+		return messages.Ticket0Payload(req)
+	}
+	return native.StandardPayload(req)
 }
