@@ -114,6 +114,8 @@ type Tx interface {
 	EventTx
 	// Webhooks and their deliveries (webhooks.go).
 	WebhookTx
+	// Idempotency keys (idempotency.go).
+	IdempotencyTx
 }
 
 // Page selects one page of a list ordered by creation: the items after the

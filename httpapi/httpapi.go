@@ -100,7 +100,8 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 		}
 		if err == nil {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
-			err = h(w, r, p)
+			// Every POST of every surface honours Idempotency-Key.
+			err = Idempotent(s.Service, h)(w, r, p)
 		}
 		if err != nil {
 			s.Error(w, r, err)

@@ -10,7 +10,7 @@ import (
 )
 
 // pruneInterval is how often a node deletes events past the retention
-// window. Every node prunes; the DELETE is idempotent, so several nodes
+// window, and idempotency keys past theirs. Every node prunes; the DELETE is idempotent, so several nodes
 // pruning at once only repeat each other's work.
 const pruneInterval = time.Hour
 
@@ -32,6 +32,9 @@ func (m *Main) startEvents(ctx context.Context) (*ticketd.EventHub, error) {
 				m.logger.Warn("prune events", "err", err)
 			} else if n > 0 {
 				m.logger.Info("pruned events", "deleted", n)
+			}
+			if err := m.svc.PruneIdempotencyKeys(ctx); err != nil && ctx.Err() == nil {
+				m.logger.Warn("prune idempotency keys", "err", err)
 			}
 			select {
 			case <-ctx.Done():

@@ -72,7 +72,9 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	msg := ticketd.ErrorMessage(err)
 	switch status {
 	case http.StatusUnprocessableEntity:
-		status = http.StatusBadRequest
+		if !httpapi.IsIdempotencyError(err) { // the IETF draft's 422 for a reused key
+			status = http.StatusBadRequest
+		}
 	case http.StatusUnauthorized:
 		if msg != msgMissingKey {
 			msg = msgBadKey
