@@ -43,9 +43,11 @@ const EventRetention = 72 * time.Hour
 // Event is one entry of the event log: something that changed in a
 // workspace. It is written in the same transaction as the change, so a
 // committed change always has its event and a rolled-back one never does.
-// IDs increase in commit order within the database (see Tx.AppendEvents), so
-// "every event after N" never skips one that commits late.
+// Its ID is given after commit, by the sequencer (Service.SequenceEvents),
+// and IDs become visible in increasing order only, so "every event after N"
+// never skips one that committed late.
 type Event struct {
+	// ID is the event's position in the log; 0 until it is sequenced.
 	ID          int64
 	WorkspaceID ID
 	Type        EventType
@@ -92,14 +94,19 @@ type EventFilter struct {
 
 // EventTx is the part of Tx that keeps the event log.
 type EventTx interface {
-	// AppendEvents stores evs and assigns their IDs, in order. IDs are assigned in commit
-	// order: on PostgreSQL the append takes a database-wide lock held until
-	// the transaction ends, so no transaction can commit a smaller id after
-	// a reader saw a larger one. Call it as the last write of a use case, so
-	// the lock is held for as short a time as possible and no row lock is
-	// taken while holding it (which could deadlock).
+	// AppendEvents stores evs, in order, without IDs: those are given by
+	// SequenceEvents once the transaction has committed.
 	AppendEvents(ctx context.Context, evs []*Event) error
-	// Events lists events in id order.
+	// SequenceEvents gives up to limit committed events without an ID
+	// their IDs, in the order they were appended, each larger than every ID
+	// given before, and returns them. Only one transaction of the database
+	// sequences at a time and its IDs become visible when it commits, so
+	// readers see IDs appear in increasing order only; ok is false when
+	// another transaction is sequencing (this one then did nothing).
+	SequenceEvents(ctx context.Context, limit int) (evs []*Event, ok bool, err error)
+	// HasUnsequencedEvents reports whether some event awaits its ID.
+	HasUnsequencedEvents(ctx context.Context) (bool, error)
+	// Events lists sequenced events in id order.
 	Events(ctx context.Context, f EventFilter) ([]*Event, error)
 	// LastEventID is the largest event id there is, 0 if none.
 	LastEventID(ctx context.Context) (int64, error)
@@ -154,9 +161,10 @@ func ValidEventType(t EventType) bool { return slices.Contains(EventTypes, t) }
 
 // ---- what each change records ----------------------------------------------
 
-// emit appends events to the log and queues them for the workspace's
-// webhooks, inside the use case's transaction. It is each use case's one
-// hook into the event log and must be its last write (see AppendEvents).
+// emit appends events to the log inside the use case's transaction: they
+// commit or roll back with the change. It is each use case's one hook into
+// the event log. The sequencer gives them their IDs and queues them for
+// webhooks once they are committed (SequenceEvents).
 func (s *Service) emit(ctx context.Context, tx Tx, events ...*Event) error {
 	if len(events) == 0 {
 		return nil
@@ -165,26 +173,77 @@ func (s *Service) emit(ctx context.Context, tx Tx, events ...*Event) error {
 	for _, e := range events {
 		e.OccurredAt = now
 	}
-	if err := tx.AppendEvents(ctx, events); err != nil {
-		return err
+	return tx.AppendEvents(ctx, events)
+}
+
+// sequenceBatch bounds the events one sequencing transaction takes.
+const sequenceBatch = 500
+
+// SequenceEvents gives committed events their IDs and queues each for the
+// webhooks that get it, in one transaction: an event is sequenced and queued
+// together or not at all, so every committed event is delivered (at least
+// once) and a rolled-back one never exists. Every node calls it before
+// reading the log; when another node is sequencing, it returns at once. It
+// returns how many events it sequenced.
+func (s *Service) SequenceEvents(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		var n int
+		err := s.store.Update(ctx, func(tx Tx) (err error) {
+			n, _, _, err = s.sequence(ctx, tx)
+			return err
+		})
+		total += n
+		if err != nil || n < sequenceBatch {
+			return total, err
+		}
 	}
-	// Queue each event for the webhooks that get it, in the same
-	// transaction: a committed event is always delivered (transactional
-	// enqueue), a rolled-back one never.
-	hooks, err := tx.ActiveWebhooks(ctx, events[0].WorkspaceID)
-	if err != nil {
-		return err
+}
+
+// sequence is SequenceEvents' work inside tx: it returns how many events it
+// sequenced, whether it held the sequencer's lock, and the deliveries it
+// queued.
+func (s *Service) sequence(ctx context.Context, tx Tx) (int, bool, []*WebhookDelivery, error) {
+	evs, ok, err := tx.SequenceEvents(ctx, sequenceBatch)
+	if err != nil || !ok {
+		return 0, ok, nil, err
 	}
-	for _, e := range events {
-		for _, w := range hooks {
+	now := s.Now()
+	hooks := map[ID][]*Webhook{}
+	var queued []*WebhookDelivery
+	for _, e := range evs {
+		hs, seen := hooks[e.WorkspaceID]
+		if !seen {
+			if hs, err = tx.ActiveWebhooks(ctx, e.WorkspaceID); err != nil {
+				return 0, ok, nil, err
+			}
+			hooks[e.WorkspaceID] = hs
+		}
+		for _, w := range hs {
 			if d := newDelivery(w, e, now); d != nil {
 				if err := tx.EnqueueWebhookDelivery(ctx, d); err != nil {
-					return err
+					return 0, ok, nil, err
 				}
+				queued = append(queued, d)
 			}
 		}
 	}
-	return nil
+	return len(evs), ok, queued, nil
+}
+
+// sequenceIfNeeded sequences before a read of the log, so that a reader
+// sees what has committed; it costs one cheap read when nothing waits.
+func (s *Service) sequenceIfNeeded(ctx context.Context) error {
+	var waiting bool
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		waiting, err = tx.HasUnsequencedEvents(ctx)
+		return err
+	})
+	if err != nil || !waiting {
+		return err
+	}
+	_, err = s.SequenceEvents(ctx)
+	return err
 }
 
 func ticketEvent(typ EventType, t *Ticket) *Event {
@@ -332,6 +391,9 @@ func (s *Service) Events(ctx context.Context, p *Principal, after int64, limit i
 	if len(types) == 0 {
 		return &EventPage{}, nil
 	}
+	if err := s.sequenceIfNeeded(ctx); err != nil {
+		return nil, err
+	}
 	var evs []*Event
 	err := s.store.View(ctx, func(tx Tx) (err error) {
 		evs, err = tx.Events(ctx, EventFilter{WorkspaceID: &p.WorkspaceID, AfterID: after, Types: types, Limit: limit + 1})
@@ -350,6 +412,9 @@ func (s *Service) Events(ctx context.Context, p *Principal, after int64, limit i
 // LastEventID is the id of the newest event of the database, where a stream
 // that asks for no history starts.
 func (s *Service) LastEventID(ctx context.Context) (id int64, err error) {
+	if err := s.sequenceIfNeeded(ctx); err != nil {
+		return 0, err
+	}
 	err = s.store.View(ctx, func(tx Tx) error {
 		id, err = tx.LastEventID(ctx)
 		return err
@@ -360,6 +425,9 @@ func (s *Service) LastEventID(ctx context.Context) (id int64, err error) {
 // AllEventsAfter lists events of every workspace after id, for the per-node
 // poller that feeds the streams; it is not a use case for callers.
 func (s *Service) AllEventsAfter(ctx context.Context, after int64, limit int) (evs []*Event, err error) {
+	if err := s.sequenceIfNeeded(ctx); err != nil {
+		return nil, err
+	}
 	err = s.store.View(ctx, func(tx Tx) error {
 		evs, err = tx.Events(ctx, EventFilter{AfterID: after, Limit: limit})
 		return err
@@ -371,6 +439,9 @@ func (s *Service) AllEventsAfter(ctx context.Context, after int64, limit int) (e
 // finished webhook deliveries of that age, and returns how many events it
 // deleted.
 func (s *Service) PruneEvents(ctx context.Context) (n int, err error) {
+	if err := s.sequenceIfNeeded(ctx); err != nil {
+		return 0, err
+	}
 	cutoff := s.Now().Add(-EventRetention)
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.PruneWebhookDeliveries(ctx, cutoff); err != nil {

@@ -513,22 +513,42 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, p *Principal, id ID) 
 	return w, err
 }
 
-// TestWebhook queues a ping for the webhook, delivered like any event.
+// errSequencerBusy makes TestWebhook try again.
+var errSequencerBusy = Errorf(ECONFLICT, "the event sequencer is busy")
+
+// TestWebhook queues a ping for the webhook, delivered like any event. The
+// ping is sequenced in its own transaction, so its delivery can be returned.
 func (s *Service) TestWebhook(ctx context.Context, p *Principal, id ID) (*WebhookDelivery, error) {
-	var d *WebhookDelivery
-	err := s.store.Update(ctx, func(tx Tx) error {
-		w, err := tx.Webhook(ctx, p.WorkspaceID, id)
-		if err != nil {
-			return err
+	for attempt := 0; ; attempt++ {
+		var d *WebhookDelivery
+		err := s.store.Update(ctx, func(tx Tx) error {
+			w, err := tx.Webhook(ctx, p.WorkspaceID, id)
+			if err != nil {
+				return err
+			}
+			e := &Event{WorkspaceID: p.WorkspaceID, Type: EventWebhookPing, OccurredAt: s.Now(), Data: EventData{WebhookID: &w.ID}}
+			if err := tx.AppendEvents(ctx, []*Event{e}); err != nil {
+				return err
+			}
+			_, ok, queued, err := s.sequence(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errSequencerBusy
+			}
+			for _, q := range queued {
+				if q.WebhookID == w.ID && q.EventType == deliveredType(w, e) {
+					d = q
+				}
+			}
+			return nil
+		})
+		if err != errSequencerBusy || attempt == 50 {
+			return d, err
 		}
-		e := &Event{WorkspaceID: p.WorkspaceID, Type: EventWebhookPing, OccurredAt: s.Now(), Data: EventData{WebhookID: &w.ID}}
-		if err := tx.AppendEvents(ctx, []*Event{e}); err != nil {
-			return err
-		}
-		d = newDelivery(w, e, s.Now())
-		return tx.EnqueueWebhookDelivery(ctx, d)
-	})
-	return d, err
+		time.Sleep(20 * time.Millisecond) // another node is sequencing: a moment
+	}
 }
 
 // WebhookDeliveries lists a webhook's deliveries newest first with their
@@ -590,6 +610,9 @@ func WebhookMessageID(e *Event) string { return fmt.Sprintf("evt_%d", e.ID) }
 // each (concurrently: a slow endpoint does not hold up the others), and
 // records the outcome. It returns how many it attempted.
 func (s *Service) DeliverWebhooksDue(ctx context.Context, sender WebhookSender, limit int) (int, error) {
+	if err := s.sequenceIfNeeded(ctx); err != nil {
+		return 0, fmt.Errorf("sequence events: %w", err)
+	}
 	now := s.Now()
 	var ds []*WebhookDelivery
 	err := s.store.Update(ctx, func(tx Tx) (err error) {

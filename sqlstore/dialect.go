@@ -28,8 +28,8 @@ type dialect interface {
 	blobType() string
 	// skipLocked ends a subquery that claims rows for one worker.
 	skipLocked() string
-	// lockEventLog serialises appends to the event log (event.go).
-	lockEventLog(ctx context.Context, t *Tx) error
+	// lockEventLog tries to take the event sequencer's lock (event.go).
+	lockEventLog(ctx context.Context, t *Tx) (bool, error)
 	// lockMigrations serialises migrators of several processes.
 	lockMigrations(tx *sql.Tx) error
 	// normalize maps driver errors to ticketd errors (unique violation →

@@ -11,54 +11,91 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-// Why ids are assigned in commit order, and how.
+// Why event ids are assigned after commit, and how.
 //
-// A reader of the feed asks for "the events after id N". With a plain
-// sequence, two PostgreSQL transactions (on one node or two) can draw ids
-// 7 and 8, and 8 can commit first: a reader that sees 8 and moves its cursor
-// there never sees 7 when it commits a moment later. So the append takes a
-// transaction-scoped advisory lock (one key for the whole database) before
-// it draws ids, and holds it until commit: whoever draws an id commits before
-// anyone else can draw a larger one, so ids become visible in order. The
-// lock is taken as the last write of a use case (Service.emit), so it is held
-// only for the inserts and the commit, and no row lock is waited for while
-// holding it, which could deadlock. The cost is that the commits of writes
-// are serialised across the database; at a few hundred microseconds each,
-// that is far above what a helpdesk writes.
+// A reader of the feed asks for "the events after id N". With ids drawn
+// from a sequence at insert, two PostgreSQL transactions (on one node or
+// two) can draw 7 and 8, and 8 can commit first: a reader that sees 8 and
+// moves its cursor there never sees 7 when it commits a moment later.
 //
-// The other design (readers that only read ids below the oldest transaction
-// still in flight, via pg_snapshot_xmin) adds no lock to writers but makes
-// every reader of every node compute the horizon and lag behind long
-// transactions; the lock is simpler to get right. SQLite has one writer at
-// a time, so its ids are in commit order already.
-func (postgres) lockEventLog(ctx context.Context, t *Tx) error {
-	_, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(7463600)`)
-	return err
+// So a change inserts its event without a public id (position NULL), and a
+// sequencer gives committed events their positions afterwards, in one
+// transaction that holds a database-wide advisory lock: positions are drawn
+// only by the lock holder, from the largest one already given, and become
+// visible all at once when it commits. A reader therefore sees positions
+// appear in increasing order only. Every node runs the sequencer before it
+// reads the log (Service.SequenceEvents), with a try-lock: when another node
+// is sequencing, it skips, and reads what the other commits on its next poll.
+//
+// The first design took that lock in each change's own transaction, which
+// serialised the commits (and their fsyncs) of every write of the database:
+// with eight concurrent writers on PostgreSQL a change took 1.9 ms instead of
+// 0.4 ms (BenchmarkParallelChanges). The other known design, readers that
+// read only below the oldest in-flight transaction (pg_snapshot_xmin),
+// needs every reader to order by transaction id rather than by a simple
+// integer it can resume from. SQLite has one writer at a time; the same
+// sequencer runs there without a lock.
+func (postgres) lockEventLog(ctx context.Context, t *Tx) (bool, error) {
+	var ok bool
+	err := t.queryRow(ctx, `SELECT pg_try_advisory_xact_lock(7463600)`).Scan(&ok)
+	return ok, err
 }
 
-func (sqliteDialect) lockEventLog(context.Context, *Tx) error { return nil }
+func (sqliteDialect) lockEventLog(context.Context, *Tx) (bool, error) { return true, nil }
 
-// AppendEvents inserts evs in order and assigns their ids.
+// AppendEvents inserts evs, unsequenced, in order.
 func (t *Tx) AppendEvents(ctx context.Context, evs []*ticketd.Event) error {
-	if len(evs) == 0 {
-		return nil
-	}
-	if err := t.d.lockEventLog(ctx, t); err != nil {
-		return fmt.Errorf("lock event log: %w", err)
-	}
 	for _, e := range evs {
 		data, err := json.Marshal(e.Data)
 		if err != nil {
 			return fmt.Errorf("event data: %w", err)
 		}
-		err = t.queryRow(ctx, `INSERT INTO events (workspace_id, type, ticket_id, occurred_at, data)
-			VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			idArg(e.WorkspaceID), string(e.Type), optIDArg(e.TicketID), e.OccurredAt, string(data)).Scan(&e.ID)
-		if err != nil {
-			return fmt.Errorf("insert event: %w", t.d.normalize(err))
+		if _, err := t.exec(ctx, `INSERT INTO events (workspace_id, type, ticket_id, occurred_at, data)
+			VALUES ($1, $2, $3, $4, $5)`,
+			idArg(e.WorkspaceID), string(e.Type), optIDArg(e.TicketID), e.OccurredAt, string(data)); err != nil {
+			return fmt.Errorf("insert event: %w", err)
 		}
 	}
 	return nil
+}
+
+// HasUnsequencedEvents reports whether some committed event awaits its position.
+func (t *Tx) HasUnsequencedEvents(ctx context.Context) (bool, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE position IS NULL LIMIT 1) AS u`).Scan(&n)
+	return n > 0, t.d.normalize(err)
+}
+
+// SequenceEvents gives up to limit unsequenced events their positions, in
+// insertion order, after the largest position given; ok is false when
+// another transaction holds the sequencer's lock.
+func (t *Tx) SequenceEvents(ctx context.Context, limit int) ([]*ticketd.Event, bool, error) {
+	ok, err := t.d.lockEventLog(ctx, t)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	var last int64
+	if err := t.queryRow(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&last); err != nil {
+		return nil, false, t.d.normalize(err)
+	}
+	rows, err := t.query(ctx, `SELECT id, workspace_id, type, ticket_id, occurred_at, data FROM events
+		WHERE position IS NULL ORDER BY id LIMIT $1`, limitArg(limit))
+	if err != nil {
+		return nil, false, t.d.normalize(err)
+	}
+	evs, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, e := range evs {
+		raw := e.ID
+		last++
+		e.ID = last
+		if _, err := t.exec(ctx, `UPDATE events SET position = $1 WHERE id = $2`, last, raw); err != nil {
+			return nil, false, err
+		}
+	}
+	return evs, true, nil
 }
 
 func scanEvent(row scanner) (*ticketd.Event, error) {
@@ -98,28 +135,28 @@ func (t *Tx) Events(ctx context.Context, f ticketd.EventFilter) ([]*ticketd.Even
 		}
 		types = "," + strings.Join(parts, ",") + ","
 	}
-	rows, err := t.query(ctx, `SELECT id, workspace_id, type, ticket_id, occurred_at, data FROM events
-		WHERE (CAST($1 AS TEXT) IS NULL OR workspace_id = $1) AND id > $2
+	rows, err := t.query(ctx, `SELECT position, workspace_id, type, ticket_id, occurred_at, data FROM events
+		WHERE (CAST($1 AS TEXT) IS NULL OR workspace_id = $1) AND position > $2
 		AND ($3 = '' OR $3 LIKE '%,' || type || ',%')
-		ORDER BY id LIMIT $4`, ws, f.AfterID, types, limitArg(f.Limit))
+		ORDER BY position LIMIT $4`, ws, f.AfterID, types, limitArg(f.Limit))
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}
 	return collect(rows, scanEvent)
 }
 
-// LastEventID returns the largest event id, 0 if there is none.
+// LastEventID returns the largest position given, 0 if none.
 func (t *Tx) LastEventID(ctx context.Context) (int64, error) {
 	var id int64
-	err := t.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&id)
+	err := t.queryRow(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&id)
 	return id, t.d.normalize(err)
 }
 
 // PruneEvents deletes events older than cutoff that no pending webhook
 // delivery still needs.
 func (t *Tx) PruneEvents(ctx context.Context, cutoff time.Time) (int, error) {
-	res, err := t.exec(ctx, `DELETE FROM events WHERE occurred_at < $1
-		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id AND d.state = 'pending')`, cutoff)
+	res, err := t.exec(ctx, `DELETE FROM events WHERE occurred_at < $1 AND position IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.position AND d.state = 'pending')`, cutoff)
 	if err != nil {
 		return 0, err
 	}

@@ -295,8 +295,8 @@ func (t *Tx) WebhookDeliveries(ctx context.Context, ws, hook ticketd.ID, beforeN
 
 // Event returns one event of ws.
 func (t *Tx) Event(ctx context.Context, ws ticketd.ID, id int64) (*ticketd.Event, error) {
-	e, err := scanEvent(t.queryRow(ctx, `SELECT id, workspace_id, type, ticket_id, occurred_at, data FROM events
-		WHERE workspace_id = $1 AND id = $2`, idArg(ws), id))
+	e, err := scanEvent(t.queryRow(ctx, `SELECT position, workspace_id, type, ticket_id, occurred_at, data FROM events
+		WHERE workspace_id = $1 AND position = $2`, idArg(ws), id))
 	if err != nil {
 		return nil, t.notFound(err, "event")
 	}
