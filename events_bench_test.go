@@ -16,14 +16,7 @@ import (
 func BenchmarkParallelChanges(b *testing.B) {
 	ctx := context.Background()
 	svc := ticketd.NewService(sqlstoretest.Open(b))
-	_, _, key, err := svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Acme", OwnerEmail: "o@acme.test"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := svc.Authenticate(ctx, key)
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := ownerOf(b, svc)
 	var n atomic.Int64
 	b.SetParallelism(4) // 4 × GOMAXPROCS (2) writers
 	b.ResetTimer()

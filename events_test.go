@@ -14,6 +14,21 @@ import (
 )
 
 // eventsAfter reads every event of the principal's workspace after id.
+// ownerOf creates a workspace in svc and returns its owner's principal.
+func ownerOf(t testing.TB, svc *ticketd.Service) *ticketd.Principal {
+	t.Helper()
+	ctx := context.Background()
+	_, _, key, err := svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Acme", OwnerEmail: "owner@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Authenticate(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func eventsAfter(t *testing.T, svc *ticketd.Service, p *ticketd.Principal, after int64) []*ticketd.Event {
 	t.Helper()
 	page, err := svc.Events(context.Background(), p, after, 500)
@@ -130,14 +145,7 @@ func TestRolledBackChangeRecordsNoEvent(t *testing.T) {
 	ctx := context.Background()
 	db := sqlstoretest.Open(t)
 	svc := ticketd.NewService(db)
-	_, _, key, err := svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Acme", OwnerEmail: "owner@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.Authenticate(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := ownerOf(t, svc)
 	failing := ticketd.NewService(failAfterStore{db})
 	if _, err := failing.CreateCustomer(ctx, p, ticketd.NewCustomer{Email: "gone@customer.test"}); !errors.Is(err, errInjected) {
 		t.Fatalf("create: %v", err)
@@ -205,14 +213,7 @@ func TestEventIDsFollowCommitOrder(t *testing.T) {
 	dsn := sqlstoretest.DSN(t)
 	db := sqlstoretest.OpenDSN(t, dsn)
 	svc := ticketd.NewService(db)
-	_, _, key, err := svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Acme", OwnerEmail: "owner@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.Authenticate(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := ownerOf(t, svc)
 	// A second store on the same database stands for a second node.
 	svc2 := ticketd.NewService(sqlstoretest.OpenDSN(t, dsn))
 	const writers, each = 4, 15
@@ -267,14 +268,7 @@ func TestPruneEventsAfterRetention(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	svc := ticketd.NewService(sqlstoretest.Open(t), ticketd.WithClock(clock))
-	_, _, key, err := svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Acme", OwnerEmail: "owner@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.Authenticate(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := ownerOf(t, svc)
 	if _, err := svc.CreateCustomer(ctx, p, ticketd.NewCustomer{Email: "old@x.test"}); err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,21 @@ func startNode(t *testing.T, dsn string) *node {
 	return &node{svc: svc, hub: hub, url: srv.URL}
 }
 
+// owner creates a workspace and returns its owner's key and principal.
+func (n *node) owner(t *testing.T) (string, *ticketd.Principal) {
+	t.Helper()
+	ctx := context.Background()
+	_, _, key, err := n.svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Acme", OwnerEmail: "o@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := n.svc.Authenticate(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, p
+}
+
 type sse struct {
 	id, event, data string
 }
@@ -121,14 +136,7 @@ func TestEventStreamAcrossNodesResumes(t *testing.T) {
 	a := startNode(t, dsn)
 	b := startNode(t, dsn)
 	ctx := context.Background()
-	_, _, key, err := a.svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Acme", OwnerEmail: "o@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := a.svc.Authenticate(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, p := a.owner(t)
 
 	// A stream on node b sees what is written through node a.
 	events, stop := stream(t, b.url, key, "")
@@ -178,11 +186,7 @@ func TestEventStreamAcrossNodesResumes(t *testing.T) {
 func TestEventStreamShowsOnlyReadableEventsAndHeartbeats(t *testing.T) {
 	n := startNode(t, sqlstoretest.DSN(t))
 	ctx := context.Background()
-	_, _, key, err := n.svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Acme", OwnerEmail: "o@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := n.svc.Authenticate(ctx, key)
+	_, p := n.owner(t)
 	_, limited, err := n.svc.CreateAPIKey(ctx, p, ticketd.NewAPIKeyInput{Name: "tickets", Scopes: []ticketd.Scope{"tickets:read"}})
 	if err != nil {
 		t.Fatal(err)
@@ -243,11 +247,7 @@ func getJSON(t *testing.T, url, key string, dst any) *http.Response {
 func TestEventFeedAsJSON(t *testing.T) {
 	n := startNode(t, sqlstoretest.DSN(t))
 	ctx := context.Background()
-	_, _, key, err := n.svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Acme", OwnerEmail: "o@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := n.svc.Authenticate(ctx, key)
+	key, p := n.owner(t)
 	for _, email := range []string{"a@x.test", "b@x.test", "c@x.test"} {
 		if _, err := n.svc.CreateCustomer(ctx, p, ticketd.NewCustomer{Email: email}); err != nil {
 			t.Fatal(err)
