@@ -38,7 +38,7 @@ func normalizeDomain(field, name string) (string, error) {
 	name = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
 	ascii, err := idna.Lookup.ToASCII(name)
 	if err != nil || !strings.Contains(ascii, ".") || len(ascii) > 253 {
-		return "", Invalid(field, "value_error.domain", "not a valid domain name")
+		return "", Invalid(field, KindDomain, "not a valid domain name")
 	}
 	return ascii, nil
 }
@@ -95,9 +95,16 @@ func (s *Service) VerifyDomain(ctx context.Context, p *Principal, ref Ref) (*Sen
 		return nil, nil, fmt.Errorf("verify %s: %w", d.Name, err)
 	}
 	if v.Verified && d.VerifiedAt == nil {
-		now := s.Now()
-		d.VerifiedAt = &now
-		if err := s.store.Update(ctx, func(tx Tx) error { return tx.UpdateSendingDomain(ctx, d) }); err != nil {
+		// The store keeps the first verification time if another node
+		// verified meanwhile; read back what it kept.
+		err := s.store.Update(ctx, func(tx Tx) (err error) {
+			if err = tx.MarkDomainVerified(ctx, d.WorkspaceID, d.ID, s.Now()); err != nil {
+				return err
+			}
+			d, err = tx.SendingDomain(ctx, d.WorkspaceID, ByID(d.ID))
+			return err
+		})
+		if err != nil {
 			return nil, nil, err
 		}
 	}
@@ -122,7 +129,7 @@ func (s *Service) CreateInbox(ctx context.Context, p *Principal, in NewInbox) (*
 	}
 	if strings.Contains(address, "+") {
 		// "+" starts the ticket token of reply addresses (see ReplyAddress).
-		return nil, Invalid("address", "value_error.email", "an inbox address cannot contain +")
+		return nil, Invalid("address", KindEmail, "an inbox address cannot contain +")
 	}
 	ib := &Inbox{ID: NewID(), WorkspaceID: p.WorkspaceID, Address: address, Name: strings.TrimSpace(in.Name),
 		Signature: strings.TrimSpace(in.Signature), CreatedAt: s.Now()}
@@ -136,12 +143,12 @@ func (s *Service) CreateInbox(ctx context.Context, p *Principal, in NewInbox) (*
 	err = s.store.Update(ctx, func(tx Tx) error {
 		d, err := tx.SendingDomainByName(ctx, p.WorkspaceID, domain)
 		if ErrorCode(err) == ENOTFOUND {
-			return Invalid("address", "value_error.domain", "%s is not a domain of this workspace; add and verify it first", domain)
+			return Invalid("address", KindDomain, "%s is not a domain of this workspace; add and verify it first", domain)
 		} else if err != nil {
 			return err
 		}
 		if d.VerifiedAt == nil {
-			return Invalid("address", "value_error.domain", "the domain %s is not verified yet", domain)
+			return Invalid("address", KindDomain, "the domain %s is not verified yet", domain)
 		}
 		ib.DomainID = d.ID
 		return tx.CreateInbox(ctx, ib)
@@ -184,7 +191,7 @@ func (s *Service) prepareEmail(ctx context.Context, tx Tx, t *Ticket, m *Message
 	}
 	fail := func(field, format string, args ...any) (*OutboxEntry, error) {
 		if intent == EmailAlways {
-			return nil, Invalid(field, "value_error", format, args...)
+			return nil, Invalid(field, KindInvalid, format, args...)
 		}
 		m.Delivery, m.DeliveryError = DeliveryFailed, fmt.Sprintf(format, args...)
 		return nil, nil
@@ -294,6 +301,10 @@ func (s *Service) DeliverDue(ctx context.Context, mailer Mailer, limit int) (int
 }
 
 func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) error {
+	// An entry names a message or a system email (an invitation, a reset).
+	if system, err := s.deliverSystemEmail(ctx, mailer, e); system || err != nil {
+		return err
+	}
 	email, err := s.outgoing(ctx, e)
 	var sendErr error
 	if err == nil {
@@ -305,36 +316,42 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) er
 	} else {
 		return err
 	}
+	// A relay's reply is outside text: fitText keeps it storable.
+	// The outcome is written as a patch of the delivery columns alone, so
+	// an agent editing the message meanwhile keeps their edit and the
+	// message keeps its outcome, in either order, without a lock.
 	return s.store.Update(ctx, func(tx Tx) error {
-		m, err := tx.Message(ctx, e.WorkspaceID, ByID(e.MessageID))
+		patch := MessagePatch{DeliveryAttempts: SetTo(e.Attempts), UpdatedAt: s.Now()}
+		retry := false
+		switch {
+		case sendErr == nil:
+			patch.Delivery, patch.DeliveryError = SetTo(DeliverySent), SetTo("")
+		case errors.Is(sendErr, ErrPermanentDelivery) || e.Attempts >= MaxDeliveryAttempts:
+			patch.Delivery, patch.DeliveryError = SetTo(DeliveryFailed), SetTo(fitText(sendErr.Error(), maxHeaderLen))
+			s.logger.Warn("email delivery failed", "message_id", e.MessageID, "attempts", e.Attempts, "err", sendErr)
+		default:
+			patch.DeliveryError = SetTo(fitText(sendErr.Error(), maxHeaderLen))
+			retry = true
+		}
+		err := tx.UpdateMessage(ctx, e.WorkspaceID, e.MessageID, patch)
 		if ErrorCode(err) == ENOTFOUND {
-			return tx.DeleteOutbox(ctx, e.ID)
+			return tx.DeleteOutbox(ctx, e.ID) // deleted while queued
 		} else if err != nil {
 			return err
 		}
-		previous := m.Delivery
-		m.DeliveryAttempts = e.Attempts
-		m.UpdatedAt = s.Now()
-		switch {
-		case sendErr == nil:
-			m.Delivery, m.DeliveryError = DeliverySent, ""
-		case errors.Is(sendErr, ErrPermanentDelivery) || e.Attempts >= MaxDeliveryAttempts:
-			m.Delivery, m.DeliveryError = DeliveryFailed, sendErr.Error()
-			s.logger.Warn("email delivery failed", "message_id", m.ID, "attempts", e.Attempts, "err", sendErr)
-		default:
-			m.DeliveryError = sendErr.Error()
-			if err := tx.UpdateMessage(ctx, m); err != nil {
-				return err
-			}
+		if retry {
 			return tx.RescheduleOutbox(ctx, e.ID, e.Attempts, s.Now().Add(retryDelay(e.Attempts)))
-		}
-		if err := tx.UpdateMessage(ctx, m); err != nil {
-			return err
 		}
 		if err := tx.DeleteOutbox(ctx, e.ID); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, deliveryChanged(m, previous)...)
+		// An entry in the outbox means the message was queued: its
+		// outcome is the change of delivery status the event records.
+		m, err := tx.Message(ctx, e.WorkspaceID, ByID(e.MessageID))
+		if err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, deliveryChanged(m, DeliveryQueued)...)
 	})
 }
 

@@ -101,9 +101,9 @@ type EventTx interface {
 	// their IDs, in the order they were appended, each larger than every ID
 	// given before, and returns them. Only one transaction of the database
 	// sequences at a time and its IDs become visible when it commits, so
-	// readers see IDs appear in increasing order only; ok is false when
-	// another transaction is sequencing (this one then did nothing).
-	SequenceEvents(ctx context.Context, limit int) (evs []*Event, ok bool, err error)
+	// readers see IDs appear in increasing order only; a second sequencer
+	// waits for the first.
+	SequenceEvents(ctx context.Context, limit int) ([]*Event, error)
 	// HasUnsequencedEvents reports whether some event awaits its ID.
 	HasUnsequencedEvents(ctx context.Context) (bool, error)
 	// Events lists sequenced events in id order.
@@ -145,11 +145,17 @@ func CanRead(scopes []Scope, t EventType) bool {
 	return false
 }
 
-// ReadableTypes lists the event types a holder of scopes may see.
-func ReadableTypes(scopes []Scope) []EventType {
+// CanReadEvent reports whether p may see events of type t: its scopes can
+// read them, and a note is shown only to a surface that faces the team.
+func (p *Principal) CanReadEvent(t EventType) bool {
+	return CanRead(p.Scopes, t) && (t != EventNoteCreated || p.Audience.SeesNotes())
+}
+
+// EventTypesFor lists the event types p may see.
+func EventTypesFor(p *Principal) []EventType {
 	var out []EventType
 	for _, t := range EventTypes {
-		if CanRead(scopes, t) {
+		if p.CanReadEvent(t) {
 			out = append(out, t)
 		}
 	}
@@ -183,14 +189,13 @@ const sequenceBatch = 500
 // webhooks that get it, in one transaction: an event is sequenced and queued
 // together or not at all, so every committed event is delivered (at least
 // once) and a rolled-back one never exists. Every node calls it before
-// reading the log; when another node is sequencing, it returns at once. It
-// returns how many events it sequenced.
+// reading the log. It returns how many events it sequenced.
 func (s *Service) SequenceEvents(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		var n int
 		err := s.store.Update(ctx, func(tx Tx) (err error) {
-			n, _, _, err = s.sequence(ctx, tx)
+			n, _, err = s.sequence(ctx, tx)
 			return err
 		})
 		total += n
@@ -201,12 +206,11 @@ func (s *Service) SequenceEvents(ctx context.Context) (int, error) {
 }
 
 // sequence is SequenceEvents' work inside tx: it returns how many events it
-// sequenced, whether it held the sequencer's lock, and the deliveries it
-// queued.
-func (s *Service) sequence(ctx context.Context, tx Tx) (int, bool, []*WebhookDelivery, error) {
-	evs, ok, err := tx.SequenceEvents(ctx, sequenceBatch)
-	if err != nil || !ok {
-		return 0, ok, nil, err
+// sequenced and the deliveries it queued.
+func (s *Service) sequence(ctx context.Context, tx Tx) (int, []*WebhookDelivery, error) {
+	evs, err := tx.SequenceEvents(ctx, sequenceBatch)
+	if err != nil {
+		return 0, nil, err
 	}
 	now := s.Now()
 	hooks := map[ID][]*Webhook{}
@@ -215,20 +219,20 @@ func (s *Service) sequence(ctx context.Context, tx Tx) (int, bool, []*WebhookDel
 		hs, seen := hooks[e.WorkspaceID]
 		if !seen {
 			if hs, err = tx.ActiveWebhooks(ctx, e.WorkspaceID); err != nil {
-				return 0, ok, nil, err
+				return 0, nil, err
 			}
 			hooks[e.WorkspaceID] = hs
 		}
 		for _, w := range hs {
 			if d := newDelivery(w, e, now); d != nil {
 				if err := tx.EnqueueWebhookDelivery(ctx, d); err != nil {
-					return 0, ok, nil, err
+					return 0, nil, err
 				}
 				queued = append(queued, d)
 			}
 		}
 	}
-	return len(evs), ok, queued, nil
+	return len(evs), queued, nil
 }
 
 // sequenceIfNeeded sequences before a read of the log, so that a reader
@@ -283,6 +287,9 @@ func ticketChanged(before, after *Ticket) []*Event {
 	if !slices.Equal(before.Tags, after.Tags) {
 		changed = append(changed, "tags")
 	}
+	if !sameTime(before.SnoozedUntil, after.SnoozedUntil) {
+		changed = append(changed, "snoozed_until")
+	}
 	if len(changed) == 0 {
 		return nil
 	}
@@ -315,6 +322,13 @@ func ticketChanged(before, after *Ticket) []*Event {
 		out = append(out, e)
 	}
 	return out
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 func sameID(a, b *ID) bool {
@@ -387,7 +401,7 @@ type EventPage struct {
 // Events lists the events of the principal's workspace after the one with
 // id after that its scopes can read, at most limit of them.
 func (s *Service) Events(ctx context.Context, p *Principal, after int64, limit int) (*EventPage, error) {
-	types := ReadableTypes(p.Scopes)
+	types := EventTypesFor(p)
 	if len(types) == 0 {
 		return &EventPage{}, nil
 	}

@@ -156,7 +156,7 @@ func (s *Service) InboxAmong(ctx context.Context, p *Principal, addresses []stri
 			return nil, err
 		}
 	}
-	return nil, Invalid("recipients", "value_error.inbox", "no recipient of the email is a monitored inbox of this workspace")
+	return nil, Invalid("recipients", KindReference, "no recipient of the email is a monitored inbox of this workspace")
 }
 
 // IngestEmail turns one email received at inbox into a message, in one
@@ -323,8 +323,9 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 			return nil, err
 		}
 	}
-	applyToTicket(t, m, now)
-	if err := tx.UpdateTicket(ctx, t); err != nil {
+	patch := applyToTicket(t, m, now)
+	patch.Apply(t)
+	if err := tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch); err != nil {
 		return nil, err
 	}
 	if err := s.emit(ctx, tx, inboundEvents(newCustomer, m, before, t)...); err != nil {
@@ -420,9 +421,10 @@ func (s *Service) threadTicket(ctx context.Context, tx Tx, ws ID, e *InboundEmai
 }
 
 // openTicket returns the ticket unless it is closed (or gone): a closed
-// ticket is archived, and a new email about it is a new case.
+// ticket is archived, and a new email about it is a new case. The ticket is
+// locked, since the email's message will change it.
 func openTicket(ctx context.Context, tx Tx, ws, id ID) (*Ticket, error) {
-	t, err := tx.Ticket(ctx, ws, ByID(id))
+	t, err := tx.TicketForUpdate(ctx, ws, ByID(id))
 	if ErrorCode(err) == ENOTFOUND || (err == nil && t.Status == StatusClosed) {
 		return nil, nil
 	}
@@ -445,10 +447,10 @@ func (s *Service) bounce(ctx context.Context, tx Tx, ws ID, b *InboundBounce, no
 		return &IngestResult{Bounced: m, Ignored: "a delay notice; the message may still arrive"}, nil
 	}
 	previous := m.Delivery
-	m.Delivery = DeliveryBounced
-	m.DeliveryError = strings.TrimSpace(fmt.Sprintf("%s %s %s", b.Status, b.Recipient, b.Diagnostic))
-	m.UpdatedAt = now
-	if err := tx.UpdateMessage(ctx, m); err != nil {
+	patch := MessagePatch{Delivery: SetTo(DeliveryBounced), UpdatedAt: now,
+		DeliveryError: SetTo(strings.TrimSpace(fmt.Sprintf("%s %s %s", b.Status, b.Recipient, b.Diagnostic)))}
+	patch.Apply(m)
+	if err := tx.UpdateMessage(ctx, m.WorkspaceID, m.ID, patch); err != nil {
 		return nil, err
 	}
 	if err := s.emit(ctx, tx, deliveryChanged(m, previous)...); err != nil {

@@ -3,6 +3,7 @@ package ticketd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 )
@@ -28,8 +29,8 @@ type NewMessage struct {
 	InReplyTo   string
 	References  []string
 
-	Tags        []string
-	Attachments json.RawMessage
+	Tags                []string
+	ExternalAttachments json.RawMessage
 
 	// Email says whether the surface asks for the message to be emailed.
 	Email EmailIntent
@@ -65,7 +66,7 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 		Body: in.Body, BodyHTML: in.BodyHTML, Time: now, Channel: strings.TrimSpace(in.Channel),
 		Subject: in.Subject, FromAddress: in.FromAddress, FromName: in.FromName,
 		To: nonNil(in.To), Cc: nonNil(in.Cc), ExternalID: in.ExternalID, InReplyTo: in.InReplyTo,
-		References: nonNil(in.References), Attachments: in.Attachments,
+		References: nonNil(in.References), ExternalAttachments: in.ExternalAttachments,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if m.Author.Kind == "" {
@@ -73,6 +74,9 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 	}
 	if in.Time != nil {
 		m.Time = in.Time.UTC().Truncate(time.Microsecond)
+	}
+	if m.Internal && !p.Audience.SeesNotes() {
+		return nil, errNotesUnseen
 	}
 	var err error
 	if m.Tags, err = normalizeTags(in.Tags); err != nil {
@@ -87,10 +91,13 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 		}
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
-		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
+		// Locked: whether m becomes the last message, and what the
+		// status becomes, are decided from the ticket as it is.
+		t, err := tx.TicketForUpdate(ctx, p.WorkspaceID, ticket)
 		if err != nil {
 			return err
 		}
+		inbox := t.InboxID
 		m.TicketID = t.ID
 		before := *t
 		if m.Channel == "" {
@@ -111,8 +118,12 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 				return err
 			}
 		}
-		applyToTicket(t, m, now)
-		if err := tx.UpdateTicket(ctx, t); err != nil {
+		patch := applyToTicket(t, m, now)
+		if t.InboxID != inbox {
+			patch.InboxID = SetTo(t.InboxID) // prepareEmail chose the ticket's inbox
+		}
+		patch.Apply(t)
+		if err := tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch); err != nil {
 			return err
 		}
 		return s.emit(ctx, tx, messagePosted(m, &before, t)...)
@@ -126,51 +137,90 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 	return m, nil
 }
 
-// applyToTicket is the rule of what a new message does to its ticket.
-func applyToTicket(t *Ticket, m *Message, now time.Time) {
+// applyToTicket is the rule of what a new message does to its ticket, as a
+// patch of the ticket t is (read locked, or created in this transaction).
+func applyToTicket(t *Ticket, m *Message, now time.Time) TicketPatch {
+	p := TicketPatch{UpdatedAt: now, AddMessages: 1}
+	if !m.Internal {
+		p.AddPublic = 1
+	}
 	// A ticket without messages has no last message to keep, whatever its
 	// LastMessageAt (its creation) says.
 	if !m.Internal && (t.LastMessage == "" || !m.Time.Before(t.LastMessageAt)) {
-		t.LastMessage = preview(m.Body)
-		t.LastMessageAt = m.Time
+		p.LastMessage = SetTo(preview(m.Body))
+		p.LastMessageAt = SetTo(m.Time)
 	}
 	if m.Author.Kind == AuthorCustomer {
-		t.UnreadCount = 1
+		p.UnreadCount = SetTo(1)
 		// An automatic reply (out of office) is no sign the customer is
 		// waiting again, so it does not reopen the ticket.
 		if (t.Status == StatusPending || t.Status == StatusSolved) && !m.AutoReply() {
-			t.Status = StatusOpen
-			t.ClosedAt = nil
+			p.Status = SetTo(StatusOpen)
+			p.ClosedAt = SetTo[*time.Time](nil)
+		}
+		// A snoozed ticket wakes when the customer writes again.
+		if t.SnoozedUntil != nil && !m.AutoReply() {
+			p.SnoozedUntil = SetTo[*time.Time](nil)
 		}
 	}
-	t.UpdatedAt = now
+	return p
 }
 
 func validateMessage(m *Message) error {
 	if strings.TrimSpace(m.Body) == "" {
-		return Invalid("body", "value_error.missing", "must not be empty")
+		return Invalid("body", KindMissing, "must not be empty")
 	}
-	if err := checkText("body", m.Body, 1, maxBodyLen); err != nil {
+	if err := checkTexts(
+		textField{"body", m.Body, 1, maxBodyLen},
+		textField{"subject", m.Subject, 0, maxSubjectLen},
+		textField{"channel", m.Channel, 0, maxLabelLen},
+		textField{"from_address", m.FromAddress, 0, maxHeaderLen},
+		textField{"from_name", m.FromName, 0, maxHeaderLen},
+		textField{"external_id", m.ExternalID, 0, maxHeaderLen},
+		textField{"in_reply_to", m.InReplyTo, 0, maxHeaderLen},
+		textField{"delivery_error", m.DeliveryError, 0, maxBodyLen},
+	); err != nil {
 		return err
 	}
-	if err := checkText("subject", m.Subject, 0, maxSubjectLen); err != nil {
+	for _, l := range []struct {
+		name string
+		vs   []string
+	}{{"to", m.To}, {"cc", m.Cc}, {"references", m.References}, {"tags", m.Tags}} {
+		if err := checkList(l.name, l.vs, maxHeaderLen); err != nil {
+			return err
+		}
+	}
+	for _, o := range []struct {
+		name string
+		v    *string
+		max  int
+	}{{"body_html", m.BodyHTML, maxHTMLLen}, {"body_cleaned", m.BodyCleaned, maxBodyLen},
+		{"language", m.Language, maxLabelLen}, {"sentiment", m.Sentiment, maxLabelLen}} {
+		if err := checkOptText(o.name, o.v, o.max); err != nil {
+			return err
+		}
+	}
+	if err := checkRawJSON("attachments", m.ExternalAttachments, maxBodyLen); err != nil {
+		return err
+	}
+	if err := checkTime("time", m.Time); err != nil {
 		return err
 	}
 	switch m.Author.Kind {
 	case AuthorCustomer:
 		if m.Author.CustomerID == nil {
-			return Invalid("author", "value_error.missing", "a customer message needs its customer")
+			return Invalid("author", KindMissing, "a customer message needs its customer")
 		}
 		if m.Internal {
-			return Invalid("is_internal", "value_error.internal", "a customer message cannot be an internal note")
+			return Invalid("internal", KindNotAllowed, "a customer message cannot be an internal note")
 		}
 	case AuthorAgent:
 		if m.Author.UserID == nil {
-			return Invalid("author", "value_error.missing", "an agent message needs its agent")
+			return Invalid("author", KindMissing, "an agent message needs its agent")
 		}
 	case AuthorSystem, AuthorAI:
 	default:
-		return Invalid("author", "value_error.enum", "unknown author kind %q", m.Author.Kind)
+		return Invalid("author", KindEnum, "unknown author kind %q", m.Author.Kind)
 	}
 	return nil
 }
@@ -188,7 +238,7 @@ func normalizeCc(cc []string) ([]string, error) {
 	for _, a := range cc {
 		n, err := normalizeEmail("cc", a, true)
 		if err != nil {
-			return nil, Invalid("cc", "value_error.email", "%q is not a valid email address", a)
+			return nil, Invalid("cc", KindEmail, "%q is not a valid email address", a)
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -196,7 +246,7 @@ func normalizeCc(cc []string) ([]string, error) {
 		}
 	}
 	if len(out) > maxCc {
-		return nil, Invalid("cc", "value_error.list.max_items", "at most %d addresses", maxCc)
+		return nil, Invalid("cc", KindTooMany, "at most %d addresses", maxCc)
 	}
 	return out, nil
 }
@@ -216,35 +266,63 @@ func (s *Service) checkAuthor(ctx context.Context, tx Tx, ws ID, a Author) error
 	return nil
 }
 
+// errNotesUnseen refuses a note-blind audience an internal note it asked to
+// write or to make: such a caller can neither see nor write one.
+var errNotesUnseen = Invalid("internal", KindNotAllowed, "internal notes cannot be written from this surface; every message here is visible to the customer")
+
 // Message returns one message of a ticket. ENOTFOUND if the ticket is not in
-// the workspace or the message is not on that ticket.
+// the workspace, the message is not on that ticket, or it is an internal
+// note and the principal's audience does not see notes.
 func (s *Service) Message(ctx context.Context, p *Principal, ticket, msg Ref) (m *Message, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
-		_, m, err = ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		_, m, err = ticketMessage(ctx, tx, p, ticket, msg)
 		return err
 	})
 	return m, err
 }
 
-// MessageByID returns one message of the workspace, on whatever ticket.
+// MessageByID returns one message of the workspace, on whatever ticket;
+// ENOTFOUND as for Message.
 func (s *Service) MessageByID(ctx context.Context, p *Principal, id ID) (m *Message, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
 		m, err = tx.Message(ctx, p.WorkspaceID, ByID(id))
+		if err == nil && m.Internal && !p.Audience.SeesNotes() {
+			return NotFound("message")
+		}
 		return err
 	})
 	return m, err
 }
 
-func ticketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket, *Message, error) {
-	t, err := tx.Ticket(ctx, ws, ticket)
+// ticketMessage finds a message of a ticket that the principal may see.
+func ticketMessage(ctx context.Context, tx Tx, p *Principal, ticket, msg Ref) (*Ticket, *Message, error) {
+	t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := tx.Message(ctx, ws, msg)
+	m, err := tx.Message(ctx, p.WorkspaceID, msg)
 	if err != nil {
 		return nil, nil, NotFound("comment")
 	}
-	if m.TicketID != t.ID {
+	if m.TicketID != t.ID || (m.Internal && !p.Audience.SeesNotes()) {
+		return nil, nil, NotFound("comment")
+	}
+	return t, m, nil
+}
+
+// lockTicketMessage is ticketMessage for a use case that changes the
+// message: it locks the ticket, then the message (always in this order, so
+// two such use cases cannot deadlock).
+func lockTicketMessage(ctx context.Context, tx Tx, p *Principal, ticket, msg Ref) (*Ticket, *Message, error) {
+	t, err := tx.TicketForUpdate(ctx, p.WorkspaceID, ticket)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := tx.MessageForUpdate(ctx, p.WorkspaceID, msg)
+	if err != nil {
+		return nil, nil, NotFound("comment")
+	}
+	if m.TicketID != t.ID || (m.Internal && !p.Audience.SeesNotes()) {
 		return nil, nil, NotFound("comment")
 	}
 	return t, m, nil
@@ -258,11 +336,22 @@ type Conversation struct {
 	Total int
 	// More is true when another page follows.
 	More bool
+	// People are the messages' authors, when the filter asked for them.
+	People *Participants
 }
 
-// Messages lists a ticket's messages. With a page limit it fetches one more
-// than asked to tell whether another page follows.
+// ErrCursor is the error for a cursor that names nothing to page from; a
+// surface renders it as its own invalid-cursor error.
+var ErrCursor = &Error{Code: EINVALID, Message: "not a valid cursor"}
+
+// Messages lists a ticket's messages in one read: the ticket, the cursor,
+// the page and (with f.Authors) their authors: internal notes too when the
+// principal's audience sees them, and never otherwise, whatever the filter
+// says. With a page limit it fetches one more than asked to tell whether
+// another page follows. ENOTFOUND if the ticket is not in the workspace,
+// ErrCursor if f.AfterID is not one of its messages.
 func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter) (*Conversation, error) {
+	f.IncludeInternal = p.Audience.SeesNotes()
 	c := &Conversation{}
 	limit := f.Page.Limit
 	if limit > 0 {
@@ -272,11 +361,17 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 		if c.Ticket, err = tx.Ticket(ctx, p.WorkspaceID, ticket); err != nil {
 			return err
 		}
+		if err := resolveCursor(ctx, tx, c.Ticket, &f); err != nil {
+			return err
+		}
 		if c.Messages, err = tx.Messages(ctx, p.WorkspaceID, c.Ticket.ID, f); err != nil {
 			return err
 		}
-		c.Total, err = tx.CountMessages(ctx, p.WorkspaceID, c.Ticket.ID, f)
-		return err
+		if f.Authors {
+			c.People = newParticipants()
+			return c.People.load(ctx, tx, p.WorkspaceID, c.Messages)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -284,7 +379,90 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 	if limit > 0 && len(c.Messages) > limit {
 		c.Messages, c.More = c.Messages[:limit], true
 	}
+	c.Total = conversationTotal(c.Ticket, f)
 	return c, nil
+}
+
+// resolveCursor turns f.AfterID into the keyset of that message of t.
+func resolveCursor(ctx context.Context, tx Tx, t *Ticket, f *MessageFilter) error {
+	if f.AfterID == nil {
+		return nil
+	}
+	m, err := tx.Message(ctx, t.WorkspaceID, ByID(*f.AfterID))
+	if ErrorCode(err) == ENOTFOUND || (err == nil && m.TicketID != t.ID) {
+		return ErrCursor
+	} else if err != nil {
+		return err
+	}
+	f.Page.AfterNumber, f.AfterTime, f.AfterID = m.Number, m.Time, nil
+	return nil
+}
+
+// streamChunk is how many messages StreamMessages reads at a time: memory
+// stays at one chunk however long the conversation.
+const streamChunk = 200
+
+// maxStreamPeople bounds the authors StreamMessages keeps looked up; past it
+// the cache starts over, so a conversation with thousands of distinct
+// authors costs look-ups, not memory.
+const maxStreamPeople = 1000
+
+// StreamMessages reads a whole conversation in one read transaction, in
+// chunks, and hands it over as it reads: start gets the ticket (with its
+// counters) before any message, then each gets every message in f's order
+// with its authors. It is for the unpaged lists of the seeds, whose
+// responses are written as they are read, so that memory stays flat however
+// long the conversation. f.Page is ignored. An error from start or each
+// stops the read and is returned. ENOTFOUND if the ticket is not in the
+// workspace (before start is called).
+func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter,
+	start func(*Ticket) error, each func(*Message, *Participants) error) error {
+	if f.Order == NewestByTime {
+		return errors.New("StreamMessages reads oldest first")
+	}
+	return s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
+		if err != nil {
+			return err
+		}
+		if err := start(t); err != nil {
+			return err
+		}
+		people := newParticipants()
+		f.Page = Page{Limit: streamChunk}
+		f.AfterTime, f.AfterID = time.Time{}, nil
+		for {
+			ms, err := tx.Messages(ctx, p.WorkspaceID, t.ID, f)
+			if err != nil {
+				return err
+			}
+			if len(people.Customers)+len(people.Users) > maxStreamPeople {
+				people = newParticipants()
+			}
+			if err := people.load(ctx, tx, p.WorkspaceID, ms); err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if err := each(m, people); err != nil {
+					return err
+				}
+			}
+			if len(ms) < streamChunk {
+				return nil
+			}
+			last := ms[len(ms)-1]
+			f.Page.AfterNumber, f.AfterTime = last.Number, last.Time
+		}
+	})
+}
+
+// conversationTotal is how many messages f selects on t, from the ticket's
+// counters: a total never costs a count over the conversation.
+func conversationTotal(t *Ticket, f MessageFilter) int {
+	if f.IncludeInternal {
+		return t.MessageCount
+	}
+	return t.PublicCount
 }
 
 // UpdateMessage changes a message's body or visibility and keeps the ticket's
@@ -294,25 +472,37 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg Ref, in MessageUpdate) (*Message, error) {
 	var m *Message
 	err := s.store.Update(ctx, func(tx Tx) error {
-		t, found, err := ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, found, err := lockTicketMessage(ctx, tx, p, ticket, msg)
 		if err != nil {
 			return err
 		}
 		m = found
+		if in.Internal != nil && *in.Internal && !p.Audience.SeesNotes() {
+			return errNotesUnseen
+		}
+		wasInternal := m.Internal
+		patch := MessagePatch{UpdatedAt: s.Now()}
 		if in.Body != nil {
-			m.Body = *in.Body
+			patch.Body = SetTo(*in.Body)
 		}
 		if in.Internal != nil {
-			m.Internal = *in.Internal
+			patch.Internal = SetTo(*in.Internal)
 		}
+		patch.Apply(m)
 		if err := validateMessage(m); err != nil {
 			return err
 		}
-		m.UpdatedAt = s.Now()
-		if err := tx.UpdateMessage(ctx, m); err != nil {
+		if err := tx.UpdateMessage(ctx, m.WorkspaceID, m.ID, patch); err != nil {
 			return err
 		}
-		return s.refreshLastMessage(ctx, tx, t)
+		tp := TicketPatch{}
+		switch {
+		case wasInternal && !m.Internal:
+			tp.AddPublic = 1
+		case !wasInternal && m.Internal:
+			tp.AddPublic = -1
+		}
+		return s.refreshLastMessage(ctx, tx, t, tp)
 	})
 	if err != nil {
 		return nil, err
@@ -324,31 +514,37 @@ func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg R
 // last message if it was that.
 func (s *Service) DeleteMessage(ctx context.Context, p *Principal, ticket, msg Ref) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		t, m, err := ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, m, err := lockTicketMessage(ctx, tx, p, ticket, msg)
 		if err != nil {
 			return err
 		}
 		if err := tx.DeleteMessage(ctx, p.WorkspaceID, m.ID); err != nil {
 			return err
 		}
-		return s.refreshLastMessage(ctx, tx, t)
+		tp := TicketPatch{AddMessages: -1}
+		if !m.Internal {
+			tp.AddPublic = -1
+		}
+		return s.refreshLastMessage(ctx, tx, t, tp)
 	})
 }
 
 // refreshLastMessage recomputes the ticket's last message from its newest
-// public message, after an edit or a deletion may have changed which it is.
-func (s *Service) refreshLastMessage(ctx context.Context, tx Tx, t *Ticket) error {
+// public message, after an edit or a deletion may have changed which it is,
+// and writes it with p (the counters the change moved). t is locked.
+func (s *Service) refreshLastMessage(ctx context.Context, tx Tx, t *Ticket, p TicketPatch) error {
 	newest, err := tx.Messages(ctx, t.WorkspaceID, t.ID, MessageFilter{Order: NewestByTime, Page: Page{Limit: 1}})
 	if err != nil {
 		return err
 	}
 	if len(newest) == 0 {
-		t.LastMessage, t.LastMessageAt = "", t.Date
+		p.LastMessage, p.LastMessageAt = SetTo(""), SetTo(t.Date)
 	} else {
-		t.LastMessage, t.LastMessageAt = preview(newest[0].Body), newest[0].Time
+		p.LastMessage, p.LastMessageAt = SetTo(preview(newest[0].Body)), SetTo(newest[0].Time)
 	}
-	t.UpdatedAt = s.Now()
-	return tx.UpdateTicket(ctx, t)
+	p.UpdatedAt = s.Now()
+	p.Apply(t)
+	return tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, p)
 }
 
 func nonNil(s []string) []string {
@@ -369,32 +565,39 @@ type Participants struct {
 // look-up per person rather than per message. An author that no longer
 // exists is absent from the maps.
 func (s *Service) Participants(ctx context.Context, p *Principal, msgs []*Message) (*Participants, error) {
-	out := &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
-	err := s.store.View(ctx, func(tx Tx) error {
-		for _, m := range msgs {
-			if id := m.Author.CustomerID; id != nil {
-				if _, seen := out.Customers[*id]; !seen {
-					c, err := tx.Customer(ctx, p.WorkspaceID, ByID(*id))
-					if err != nil && ErrorCode(err) != ENOTFOUND {
-						return err
-					}
-					out.Customers[*id] = c
-				}
-			}
-			if id := m.Author.UserID; id != nil {
-				if _, seen := out.Users[*id]; !seen {
-					u, err := tx.User(ctx, p.WorkspaceID, ByID(*id))
-					if err != nil && ErrorCode(err) != ENOTFOUND {
-						return err
-					}
-					out.Users[*id] = u
-				}
-			}
-		}
-		return nil
-	})
+	out := newParticipants()
+	err := s.store.View(ctx, func(tx Tx) error { return out.load(ctx, tx, p.WorkspaceID, msgs) })
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+func newParticipants() *Participants {
+	return &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
+}
+
+// load adds the authors of msgs that are not there yet.
+func (out *Participants) load(ctx context.Context, tx Tx, ws ID, msgs []*Message) error {
+	for _, m := range msgs {
+		if id := m.Author.CustomerID; id != nil {
+			if _, seen := out.Customers[*id]; !seen {
+				c, err := tx.Customer(ctx, ws, ByID(*id))
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return err
+				}
+				out.Customers[*id] = c
+			}
+		}
+		if id := m.Author.UserID; id != nil {
+			if _, seen := out.Users[*id]; !seen {
+				u, err := tx.User(ctx, ws, ByID(*id))
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return err
+				}
+				out.Users[*id] = u
+			}
+		}
+	}
+	return nil
 }

@@ -32,6 +32,8 @@ type Service struct {
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
 	queued []func()
+
+	keys keyCache
 }
 
 // Option configures a Service.
@@ -85,15 +87,28 @@ type NewWorkspace struct {
 	OwnerName  string
 }
 
+// Validate checks the input as CreateWorkspace would, without a store, so
+// that a command line can refuse bad input before it opens (and creates) a
+// database. EINVALID names the field.
+func (in NewWorkspace) Validate() error {
+	_, _, err := in.validate()
+	return err
+}
+
+func (in NewWorkspace) validate() (name, email string, err error) {
+	name = strings.TrimSpace(in.Name)
+	if err := checkText("name", name, 1, maxNameLen); err != nil {
+		return "", "", err
+	}
+	email, err = normalizeEmail("owner_email", in.OwnerEmail, true)
+	return name, email, err
+}
+
 // CreateWorkspace creates a workspace, its owner (an admin agent) and an API
 // key with every scope that acts as the owner. The key is returned once, in
 // clear; only its hash is stored.
 func (s *Service) CreateWorkspace(ctx context.Context, in NewWorkspace) (*Workspace, *User, string, error) {
-	name := strings.TrimSpace(in.Name)
-	if err := checkText("name", name, 1, maxNameLen); err != nil {
-		return nil, nil, "", err
-	}
-	email, err := normalizeEmail("owner_email", in.OwnerEmail, true)
+	name, email, err := in.validate()
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -135,26 +150,43 @@ type WorkspaceUpdate struct {
 	Name               *string
 	AutoTriage         *bool
 	EmailAgentComments *bool
+	Website            *string
 }
 
 // UpdateWorkspace changes the principal's workspace.
 func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, in WorkspaceUpdate) (*Workspace, error) {
 	var ws *Workspace
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		if ws, err = tx.Workspace(ctx, p.WorkspaceID); err != nil {
+		// Locked: the settings are one column, and a PATCH of one switch
+		// must keep a concurrent PATCH of the other.
+		if ws, err = tx.WorkspaceForUpdate(ctx, p.WorkspaceID); err != nil {
 			return err
 		}
-		setTrimmed(&ws.Name, in.Name)
+		var patch WorkspacePatch
+		if in.Name != nil {
+			patch.Name = SetTo(strings.TrimSpace(*in.Name))
+		}
+		if in.AutoTriage != nil || in.EmailAgentComments != nil || in.Website != nil {
+			settings := ws.Settings
+			if in.Website != nil {
+				settings.Website = strings.ToLower(strings.TrimSpace(*in.Website))
+				if err := checkText("website", settings.Website, 0, maxHeaderLen); err != nil {
+					return err
+				}
+			}
+			if in.AutoTriage != nil {
+				settings.AutoTriage = *in.AutoTriage
+			}
+			if in.EmailAgentComments != nil {
+				settings.EmailAgentComments = *in.EmailAgentComments
+			}
+			patch.Settings = SetTo(settings)
+		}
+		patch.Apply(ws)
 		if err := checkText("name", ws.Name, 1, maxNameLen); err != nil {
 			return err
 		}
-		if in.AutoTriage != nil {
-			ws.Settings.AutoTriage = *in.AutoTriage
-		}
-		if in.EmailAgentComments != nil {
-			ws.Settings.EmailAgentComments = *in.EmailAgentComments
-		}
-		return tx.UpdateWorkspace(ctx, ws)
+		return tx.UpdateWorkspace(ctx, ws.ID, patch)
 	})
 	if err != nil {
 		return nil, err
@@ -203,6 +235,10 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if !strings.HasPrefix(raw, keyPrefix) || len(raw) != len(keyPrefix)+48 {
 		return nil, unauthorized
 	}
+	sum := sha256.Sum256([]byte(raw))
+	if p, ok := s.keys.get(sum); ok {
+		return p, nil
+	}
 	var key *APIKey
 	err := s.store.View(ctx, func(tx Tx) (err error) {
 		key, err = tx.APIKeyByPrefix(ctx, raw[:len(keyPrefix)+16])
@@ -213,11 +249,12 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	} else if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(raw))
 	if subtle.ConstantTimeCompare(sum[:], key.Hash) != 1 {
 		return nil, unauthorized
 	}
-	return &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}, nil
+	p := &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}
+	s.keys.put(sum, p)
+	return p, nil
 }
 
 // NewAPIKeyInput is the input of CreateAPIKey.
@@ -236,13 +273,13 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, in NewAPIKeyIn
 		return nil, "", err
 	}
 	if len(in.Scopes) == 0 {
-		return nil, "", Invalid("scopes", "value_error.missing", "at least one scope is required")
+		return nil, "", Invalid("scopes", KindMissing, "at least one scope is required")
 	}
 	seen := map[Scope]bool{}
 	var scopes []Scope
 	for _, sc := range in.Scopes {
 		if !ValidScope(sc) {
-			return nil, "", Invalid("scopes", "value_error.scope", "unknown scope %q", sc)
+			return nil, "", Invalid("scopes", KindScope, "unknown scope %q", sc)
 		}
 		if !p.Can(sc) {
 			return nil, "", Errorf(EFORBIDDEN, "cannot grant scope %s: the calling key does not hold it", sc)
@@ -278,9 +315,12 @@ func (s *Service) APIKeys(ctx context.Context, p *Principal, page Page) (keys []
 	return keys, err
 }
 
-// DeleteAPIKey revokes a key; it stops working at once.
+// DeleteAPIKey revokes a key: it stops working at once on this node and
+// within a second on every other (see keyCacheTTL).
 func (s *Service) DeleteAPIKey(ctx context.Context, p *Principal, id ID) error {
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	s.keys.clear()
+	return err
 }
 
 // ---- users ----------------------------------------------------------------
@@ -318,11 +358,11 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*Us
 }
 
 func validateUser(u *User) error {
-	if err := checkText("name", u.Name, 1, maxNameLen); err != nil {
+	if err := checkTexts(textField{"name", u.Name, 1, maxNameLen}, textField{"email", u.Email, 1, maxHeaderLen}); err != nil {
 		return err
 	}
 	if u.Role != RoleAdmin && u.Role != RoleAgent {
-		return Invalid("role", "value_error.enum", "must be admin or agent")
+		return Invalid("role", KindEnum, "must be admin or agent")
 	}
 	return nil
 }
@@ -349,25 +389,29 @@ func (s *Service) Users(ctx context.Context, p *Principal, page Page) (us []*Use
 func (s *Service) UpdateUser(ctx context.Context, p *Principal, id ID, in UserUpdate) (*User, error) {
 	var u *User
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		if u, err = tx.User(ctx, p.WorkspaceID, ByID(id)); err != nil {
+		// Locked: the user is validated as the patch leaves it.
+		if u, err = tx.UserForUpdate(ctx, p.WorkspaceID, ByID(id)); err != nil {
 			return err
 		}
+		patch := UserPatch{UpdatedAt: s.Now()}
 		if in.Email != nil {
-			if u.Email, err = normalizeEmail("email", *in.Email, true); err != nil {
+			email, err := normalizeEmail("email", *in.Email, true)
+			if err != nil {
 				return err
 			}
+			patch.Email = SetTo(email)
 		}
 		if in.Name != nil {
-			u.Name = strings.TrimSpace(*in.Name)
+			patch.Name = SetTo(strings.TrimSpace(*in.Name))
 		}
 		if in.Role != nil {
-			u.Role = *in.Role
+			patch.Role = SetTo(*in.Role)
 		}
+		patch.Apply(u)
 		if err := validateUser(u); err != nil {
 			return err
 		}
-		u.UpdatedAt = s.Now()
-		return tx.UpdateUser(ctx, u)
+		return tx.UpdateUser(ctx, u.WorkspaceID, u.ID, patch)
 	})
 	return u, conflictMessage(err, "a user with this email exists already")
 }
@@ -380,6 +424,7 @@ type NewCustomer struct {
 	Phone     string
 	FirstName string
 	LastName  string
+	Profile   CustomerProfile
 }
 
 // CustomerUpdate changes the given fields of a customer.
@@ -395,10 +440,13 @@ func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
 	c := &Customer{
 		ID: NewID(), WorkspaceID: p.WorkspaceID, Phone: strings.TrimSpace(in.Phone),
 		FirstName: strings.TrimSpace(in.FirstName), LastName: strings.TrimSpace(in.LastName),
-		CreatedAt: now, UpdatedAt: now,
+		Profile: trimProfile(in.Profile), CreatedAt: now, UpdatedAt: now,
 	}
 	var err error
 	if c.Email, err = normalizeEmail("email", in.Email, false); err != nil {
+		return nil, err
+	}
+	if err := validateProfile(&c.Profile); err != nil {
 		return nil, err
 	}
 	return c, validateCustomer(c)
@@ -406,14 +454,14 @@ func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
 
 func validateCustomer(c *Customer) error {
 	if c.Email == "" && c.Phone == "" {
-		return Invalid("email", "value_error.missing", "an email address or a phone number is required")
+		return Invalid("email", KindMissing, "an email address or a phone number is required")
 	}
-	for _, f := range []struct{ name, v string }{{"first_name", c.FirstName}, {"last_name", c.LastName}, {"phone_number", c.Phone}} {
-		if err := checkText(f.name, f.v, 0, maxNameLen); err != nil {
-			return err
-		}
-	}
-	return nil
+	return checkTexts(
+		textField{"email", c.Email, 0, maxHeaderLen},
+		textField{"first_name", c.FirstName, 0, maxNameLen},
+		textField{"last_name", c.LastName, 0, maxNameLen},
+		textField{"phone_number", c.Phone, 0, maxNameLen},
+	)
 }
 
 // CreateCustomer adds a customer. ECONFLICT if a customer of the workspace
@@ -440,23 +488,30 @@ func (s *Service) EnsureCustomer(ctx context.Context, p *Principal, in NewCustom
 	if err != nil {
 		return nil, false, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		c, created = nil, false
-		if fresh.Email != "" {
-			c, err = tx.CustomerByEmail(ctx, p.WorkspaceID, fresh.Email)
-		} else {
-			c, err = tx.CustomerByPhone(ctx, p.WorkspaceID, fresh.Phone)
+	// Two nodes ensuring the same new customer at once both find none;
+	// the unique index lets one create it, and the other, on its second
+	// attempt, finds what the first created.
+	for attempt := 1; ; attempt++ {
+		err = s.store.Update(ctx, func(tx Tx) error {
+			c, created = nil, false
+			if fresh.Email != "" {
+				c, err = tx.CustomerByEmail(ctx, p.WorkspaceID, fresh.Email)
+			} else {
+				c, err = tx.CustomerByPhone(ctx, p.WorkspaceID, fresh.Phone)
+			}
+			if ErrorCode(err) != ENOTFOUND {
+				return err
+			}
+			c, created = fresh, true
+			if err := tx.CreateCustomer(ctx, c); err != nil {
+				return err
+			}
+			return s.emit(ctx, tx, customerCreated(c)...)
+		})
+		if ErrorCode(err) != ECONFLICT || attempt == 2 {
+			return c, created, err
 		}
-		if ErrorCode(err) != ENOTFOUND {
-			return err
-		}
-		c, created = fresh, true
-		if err := tx.CreateCustomer(ctx, c); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, customerCreated(c)...)
-	})
-	return c, created, err
+	}
 }
 
 // Customer returns one customer of the workspace.
@@ -481,23 +536,26 @@ func (s *Service) Customers(ctx context.Context, p *Principal, page Page) (cs []
 func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in CustomerUpdate) (*Customer, error) {
 	var c *Customer
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		if c, err = tx.Customer(ctx, p.WorkspaceID, ByID(id)); err != nil {
+		// Locked: "an email or a phone number" is checked on the customer
+		// as the patch leaves it, which a concurrent PATCH must not change.
+		if c, err = tx.CustomerForUpdate(ctx, p.WorkspaceID, ByID(id)); err != nil {
 			return err
 		}
 		before := *c
+		patch := CustomerPatch{UpdatedAt: s.Now()}
 		if in.Email != nil {
-			if c.Email, err = normalizeEmail("email", *in.Email, false); err != nil {
+			email, err := normalizeEmail("email", *in.Email, false)
+			if err != nil {
 				return err
 			}
+			patch.Email = SetTo(email)
 		}
-		setTrimmed(&c.Phone, in.Phone)
-		setTrimmed(&c.FirstName, in.FirstName)
-		setTrimmed(&c.LastName, in.LastName)
+		patch.Phone, patch.FirstName, patch.LastName = trimmed(in.Phone), trimmed(in.FirstName), trimmed(in.LastName)
+		patch.Apply(c)
 		if err := validateCustomer(c); err != nil {
 			return err
 		}
-		c.UpdatedAt = s.Now()
-		if err := tx.UpdateCustomer(ctx, c); err != nil {
+		if err := tx.UpdateCustomer(ctx, c.WorkspaceID, c.ID, patch); err != nil {
 			return err
 		}
 		return s.emit(ctx, tx, customerChanged(&before, c)...)
@@ -507,10 +565,12 @@ func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in Cu
 
 // ---- helpers --------------------------------------------------------------
 
-func setTrimmed(dst *string, v *string) {
-	if v != nil {
-		*dst = strings.TrimSpace(*v)
+// trimmed is a patch field for an optional input, trimmed.
+func trimmed(v *string) Set[string] {
+	if v == nil {
+		return Set[string]{}
 	}
+	return SetTo(strings.TrimSpace(*v))
 }
 
 // checkText validates a text field's length in characters.
@@ -518,16 +578,16 @@ func checkText(field, v string, minLen, maxLen int) error {
 	n := utf8.RuneCountInString(v)
 	switch {
 	case !utf8.ValidString(v):
-		return Invalid(field, "value_error.str", "must be valid UTF-8")
+		return Invalid(field, KindText, "must be valid UTF-8")
 	case strings.ContainsRune(v, 0):
 		// PostgreSQL cannot store NUL in text, and no person types one.
-		return Invalid(field, "value_error.str", "must not contain NUL characters")
+		return Invalid(field, KindText, "must not contain NUL characters")
 	case n < minLen && minLen == 1:
-		return Invalid(field, "value_error.missing", "must not be empty")
+		return Invalid(field, KindMissing, "must not be empty")
 	case n < minLen:
-		return Invalid(field, "value_error.any_str.min_length", "must be at least %d characters", minLen)
+		return Invalid(field, KindTooShort, "must be at least %d characters", minLen)
 	case n > maxLen:
-		return Invalid(field, "value_error.any_str.max_length", "must be at most %d characters", maxLen)
+		return Invalid(field, KindTooLong, "must be at most %d characters", maxLen)
 	}
 	return nil
 }
@@ -539,13 +599,16 @@ func normalizeEmail(field, v string, required bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		if required {
-			return "", Invalid(field, "value_error.missing", "field required")
+			return "", Invalid(field, KindMissing, "field required")
 		}
 		return "", nil
 	}
 	addr, err := mail.ParseAddress(v)
 	if err != nil || addr.Address != v || len(v) > 254 {
-		return "", Invalid(field, "value_error.email", "not a valid email address")
+		return "", Invalid(field, KindEmail, "not a valid email address")
+	}
+	if err := checkText(field, v, 1, 254); err != nil {
+		return "", err
 	}
 	return strings.ToLower(v), nil
 }

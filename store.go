@@ -11,8 +11,11 @@ import (
 // atomically. Implementations: package sqlstore (SQLite and PostgreSQL).
 type Store interface {
 	// Update runs fn in a read-write transaction, committing when fn returns
-	// nil and rolling back otherwise. fn may run more than once if the engine
-	// asks for a retry, so it must not have effects outside the Tx.
+	// nil and rolling back otherwise. When the engine aborts the transaction
+	// for a reason that a new attempt can fix (a PostgreSQL serialization
+	// failure or deadlock, SQLite busy), fn runs again, a bounded number of
+	// times; so fn must not have effects outside the Tx and must not rely on
+	// state a previous attempt left behind.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
@@ -25,11 +28,18 @@ type Store interface {
 // another workspace is reported exactly like one that does not exist, as
 // ENOTFOUND. Create methods assign Number; the caller assigns ID and times.
 // Unique violations are ECONFLICT.
+//
+// Updates take a patch and write only the fields it sets (see patch.go). The
+// ...ForUpdate reads lock the row until the transaction ends, for a use case
+// that reads a row to decide what to write; they are for Update transactions.
 type Tx interface {
 	CreateWorkspace(ctx context.Context, w *Workspace) error
 	// Workspace returns ENOTFOUND if there is no workspace with that id.
 	Workspace(ctx context.Context, id ID) (*Workspace, error)
-	UpdateWorkspace(ctx context.Context, w *Workspace) error
+	// WorkspaceForUpdate is Workspace, locking the row.
+	WorkspaceForUpdate(ctx context.Context, id ID) (*Workspace, error)
+	// UpdateWorkspace returns ENOTFOUND if there is no such workspace.
+	UpdateWorkspace(ctx context.Context, id ID, p WorkspacePatch) error
 	// CountWorkspaces counts every workspace of the database.
 	CountWorkspaces(ctx context.Context) (int, error)
 
@@ -37,7 +47,10 @@ type Tx interface {
 	// User returns ENOTFOUND if the user is not in workspace ws.
 	User(ctx context.Context, ws ID, ref Ref) (*User, error)
 	Users(ctx context.Context, ws ID, page Page) ([]*User, error)
-	UpdateUser(ctx context.Context, u *User) error
+	// UserForUpdate is User, locking the row.
+	UserForUpdate(ctx context.Context, ws ID, ref Ref) (*User, error)
+	// UpdateUser returns ENOTFOUND if the user is not in workspace ws.
+	UpdateUser(ctx context.Context, ws, id ID, p UserPatch) error
 
 	CreateCustomer(ctx context.Context, c *Customer) error
 	// Customer returns ENOTFOUND if the customer is not in workspace ws.
@@ -47,7 +60,21 @@ type Tx interface {
 	// CustomerByPhone finds a customer by phone number; ENOTFOUND if none.
 	CustomerByPhone(ctx context.Context, ws ID, phone string) (*Customer, error)
 	Customers(ctx context.Context, ws ID, page Page) ([]*Customer, error)
-	UpdateCustomer(ctx context.Context, c *Customer) error
+	// CustomerForUpdate is Customer, locking the row.
+	CustomerForUpdate(ctx context.Context, ws ID, ref Ref) (*Customer, error)
+	// UpdateCustomer returns ENOTFOUND if the customer is not in workspace ws.
+	UpdateCustomer(ctx context.Context, ws, id ID, p CustomerPatch) error
+
+	// Customer profiles (customers.go). CreateCustomer stores c.Profile too.
+	// SetCustomerProfile writes c.Profile and c.UpdatedAt; ECONFLICT if an
+	// identity belongs to another customer of the workspace.
+	SetCustomerProfile(ctx context.Context, c *Customer) error
+	// CustomerByIdentity finds the customer with id externalID in system;
+	// ENOTFOUND if none.
+	CustomerByIdentity(ctx context.Context, ws ID, system, externalID string) (*Customer, error)
+	FindCustomers(ctx context.Context, ws ID, f CustomerFilter) ([]*Customer, error)
+	// CustomerTicketCounts counts the tickets of each customer (absent: 0).
+	CustomerTicketCounts(ctx context.Context, ws ID, customers []ID) (map[ID]int, error)
 
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
@@ -62,16 +89,20 @@ type Tx interface {
 	Ticket(ctx context.Context, ws ID, ref Ref) (*Ticket, error)
 	// Tickets lists tickets newest first.
 	Tickets(ctx context.Context, ws ID, f TicketFilter) ([]*Ticket, error)
-	UpdateTicket(ctx context.Context, t *Ticket) error
+	// TicketForUpdate is Ticket, locking the row.
+	TicketForUpdate(ctx context.Context, ws ID, ref Ref) (*Ticket, error)
+	// UpdateTicket returns ENOTFOUND if the ticket is not in workspace ws.
+	UpdateTicket(ctx context.Context, ws, id ID, p TicketPatch) error
 
 	CreateMessage(ctx context.Context, m *Message) error
 	// Message returns ENOTFOUND if the message is not in workspace ws.
 	Message(ctx context.Context, ws ID, ref Ref) (*Message, error)
 	// Messages lists a ticket's messages in the order the filter asks for.
 	Messages(ctx context.Context, ws, ticket ID, f MessageFilter) ([]*Message, error)
-	// CountMessages counts what Messages would list without paging.
-	CountMessages(ctx context.Context, ws, ticket ID, f MessageFilter) (int, error)
-	UpdateMessage(ctx context.Context, m *Message) error
+	// MessageForUpdate is Message, locking the row.
+	MessageForUpdate(ctx context.Context, ws ID, ref Ref) (*Message, error)
+	// UpdateMessage returns ENOTFOUND if the message is not in workspace ws.
+	UpdateMessage(ctx context.Context, ws, id ID, p MessagePatch) error
 	// ExternalIDs lists the Message-IDs of a ticket's messages that have
 	// one, in creation order: the first and the newest limit-1 of them.
 	ExternalIDs(ctx context.Context, ws, ticket ID, limit int) ([]string, error)
@@ -85,7 +116,9 @@ type Tx interface {
 	SendingDomain(ctx context.Context, ws ID, ref Ref) (*SendingDomain, error)
 	// SendingDomainByName finds a domain of ws by its lower-case name.
 	SendingDomainByName(ctx context.Context, ws ID, name string) (*SendingDomain, error)
-	UpdateSendingDomain(ctx context.Context, d *SendingDomain) error
+	// MarkDomainVerified records the first successful verification of a
+	// domain at; a domain verified already keeps its first time.
+	MarkDomainVerified(ctx context.Context, ws, id ID, at time.Time) error
 
 	CreateInbox(ctx context.Context, in *Inbox) error
 	// Inbox returns ENOTFOUND if the inbox is not in workspace ws.
@@ -101,6 +134,14 @@ type Tx interface {
 	Attachment(ctx context.Context, ws, id ID) (*Attachment, error)
 	Attachments(ctx context.Context, ws, message ID) ([]*Attachment, error)
 
+	// ---- operations (issue 15): the command line and deletions ----
+
+	// Workspaces lists every workspace of the database in creation order.
+	Workspaces(ctx context.Context, page Page) ([]*Workspace, error)
+	// UserByEmail finds an agent of ws by email, case-insensitively;
+	// ENOTFOUND if none.
+	UserByEmail(ctx context.Context, ws ID, email string) (*User, error)
+
 	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
 	// ClaimOutbox reserves up to limit entries that are due at now and not
 	// reserved by another worker, until leaseUntil, in any workspace.
@@ -110,6 +151,8 @@ type Tx interface {
 	// DeleteOutbox removes a finished entry.
 	DeleteOutbox(ctx context.Context, id ID) error
 
+	// ConsoleTx: sign-in, sessions, views and search (console.go).
+	ConsoleTx
 	// The event log (events.go).
 	EventTx
 	// Webhooks and their deliveries (webhooks.go).
@@ -133,7 +176,24 @@ type TicketFilter struct {
 	Number     *int64
 	// BeforeNumber pages newest first: only tickets older than this one.
 	BeforeNumber int64
-	Limit        int
+	// BeforeID is the cursor as a surface has it (the id of the last ticket
+	// seen); the Tickets use case resolves it to BeforeNumber inside its own
+	// read, and answers ErrCursor when it names no ticket of the workspace.
+	BeforeID *ID
+	Limit    int
+
+	// Filters of the product APIs (issue 11).
+	InboxID *ID
+	// Tag selects tickets carrying this tag.
+	Tag string
+	// Done selects tickets that are solved or closed (true) or not (false).
+	Done *bool
+	// SnoozedAt selects tickets snoozed at this time (with Snoozed true) or
+	// not snoozed then (false).
+	Snoozed   *bool
+	SnoozedAt time.Time
+	// ActiveSince selects tickets whose last message is this recent.
+	ActiveSince *time.Time
 }
 
 // MessageOrder is the order of a conversation listing.
@@ -151,9 +211,23 @@ const (
 
 // MessageFilter selects a ticket's messages.
 type MessageFilter struct {
+	// IncludeInternal lists internal notes too. Service.Messages sets it from
+	// the principal's audience, whatever a surface passed: no surface decides
+	// who sees notes.
 	IncludeInternal bool
 	Order           MessageOrder
-	Page            Page // AfterNumber applies to ByCreation only; Limit to every order
+	// Page.AfterNumber applies to ByCreation, and to ByTime together with
+	// AfterTime (the keyset (time, number) of the last message seen);
+	// Page.Limit to every order.
+	Page      Page
+	AfterTime time.Time
+	// AfterID is the cursor as a surface has it (the id of the last message
+	// seen); the Messages use case resolves it inside its own read, and
+	// answers ErrCursor when it is not a message of the ticket.
+	AfterID *ID
+	// Authors asks the Messages use case to load the messages' authors in
+	// the same read (Conversation.People). Stores ignore it.
+	Authors bool
 }
 
 // Clock tells the time; tests pin it.

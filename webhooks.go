@@ -513,42 +513,37 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, p *Principal, id ID) 
 	return w, err
 }
 
-// errSequencerBusy makes TestWebhook try again.
-var errSequencerBusy = Errorf(ECONFLICT, "the event sequencer is busy")
-
 // TestWebhook queues a ping for the webhook, delivered like any event. The
 // ping is sequenced in its own transaction, so its delivery can be returned.
 func (s *Service) TestWebhook(ctx context.Context, p *Principal, id ID) (*WebhookDelivery, error) {
-	for attempt := 0; ; attempt++ {
-		var d *WebhookDelivery
-		err := s.store.Update(ctx, func(tx Tx) error {
-			w, err := tx.Webhook(ctx, p.WorkspaceID, id)
+	var d *WebhookDelivery
+	err := s.store.Update(ctx, func(tx Tx) error {
+		w, err := tx.Webhook(ctx, p.WorkspaceID, id)
+		if err != nil {
+			return err
+		}
+		e := &Event{WorkspaceID: p.WorkspaceID, Type: EventWebhookPing, OccurredAt: s.Now(), Data: EventData{WebhookID: &w.ID}}
+		if err := tx.AppendEvents(ctx, []*Event{e}); err != nil {
+			return err
+		}
+		// A backlog before the ping may take more than one batch.
+		for d == nil {
+			n, queued, err := s.sequence(ctx, tx)
 			if err != nil {
 				return err
-			}
-			e := &Event{WorkspaceID: p.WorkspaceID, Type: EventWebhookPing, OccurredAt: s.Now(), Data: EventData{WebhookID: &w.ID}}
-			if err := tx.AppendEvents(ctx, []*Event{e}); err != nil {
-				return err
-			}
-			_, ok, queued, err := s.sequence(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return errSequencerBusy
 			}
 			for _, q := range queued {
 				if q.WebhookID == w.ID && q.EventType == deliveredType(w, e) {
 					d = q
 				}
 			}
-			return nil
-		})
-		if err != errSequencerBusy || attempt == 50 {
-			return d, err
+			if n == 0 && d == nil {
+				return fmt.Errorf("test webhook: the ping was not sequenced")
+			}
 		}
-		time.Sleep(20 * time.Millisecond) // another node is sequencing: a moment
-	}
+		return nil
+	})
+	return d, err
 }
 
 // WebhookDeliveries lists a webhook's deliveries newest first with their

@@ -7,6 +7,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -17,7 +18,9 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -44,6 +47,8 @@ func Status(err error) int {
 		return http.StatusForbidden
 	case ticketd.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
+	case ticketd.ETOOMANY:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -66,6 +71,19 @@ type Surface struct {
 	// MissingKey is the message for a request without any key.
 	MissingKey string
 	WriteError ErrorWriter
+	// Audience is whom the surface's callers face: the team, or customers
+	// through an integration. Every request's principal carries it, and the
+	// domain decides from it what may be seen and written.
+	Audience ticketd.Audience
+	// Limiter, when set, admits each authenticated request or refuses it
+	// with ETOOMANY (rate limits); it may set headers on every answer.
+	Limiter Limiter
+}
+
+// Limiter admits one request of an authenticated principal, or refuses it
+// with an ETOOMANY error. It may set response headers (remaining quota).
+type Limiter interface {
+	Admit(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error
 }
 
 // HandlerFunc is a surface's handler: it gets the authenticated principal and
@@ -82,11 +100,14 @@ func (s *Surface) Handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 // HandleRaw is Handle for routes whose body is a raw email, with the email
 // size limit.
 func (s *Surface) HandleRaw(mux *http.ServeMux, pattern string, scope ticketd.Scope, h HandlerFunc) {
-	limit := s.MaxEmailBytes
-	if limit <= 0 {
-		limit = 25 << 20
+	s.handle(mux, pattern, scope, s.maxEmail(), h)
+}
+
+func (s *Surface) maxEmail() int64 {
+	if s.MaxEmailBytes <= 0 {
+		return 25 << 20
 	}
-	s.handle(mux, pattern, scope, limit, h)
+	return s.MaxEmailBytes
 }
 
 func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope, limit int64, h HandlerFunc) {
@@ -95,6 +116,16 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 		w = rec
 		defer s.recoverPanic(rec, r)
 		p, err := s.authenticate(r)
+		if err == nil {
+			// A copy: the principal may be shared (a key cache), and the
+			// audience is this surface's, not the key's.
+			pp := *p
+			pp.Audience = s.Audience
+			p = &pp
+			if s.Limiter != nil {
+				err = s.Limiter.Admit(w, r, p)
+			}
+		}
 		if err == nil && scope != "" && !p.Can(scope) {
 			err = ticketd.Errorf(ticketd.EFORBIDDEN, "this API key lacks the %s scope", scope)
 		}
@@ -102,6 +133,12 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			// Every POST of every surface honours Idempotency-Key.
 			err = Idempotent(s.Service, h)(w, r, p)
+		}
+		if err != nil && rec.wrote {
+			// A streamed response failed after its status went out: the
+			// only honest answer left is to cut the connection.
+			s.logger().ErrorContext(r.Context(), "response aborted", "err", err, "request_id", RequestID(r.Context()))
+			panic(http.ErrAbortHandler)
 		}
 		if err != nil {
 			s.Error(w, r, err)
@@ -201,7 +238,7 @@ func DecodeJSON(r *http.Request, dst any) error {
 		if typeErr.Type.String() == "uuid.UUID" {
 			kind = "UUID string"
 		}
-		return ticketd.Invalid(field, "type_error", "must be a %s, not %s", kind, typeErr.Value)
+		return ticketd.Invalid(field, ticketd.KindType, "must be a %s, not %s", kind, typeErr.Value)
 	default:
 		return ticketd.Errorf(ticketd.EMALFORMED, "malformed JSON: %v", err)
 	}
@@ -229,13 +266,45 @@ func jsonKind(goKind string) string {
 	return "number"
 }
 
-// WriteJSON writes v as JSON with status.
+// WriteJSON writes v as JSON with status. v is encoded before anything is
+// written, so a value that cannot be encoded never goes out as a 2xx with an
+// empty or cut body: WriteJSON panics with an *EncodeError instead, which the
+// surface's recovery (or Middleware's) logs and answers as a 500 in the
+// surface's own error format. Such a value is a bug (the domain refuses what
+// cannot be rendered), so it is treated like one.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer putBuf(buf)
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // the client went away; nothing to do
+	if err := enc.Encode(v); err != nil {
+		panic(&EncodeError{Err: err})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes()) // the client went away; nothing to do
+}
+
+// EncodeError is the panic value of WriteJSON for a response that could not
+// be encoded.
+type EncodeError struct{ Err error }
+
+func (e *EncodeError) Error() string { return "encode response: " + e.Err.Error() }
+func (e *EncodeError) Unwrap() error { return e.Err }
+
+// bufPool recycles response buffers; a buffer that grew past maxPooledBuf
+// is dropped so one huge response does not stay in memory.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuf = 256 << 10
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuf {
+		return
+	}
+	b.Reset()
+	bufPool.Put(b)
 }
 
 // ---- request ids, logging, recovery ---------------------------------------
@@ -282,7 +351,8 @@ func Middleware(logger *slog.Logger, next http.Handler) http.Handler {
 				}
 			}
 			logger.InfoContext(r.Context(), "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000,
+				"client", ClientIP(r).String())
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -12,9 +12,9 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/httpapi/apitest"
-	"github.com/ticketd/ticketd/httpapi/messages"
+	"github.com/ticketd/ticketd/httpapi/helpwave"
 	"github.com/ticketd/ticketd/httpapi/native"
-	"github.com/ticketd/ticketd/httpapi/shop"
+	"github.com/ticketd/ticketd/httpapi/ticket0"
 )
 
 // A handler that panics answers 500 in its own surface's error format, not
@@ -27,9 +27,9 @@ func TestPanicAnswersInTheSurfacesErrorFormat(t *testing.T) {
 		header     string
 		want       string // the field of the error body that holds the message
 	}{
-		{"shop", shop.WriteError, "x-api-key", "error"},
+		{"shop", helpwave.WriteError, "x-api-key", "error"},
 		{"native", native.WriteError, "Authorization", "detail"},
-		{"messages", messages.WriteError, "Authorization", "error"},
+		{"messages", ticket0.WriteError, "Authorization", "error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mux := http.NewServeMux()

@@ -6,15 +6,20 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-const customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at`
+const customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at, ` + profileColumns
 
 func scanCustomer(row scanner) (*ticketd.Customer, error) {
 	var c ticketd.Customer
 	var id, ws string
-	if err := row.Scan(&c.Number, &id, &ws, &c.Email, &c.Phone, &c.FirstName, &c.LastName, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	var pr profileRow
+	if err := row.Scan(append([]any{&c.Number, &id, &ws, &c.Email, &c.Phone, &c.FirstName, &c.LastName, &c.CreatedAt, &c.UpdatedAt},
+		pr.dest()...)...); err != nil {
 		return nil, err
 	}
 	var err error
+	if c.Profile, err = pr.profile(); err != nil {
+		return nil, err
+	}
 	if c.ID, err = parseID(id); err != nil {
 		return nil, err
 	}
@@ -27,16 +32,30 @@ func scanCustomer(row scanner) (*ticketd.Customer, error) {
 
 // CreateCustomer inserts c and assigns its number.
 func (t *Tx) CreateCustomer(ctx context.Context, c *ticketd.Customer) error {
-	err := t.queryRow(ctx, `INSERT INTO customers (id, workspace_id, email, phone, first_name, last_name, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING number`,
-		idArg(c.ID), idArg(c.WorkspaceID), c.Email, c.Phone, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt).Scan(&c.Number)
-	return t.d.normalize(err)
+	err := t.queryRow(ctx, `INSERT INTO customers (id, workspace_id, email, phone, first_name, last_name, created_at, updated_at,
+		`+profileColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING number`,
+		append([]any{idArg(c.ID), idArg(c.WorkspaceID), c.Email, c.Phone, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt},
+			profileArgs(c.Profile)...)...).Scan(&c.Number)
+	if err != nil {
+		return t.d.normalize(err)
+	}
+	return t.insertIdentities(ctx, c)
 }
 
 // Customer returns the customer ref names in workspace ws.
 func (t *Tx) Customer(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Customer, error) {
+	return t.customer(ctx, ws, ref, "")
+}
+
+// CustomerForUpdate is Customer, locking the row until the transaction ends.
+func (t *Tx) CustomerForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Customer, error) {
+	return t.customer(ctx, ws, ref, t.d.forUpdate())
+}
+
+func (t *Tx) customer(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
@@ -72,11 +91,4 @@ func (t *Tx) Customers(ctx context.Context, ws ticketd.ID, page ticketd.Page) ([
 		return nil, t.d.normalize(err)
 	}
 	return collect(rows, scanCustomer)
-}
-
-// UpdateCustomer writes c's mutable fields.
-func (t *Tx) UpdateCustomer(ctx context.Context, c *ticketd.Customer) error {
-	return t.execOne(ctx, "customer", `UPDATE customers SET email = $1, phone = $2, first_name = $3, last_name = $4, updated_at = $5
-		WHERE workspace_id = $6 AND id = $7`,
-		c.Email, c.Phone, c.FirstName, c.LastName, c.UpdatedAt, idArg(c.WorkspaceID), idArg(c.ID))
 }

@@ -9,7 +9,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 )
@@ -73,9 +75,27 @@ func (db *DB) Close() error {
 	return errors.Join(db.readStmts.close(), db.writeStmts.close(), db.read.Close(), db.write.Close())
 }
 
-// Update runs fn in a read-write transaction.
+// maxUpdateAttempts bounds how often Update runs a transaction that the
+// engine aborted for a reason a new attempt can fix.
+const maxUpdateAttempts = 4
+
+// Update runs fn in a read-write transaction, again (up to
+// maxUpdateAttempts in all, after a short random pause) when the engine
+// reports a serialization failure, a deadlock or a busy database: the
+// domain's contract says fn may run more than once.
 func (db *DB) Update(ctx context.Context, fn func(ticketd.Tx) error) error {
-	return db.inTx(ctx, db.write, db.writeStmts, nil, fn)
+	for attempt := 1; ; attempt++ {
+		err := db.inTx(ctx, db.write, db.writeStmts, nil, fn)
+		if err == nil || attempt == maxUpdateAttempts || !db.dialect.retryable(err) {
+			return err
+		}
+		pause := time.Duration(attempt) * time.Duration(1+rand.IntN(5)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
 }
 
 // View runs fn in a read-only transaction.

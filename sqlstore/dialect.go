@@ -28,10 +28,16 @@ type dialect interface {
 	blobType() string
 	// skipLocked ends a subquery that claims rows for one worker.
 	skipLocked() string
-	// lockEventLog tries to take the event sequencer's lock (event.go).
-	lockEventLog(ctx context.Context, t *Tx) (bool, error)
+	// lockEventLog takes the event sequencer's lock (event.go).
+	lockEventLog(ctx context.Context, t *Tx) error
 	// lockMigrations serialises migrators of several processes.
 	lockMigrations(tx *sql.Tx) error
+	// forUpdate ends a SELECT that locks the rows it reads until the
+	// transaction ends.
+	forUpdate() string
+	// retryable reports whether err aborted a transaction that a new attempt
+	// may well commit (serialization failure, deadlock, busy database).
+	retryable(err error) bool
 	// normalize maps driver errors to ticketd errors (unique violation →
 	// ECONFLICT) once, so no query has to know its driver.
 	normalize(err error) error
@@ -101,6 +107,23 @@ func (sqliteDialect) blobType() string           { return "BLOB" }
 func (sqliteDialect) skipLocked() string              { return "" }
 func (sqliteDialect) lockMigrations(tx *sql.Tx) error { return nil } // IMMEDIATE already locks
 
+// forUpdate is empty: SQLite has one writer, and write transactions begin
+// IMMEDIATE, so a row read in one cannot change before it commits.
+func (sqliteDialect) forUpdate() string { return "" }
+
+// retryable is true for a database another process holds locked beyond
+// busy_timeout (a `workspace create` beside a running server).
+func (sqliteDialect) retryable(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return true
+		}
+	}
+	return false
+}
+
 func (sqliteDialect) normalize(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
@@ -129,10 +152,16 @@ func (postgres) open(dsn string, opts Options) (*sql.DB, *sql.DB, error) {
 	return db, db, nil
 }
 
-func (postgres) readOnlyTx() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }
-func (postgres) serialPrimaryKey() string   { return "BIGSERIAL PRIMARY KEY" }
-func (postgres) timestampType() string      { return "TIMESTAMPTZ" }
-func (postgres) blobType() string           { return "BYTEA" }
+// readOnlyTx reads one snapshot (REPEATABLE READ): a read that takes a
+// ticket's counters and then its messages, or streams a conversation in
+// several chunks, sees them as of one moment, as a SQLite read does. A
+// read-only transaction never fails to serialize at this level.
+func (postgres) readOnlyTx() *sql.TxOptions {
+	return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+}
+func (postgres) serialPrimaryKey() string { return "BIGSERIAL PRIMARY KEY" }
+func (postgres) timestampType() string    { return "TIMESTAMPTZ" }
+func (postgres) blobType() string         { return "BYTEA" }
 
 // lockMigrations takes a transaction-scoped advisory lock, so that several
 // `ticketd serve` nodes starting at once migrate one after the other.
@@ -154,6 +183,19 @@ func (postgres) normalize(err error) error {
 		}
 	}
 	return err
+}
+
+func (postgres) forUpdate() string { return " FOR UPDATE" }
+
+func (postgres) retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "40001", "40P01": // serialization_failure, deadlock_detected
+			return true
+		}
+	}
+	return false
 }
 
 // skipLocked lets several nodes claim different outbox rows without waiting

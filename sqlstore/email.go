@@ -60,10 +60,11 @@ func (t *Tx) SendingDomainByName(ctx context.Context, ws ticketd.ID, name string
 	return d, nil
 }
 
-// UpdateSendingDomain writes d's verification.
-func (t *Tx) UpdateSendingDomain(ctx context.Context, d *ticketd.SendingDomain) error {
-	return t.execOne(ctx, "domain", `UPDATE sending_domains SET verified_at = $1 WHERE workspace_id = $2 AND id = $3`,
-		optTimeArg(d.VerifiedAt), idArg(d.WorkspaceID), idArg(d.ID))
+// MarkDomainVerified sets verified_at unless it is set: the decision is the
+// statement's own, so two nodes verifying at once need no lock.
+func (t *Tx) MarkDomainVerified(ctx context.Context, ws, id ticketd.ID, at time.Time) error {
+	return t.execOne(ctx, "domain", `UPDATE sending_domains SET verified_at = COALESCE(verified_at, $1)
+		WHERE workspace_id = $2 AND id = $3`, at.UTC(), idArg(ws), idArg(id))
 }
 
 const inboxColumns = `number, id, workspace_id, domain_id, address, name, signature, created_at`

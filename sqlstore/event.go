@@ -24,8 +24,9 @@ import (
 // only by the lock holder, from the largest one already given, and become
 // visible all at once when it commits. A reader therefore sees positions
 // appear in increasing order only. Every node runs the sequencer before it
-// reads the log (Service.SequenceEvents), with a try-lock: when another node
-// is sequencing, it skips, and reads what the other commits on its next poll.
+// reads the log (Service.SequenceEvents); one that finds another sequencing
+// waits the few milliseconds that takes, so that whatever committed before a
+// read is in what it reads.
 //
 // The first design took that lock in each change's own transaction, which
 // serialised the commits (and their fsyncs) of every write of the database:
@@ -35,13 +36,12 @@ import (
 // needs every reader to order by transaction id rather than by a simple
 // integer it can resume from. SQLite has one writer at a time; the same
 // sequencer runs there without a lock.
-func (postgres) lockEventLog(ctx context.Context, t *Tx) (bool, error) {
-	var ok bool
-	err := t.queryRow(ctx, `SELECT pg_try_advisory_xact_lock(7463600)`).Scan(&ok)
-	return ok, err
+func (postgres) lockEventLog(ctx context.Context, t *Tx) error {
+	_, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(7463600)`)
+	return err
 }
 
-func (sqliteDialect) lockEventLog(context.Context, *Tx) (bool, error) { return true, nil }
+func (sqliteDialect) lockEventLog(context.Context, *Tx) error { return nil }
 
 // AppendEvents inserts evs, unsequenced, in order.
 func (t *Tx) AppendEvents(ctx context.Context, evs []*ticketd.Event) error {
@@ -67,35 +67,33 @@ func (t *Tx) HasUnsequencedEvents(ctx context.Context) (bool, error) {
 }
 
 // SequenceEvents gives up to limit unsequenced events their positions, in
-// insertion order, after the largest position given; ok is false when
-// another transaction holds the sequencer's lock.
-func (t *Tx) SequenceEvents(ctx context.Context, limit int) ([]*ticketd.Event, bool, error) {
-	ok, err := t.d.lockEventLog(ctx, t)
-	if err != nil || !ok {
-		return nil, false, err
+// insertion order, after the largest position given.
+func (t *Tx) SequenceEvents(ctx context.Context, limit int) ([]*ticketd.Event, error) {
+	if err := t.d.lockEventLog(ctx, t); err != nil {
+		return nil, fmt.Errorf("lock event log: %w", err)
 	}
 	var last int64
 	if err := t.queryRow(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&last); err != nil {
-		return nil, false, t.d.normalize(err)
+		return nil, t.d.normalize(err)
 	}
 	rows, err := t.query(ctx, `SELECT id, workspace_id, type, ticket_id, occurred_at, data FROM events
 		WHERE position IS NULL ORDER BY id LIMIT $1`, limitArg(limit))
 	if err != nil {
-		return nil, false, t.d.normalize(err)
+		return nil, t.d.normalize(err)
 	}
 	evs, err := collect(rows, scanEvent)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	for _, e := range evs {
 		raw := e.ID
 		last++
 		e.ID = last
 		if _, err := t.exec(ctx, `UPDATE events SET position = $1 WHERE id = $2`, last, raw); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 	}
-	return evs, true, nil
+	return evs, nil
 }
 
 func scanEvent(row scanner) (*ticketd.Event, error) {

@@ -49,17 +49,17 @@ func scanMessage(row scanner) (*ticketd.Message, error) {
 	}
 	m.BodyHTML, m.BodyCleaned, m.Language, m.Sentiment = optString(html), optString(cleaned), optString(lang), optString(sentiment)
 	if attachments.Valid {
-		m.Attachments = []byte(attachments.String)
+		m.ExternalAttachments = []byte(attachments.String)
 	}
 	m.Time, m.CreatedAt, m.UpdatedAt = m.Time.UTC(), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return &m, nil
 }
 
 func attachmentsArg(m *ticketd.Message) any {
-	if len(m.Attachments) == 0 {
+	if len(m.ExternalAttachments) == 0 {
 		return nil
 	}
-	return string(m.Attachments)
+	return string(m.ExternalAttachments)
 }
 
 // CreateMessage inserts m and assigns its number.
@@ -81,8 +81,17 @@ func (t *Tx) CreateMessage(ctx context.Context, m *ticketd.Message) error {
 
 // Message returns the message ref names in workspace ws.
 func (t *Tx) Message(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Message, error) {
+	return t.message(ctx, ws, ref, "")
+}
+
+// MessageForUpdate is Message, locking the row until the transaction ends.
+func (t *Tx) MessageForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Message, error) {
+	return t.message(ctx, ws, ref, t.d.forUpdate())
+}
+
+func (t *Tx) message(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Message, error) {
 	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
 	if err != nil {
 		return nil, t.notFound(err, "message")
 	}
@@ -96,8 +105,9 @@ const (
 		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
 		ORDER BY number LIMIT $5`
 	messagesByTime = `SELECT ` + messageColumns + ` FROM messages
-		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
-		ORDER BY time, number LIMIT $5`
+		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)
+		AND (time > $4 OR (time = $4 AND number > $5))
+		ORDER BY time, number LIMIT $6`
 	messagesNewestByTime = `SELECT ` + messageColumns + ` FROM messages
 		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
 		ORDER BY time DESC, number DESC LIMIT $5`
@@ -105,37 +115,28 @@ const (
 
 // Messages lists a ticket's messages.
 func (t *Tx) Messages(ctx context.Context, ws, ticket ticketd.ID, f ticketd.MessageFilter) ([]*ticketd.Message, error) {
-	query, after := messagesByCreation, f.Page.AfterNumber
+	var rows *sql.Rows
+	var err error
 	switch f.Order {
 	case ticketd.ByTime:
-		query, after = messagesByTime, 0
+		// The zero AfterTime is before every stored time (0001-01-01 is
+		// the earliest the domain accepts, and number > 0 catches it).
+		after := f.AfterTime
+		if after.IsZero() {
+			after = ticketd.MinTime
+		}
+		rows, err = t.query(ctx, messagesByTime, idArg(ws), idArg(ticket), f.IncludeInternal, after.UTC(),
+			f.Page.AfterNumber, limitArg(f.Page.Limit))
 	case ticketd.NewestByTime:
-		query, after = messagesNewestByTime, 0
+		rows, err = t.query(ctx, messagesNewestByTime, idArg(ws), idArg(ticket), f.IncludeInternal, 0, limitArg(f.Page.Limit))
+	default:
+		rows, err = t.query(ctx, messagesByCreation, idArg(ws), idArg(ticket), f.IncludeInternal, f.Page.AfterNumber,
+			limitArg(f.Page.Limit))
 	}
-	rows, err := t.query(ctx, query, idArg(ws), idArg(ticket), f.IncludeInternal, after, limitArg(f.Page.Limit))
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}
 	return collect(rows, scanMessage)
-}
-
-// CountMessages counts a ticket's messages, notes included or not.
-func (t *Tx) CountMessages(ctx context.Context, ws, ticket ticketd.ID, f ticketd.MessageFilter) (int, error) {
-	var n int
-	err := t.queryRow(ctx, `SELECT COUNT(*) FROM messages
-		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)`,
-		idArg(ws), idArg(ticket), f.IncludeInternal).Scan(&n)
-	return n, t.d.normalize(err)
-}
-
-// UpdateMessage writes m's mutable fields.
-func (t *Tx) UpdateMessage(ctx context.Context, m *ticketd.Message) error {
-	return t.execOne(ctx, "message", `UPDATE messages SET body = $1, internal = $2, body_cleaned = $3, language = $4,
-		sentiment = $5, delivery = $6, delivery_attempts = $7, delivery_error = $8, external_id = $9, updated_at = $10
-		WHERE workspace_id = $11 AND id = $12`,
-		m.Body, m.Internal, optStringArg(m.BodyCleaned), optStringArg(m.Language), optStringArg(m.Sentiment),
-		string(m.Delivery), m.DeliveryAttempts, m.DeliveryError, m.ExternalID, m.UpdatedAt,
-		idArg(m.WorkspaceID), idArg(m.ID))
 }
 
 // DeleteMessage removes a message of workspace ws.

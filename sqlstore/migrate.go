@@ -23,13 +23,20 @@ type migration struct {
 	sql     string
 }
 
-func migrations() ([]migration, error) {
+// migrations lists the migrations of engine in order. A file named
+// NNNN_name.sqlite.sql or NNNN_name.postgres.sql applies to that engine only,
+// for the DDL the engines cannot share (full-text search, triggers); the two
+// files of one change carry the same version.
+func migrations(engine string) ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFS, "migrations")
 	if err != nil {
 		return nil, err
 	}
 	var ms []migration
 	for _, e := range entries {
+		if only := engineOf(e.Name()); only != "" && only != engine {
+			continue
+		}
 		num, _, ok := strings.Cut(e.Name(), "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil {
@@ -49,7 +56,7 @@ func migrations() ([]migration, error) {
 // Several processes may call it at once: each migration's transaction takes
 // the engine's lock and checks again whether the migration is still pending.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	ms, err := migrations()
+	ms, err := migrations(db.dialect.name())
 	if err != nil {
 		return 0, err
 	}
@@ -96,4 +103,14 @@ func (db *DB) apply(ctx context.Context, m migration) (bool, error) {
 		return false, err
 	}
 	return true, tx.Commit()
+}
+
+// engineOf names the engine a migration file is for, "" for both.
+func engineOf(name string) string {
+	for _, e := range []string{"sqlite", "postgres"} {
+		if strings.HasSuffix(name, "."+e+".sql") {
+			return e
+		}
+	}
+	return ""
 }

@@ -65,6 +65,16 @@ func (f fixture) message(t *testing.T, db *sqlstore.DB, tk *ticketd.Ticket, body
 	return m
 }
 
+func (f fixture) messageWith(t *testing.T, db *sqlstore.DB, tk *ticketd.Ticket, body, externalID string) *ticketd.Message {
+	t.Helper()
+	m := &ticketd.Message{ID: ticketd.NewID(), WorkspaceID: f.ws.ID, TicketID: tk.ID,
+		Author: ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &f.user.ID}, Body: body, ExternalID: externalID,
+		Time: t0, Channel: "email", To: []string{}, Cc: []string{}, References: []string{}, Tags: []string{},
+		CreatedAt: t0, UpdatedAt: t0}
+	must(t, db.Update(ctx, func(tx ticketd.Tx) error { return tx.CreateMessage(ctx, m) }))
+	return m
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -157,8 +167,9 @@ func TestObjectsOfAnotherWorkspaceAreNotFound(t *testing.T) {
 		}
 	}
 	var n int
-	must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
-		n, err = tx.CountMessages(ctx, a.ws.ID, tk.ID, ticketd.MessageFilter{})
+	must(t, db.View(ctx, func(tx ticketd.Tx) error {
+		ms, err := tx.Messages(ctx, a.ws.ID, tk.ID, ticketd.MessageFilter{IncludeInternal: true})
+		n = len(ms)
 		return err
 	}))
 	if n != 1 {
@@ -243,7 +254,7 @@ func TestMessageRoundTrip(t *testing.T) {
 		Author: ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &f.customer.ID}, Body: "hi", BodyHTML: &html,
 		Time: t0, Channel: "email", Subject: "Hi", FromAddress: "ada@example.com", FromName: "Ada",
 		To: []string{"support@example.com"}, Cc: []string{"b@example.com"}, ExternalID: "<a@b>", InReplyTo: "<x@y>",
-		References: []string{"<x@y>"}, Language: &lang, Tags: []string{"t"}, Attachments: []byte(`[{"name":"a.pdf"}]`),
+		References: []string{"<x@y>"}, Language: &lang, Tags: []string{"t"}, ExternalAttachments: []byte(`[{"name":"a.pdf"}]`),
 		CreatedAt: t0, UpdatedAt: t0}
 	must(t, db.Update(ctx, func(tx ticketd.Tx) error { return tx.CreateMessage(ctx, m) }))
 	var got *ticketd.Message
@@ -252,7 +263,7 @@ func TestMessageRoundTrip(t *testing.T) {
 		return err
 	}))
 	if *got.BodyHTML != html || *got.Language != lang || got.Sentiment != nil || got.Cc[0] != "b@example.com" ||
-		got.References[0] != "<x@y>" || string(got.Attachments) != `[{"name":"a.pdf"}]` || *got.Author.CustomerID != f.customer.ID ||
+		got.References[0] != "<x@y>" || string(got.ExternalAttachments) != `[{"name":"a.pdf"}]` || *got.Author.CustomerID != f.customer.ID ||
 		got.Author.UserID != nil || got.Time != t0 {
 		t.Fatalf("round trip lost something: %+v", got)
 	}
@@ -289,8 +300,9 @@ func TestConcurrentWriters(t *testing.T) {
 		must(t, err)
 	}
 	var n int
-	must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
-		n, err = tx.CountMessages(ctx, f.ws.ID, tk.ID, ticketd.MessageFilter{})
+	must(t, db.View(ctx, func(tx ticketd.Tx) error {
+		ms, err := tx.Messages(ctx, f.ws.ID, tk.ID, ticketd.MessageFilter{IncludeInternal: true})
+		n = len(ms)
 		return err
 	}))
 	if n != 40 {
@@ -305,13 +317,12 @@ func TestExternalIDs(t *testing.T) {
 	tk := f.ticket(t, db)
 	var all []string
 	for i := 0; i < 6; i++ {
-		m := f.message(t, db, tk, fmt.Sprint(i), t0, false)
-		if i == 2 {
-			continue // a message without a Message-ID (a chat reply) is skipped
+		ext := ""
+		if i != 2 { // a message without a Message-ID (a chat reply) is skipped
+			ext = fmt.Sprintf("<%d@x>", i)
+			all = append(all, ext)
 		}
-		m.ExternalID = fmt.Sprintf("<%d@x>", i)
-		must(t, db.Update(ctx, func(tx ticketd.Tx) error { return tx.UpdateMessage(ctx, m) }))
-		all = append(all, m.ExternalID)
+		f.messageWith(t, db, tk, fmt.Sprint(i), ext)
 	}
 	for limit, want := range map[int][]string{
 		3:  {all[0], all[3], all[4]},

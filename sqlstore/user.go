@@ -35,8 +35,17 @@ func (t *Tx) CreateUser(ctx context.Context, u *ticketd.User) error {
 
 // User returns the user ref names in workspace ws.
 func (t *Tx) User(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.User, error) {
+	return t.user(ctx, ws, ref, "")
+}
+
+// UserForUpdate is User, locking the row until the transaction ends.
+func (t *Tx) UserForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.User, error) {
+	return t.user(ctx, ws, ref, t.d.forUpdate())
+}
+
+func (t *Tx) user(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.User, error) {
 	u, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
 	if err != nil {
 		return nil, t.notFound(err, "user")
 	}
@@ -52,11 +61,4 @@ func (t *Tx) Users(ctx context.Context, ws ticketd.ID, page ticketd.Page) ([]*ti
 		return nil, t.d.normalize(err)
 	}
 	return collect(rows, scanUser)
-}
-
-// UpdateUser writes u's mutable fields.
-func (t *Tx) UpdateUser(ctx context.Context, u *ticketd.User) error {
-	return t.execOne(ctx, "user", `UPDATE users SET email = $1, name = $2, role = $3, updated_at = $4
-		WHERE workspace_id = $5 AND id = $6`,
-		u.Email, u.Name, string(u.Role), u.UpdatedAt, idArg(u.WorkspaceID), idArg(u.ID))
 }

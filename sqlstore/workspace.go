@@ -22,9 +22,18 @@ func (t *Tx) CreateWorkspace(ctx context.Context, w *ticketd.Workspace) error {
 
 // Workspace returns the workspace with id.
 func (t *Tx) Workspace(ctx context.Context, id ticketd.ID) (*ticketd.Workspace, error) {
+	return t.workspace(ctx, id, "")
+}
+
+// WorkspaceForUpdate is Workspace, locking the row until the transaction ends.
+func (t *Tx) WorkspaceForUpdate(ctx context.Context, id ticketd.ID) (*ticketd.Workspace, error) {
+	return t.workspace(ctx, id, t.d.forUpdate())
+}
+
+func (t *Tx) workspace(ctx context.Context, id ticketd.ID, lock string) (*ticketd.Workspace, error) {
 	w := &ticketd.Workspace{ID: id}
 	var settings string
-	err := t.queryRow(ctx, `SELECT number, name, settings, created_at FROM workspaces WHERE id = $1`,
+	err := t.queryRow(ctx, `SELECT number, name, settings, created_at FROM workspaces WHERE id = $1`+lock,
 		idArg(id)).Scan(&w.Number, &w.Name, &settings, &w.CreatedAt)
 	if err != nil {
 		return nil, t.notFound(err, "workspace")
@@ -41,14 +50,4 @@ func (t *Tx) CountWorkspaces(ctx context.Context) (int, error) {
 	var n int
 	err := t.queryRow(ctx, `SELECT COUNT(*) FROM workspaces`).Scan(&n)
 	return n, t.d.normalize(err)
-}
-
-// UpdateWorkspace writes w's name and settings.
-func (t *Tx) UpdateWorkspace(ctx context.Context, w *ticketd.Workspace) error {
-	settings, err := json.Marshal(w.Settings)
-	if err != nil {
-		return err
-	}
-	return t.execOne(ctx, "workspace", `UPDATE workspaces SET name = $1, settings = $2 WHERE id = $3`,
-		w.Name, string(settings), idArg(w.ID))
 }

@@ -24,6 +24,12 @@ func workspaceCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
+	in := ticketd.NewWorkspace{Name: name, OwnerEmail: ownerEmail, OwnerName: ownerName}
+	// Refuse bad input before the database is opened: a failed command
+	// must not leave a new, migrated ticketd.db behind.
+	if err := in.Validate(); err != nil {
+		return fmt.Errorf("%s (see ticketd workspace create -h)", ticketd.ErrorMessage(err))
+	}
 	db, err := openDB(ctx, dsn, false)
 	if err != nil {
 		return err
@@ -32,7 +38,7 @@ func workspaceCreate(ctx context.Context, args []string, stdout, stderr io.Write
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}
-	ws, owner, key, err := ticketd.NewService(db).CreateWorkspace(ctx, ticketd.NewWorkspace{Name: name, OwnerEmail: ownerEmail, OwnerName: ownerName})
+	ws, owner, key, err := ticketd.NewService(db).CreateWorkspace(ctx, in)
 	if err != nil {
 		return fmt.Errorf("%s", ticketd.ErrorMessage(err))
 	}

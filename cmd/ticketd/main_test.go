@@ -30,6 +30,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	// Other users may run it (startup tests run it as nobody when root).
+	os.Chmod(dir, 0o755)
 	binary = filepath.Join(dir, "ticketd")
 	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build ticketd: %v\n%s", err, out)

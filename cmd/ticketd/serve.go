@@ -51,7 +51,13 @@ type Config struct {
 	SMTPDomain        string
 	BlobDir           string
 	Languages         string
-	// Events (events.go).
+	// RateLimits are the mounts' limits (--ratelimit-*).
+	RateLimits server.RateLimits
+
+	// Operations (issue 15; opsflags.go).
+	Ops OpsConfig
+
+	// Events and webhooks (issue 12; events.go).
 	EventsPoll          time.Duration
 	EventsHeartbeat     time.Duration
 	WebhookAllowPrivate bool
@@ -71,8 +77,9 @@ type Main struct {
 	httpListener   net.Listener
 	serveDone      chan error
 
-	smtpServer *inbound.Server
-	smtpAddr   string
+	smtpServer   *inbound.Server
+	smtpListener net.Listener
+	smtpAddr     string
 
 	stopWorkers context.CancelFunc
 	workersCtx  context.Context
@@ -114,11 +121,16 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&c.Languages, "languages", "", "comma-separated ISO 639-1 codes language detection chooses from (default: 36 common languages)")
 	fs.DurationVar(&c.OutboxPoll, "outbox-poll", 5*time.Second, "how often the outbox looks for retries that came due")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
+	rateLimitFlags(fs, &c.RateLimits)
+	m.opsFlags(fs)
 	fs.DurationVar(&c.EventsPoll, "events-poll", 250*time.Millisecond, "how often this node reads new events for its streams and webhooks")
 	fs.DurationVar(&c.EventsHeartbeat, "events-heartbeat", 15*time.Second, "how often an idle event stream sends a heartbeat")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (development and tests only)")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take")
 	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	if err := m.checkOpsFlags(); err != nil {
 		return err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
@@ -146,21 +158,26 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 // serving. It returns once the server listens; Close stops it.
 func (m *Main) Run(ctx context.Context) (err error) {
 	m.logger = newLogger(m.Config.LogFormat, m.stderr)
+	// Everything that can be refused is checked before the database is
+	// opened, so that a start that fails creates and migrates nothing.
+	analyzer, err := triage.New(splitList(m.Config.Languages))
+	if err != nil {
+		return fmt.Errorf("--languages: %w", err)
+	}
+	if err := m.preflight(); err != nil {
+		return err
+	}
 	if m.db, err = openDB(ctx, m.Config.DB, m.Config.SyncFull); err != nil {
 		return err
 	}
 	if n, err := m.db.Migrate(ctx); err != nil {
-		return err
+		return explainOpenError(m.Config.DB, err)
 	} else if n > 0 {
 		m.logger.Info("migrated database", "applied", n, "engine", m.db.Engine())
 	}
 	authority := &mail.Authority{Resolver: domainauth.NewResolver(m.Config.DNSServer)}
 	if host, _, err := net.SplitHostPort(m.Config.SMTPRelay); err == nil {
 		authority.SPFIncludes = []string{host}
-	}
-	analyzer, err := triage.New(splitList(m.Config.Languages))
-	if err != nil {
-		return fmt.Errorf("--languages: %w", err)
 	}
 	// The language models take a moment and ~75 MB to load: load them now,
 	// beside start-up, rather than in the first email's request.
@@ -182,19 +199,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 	}
 
-	m.httpListener, err = net.Listen("tcp", m.Config.Addr)
-	if err != nil {
-		return err
-	}
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
-			MaxEmailBytes: m.Config.SMTPMaxBytes,
-			Events:        native.EventsConfig{Hub: hub, Heartbeat: m.Config.EventsHeartbeat}}),
+			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
+			TrustedProxies: m.Config.Ops.trustedProxies,
+			Events:         native.EventsConfig{Hub: hub, Heartbeat: m.Config.EventsHeartbeat}}),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
-		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
+	m.applyTimeouts(m.httpServer)
 	m.serveDone = make(chan error, 1)
 	go func() { m.serveDone <- m.httpServer.Serve(m.httpListener) }()
 	m.logger.Info("listening", "addr", m.httpListener.Addr().String(), "engine", m.db.Engine(), "version", version)
@@ -218,10 +231,8 @@ func (m *Main) startSMTP() error {
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	l, err := net.Listen("tcp", m.Config.SMTPAddr)
-	if err != nil {
-		return err
-	}
+	l := m.smtpListener
+	m.smtpListener = nil // the server owns it now
 	m.smtpServer = inbound.NewServer(inbound.ServerConfig{Domain: m.Config.SMTPDomain, MaxMessageBytes: m.Config.SMTPMaxBytes,
 		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger},
 		&mail.InboundHandler{Service: m.svc, MaxBytes: m.Config.SMTPMaxBytes, Logger: m.logger})
@@ -238,15 +249,7 @@ func (m *Main) startSMTP() error {
 // SMTPAddr is the address the inbound SMTP listener listens on.
 func (m *Main) SMTPAddr() string { return m.smtpAddr }
 
-func (m *Main) blobDir() string {
-	if m.Config.BlobDir != "" {
-		return m.Config.BlobDir
-	}
-	if strings.HasPrefix(m.Config.DB, "postgres://") || strings.HasPrefix(m.Config.DB, "postgresql://") {
-		return "ticketd-blobs"
-	}
-	return m.Config.DB + ".blobs"
-}
+func (m *Main) blobDir() string { return defaultBlobDir(m.Config.DB, m.Config.BlobDir) }
 
 func splitList(s string) []string {
 	var out []string
@@ -309,6 +312,7 @@ func (m *Main) Close() error {
 		}
 		m.httpServer = nil
 	}
+	m.closeListeners()
 	if m.stopWorkers != nil {
 		m.stopWorkers()
 		m.workers.Wait()
@@ -324,10 +328,15 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
+// openDB opens the database after checkDBPath has explained any reason a
+// SQLite path is unusable (startup.go).
 func openDB(ctx context.Context, dsn string, syncFull bool) (*sqlstore.DB, error) {
+	if err := checkDBPath(dsn, false); err != nil {
+		return nil, err
+	}
 	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{SyncFull: syncFull})
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", redactDSN(dsn), err)
+		return nil, explainOpenError(dsn, err)
 	}
 	return db, nil
 }

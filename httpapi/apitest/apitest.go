@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -52,6 +54,10 @@ type Options struct {
 	MaxEmailBytes int64
 	// Wire lets a test add what server.New does not know yet (a worker).
 	ServiceOptions []ticketd.Option
+	// RateLimits replace the server's default limits; RateClock pins the
+	// limits' clock (a fixed time keeps every request in one window).
+	RateLimits *server.RateLimits
+	RateClock  func() time.Time
 }
 
 // New starts an Env.
@@ -66,7 +72,7 @@ func NewWith(t testing.TB, o Options) *Env {
 	svc := ticketd.NewService(db, append([]ticketd.Option{ticketd.WithLogger(logger)}, o.ServiceOptions...)...)
 	e := &Env{T: t, DB: db, DSN: dsn, Service: svc, ctx: context.Background(),
 		Handler: server.New(svc, server.Config{Logger: logger, MaxBodyBytes: o.MaxBodyBytes,
-			MaxEmailBytes: o.MaxEmailBytes})}
+			MaxEmailBytes: o.MaxEmailBytes, RateLimits: o.RateLimits, RateClock: o.RateClock})}
 	e.WS = e.NewWorkspace("Acme")
 	return e
 }
@@ -83,6 +89,8 @@ func (e *Env) NewWorkspace(name string) *Workspace {
 	if err != nil {
 		e.T.Fatal(err)
 	}
+	// Fixtures are written by the team (they may hold internal notes).
+	p.Audience = ticketd.AudienceTeam
 	return &Workspace{Workspace: ws, Owner: owner, Key: key, Principal: p}
 }
 
@@ -260,4 +268,159 @@ func AllBut(s ticketd.Scope) []ticketd.Scope {
 		}
 	}
 	return out
+}
+
+// Scenario is one HTTP test as data, in the manner of pocketbase's
+// tests.ApiScenario: a request, the status it must answer and checks on the
+// answer. A table of them reads as the documentation it tests.
+type Scenario struct {
+	Name   string
+	Method string
+	Path   string
+	// Key is sent as Authorization: Bearer unless Headers set Authorization
+	// or the key is empty.
+	Key     string
+	Headers map[string]string
+	// Body is sent as is when it is a string or []byte, as JSON otherwise.
+	Body   any
+	Status int
+	// JSON checks values of the decoded body by dotted path ("ticket.id");
+	// want values are compared as JSON (so 1 equals 1.0). Absent asserts
+	// that the path is missing, Present that it exists with any value.
+	JSON map[string]any
+	// Contains and Lacks are substrings the raw body must (not) contain.
+	Contains []string
+	Lacks    []string
+	// Header checks response headers; Present works here too.
+	Header map[string]any
+	// Setup runs before the request and may return a path to use instead of
+	// Path (for ids created by the setup).
+	Setup func(t testing.TB, e *Env) string
+	// Check runs any further check.
+	Check func(t testing.TB, r *Response)
+}
+
+// sentinel values of Scenario checks.
+type sentinel string
+
+const (
+	// Absent asserts that a JSON path or a header is missing.
+	Absent sentinel = "<absent>"
+	// Present asserts that a JSON path or a header exists.
+	Present sentinel = "<present>"
+)
+
+// Run runs each scenario as a subtest against e.
+func (e *Env) Run(t *testing.T, scenarios []Scenario) {
+	t.Helper()
+	for _, s := range scenarios {
+		t.Run(s.Name, func(t *testing.T) { e.RunOne(t, s) })
+	}
+}
+
+// RunOne runs one scenario and returns its response.
+func (e *Env) RunOne(t testing.TB, s Scenario) *Response {
+	t.Helper()
+	path := s.Path
+	if s.Setup != nil {
+		if p := s.Setup(t, e); p != "" {
+			path = p
+		}
+	}
+	var headers []string
+	if s.Key != "" {
+		headers = append(headers, "Authorization", "Bearer "+s.Key)
+	}
+	for k, v := range s.Headers {
+		headers = append(headers, k, v)
+	}
+	prev := e.T
+	e.T = t
+	r := e.Do(s.Method, path, s.Body, headers...)
+	e.T = prev
+	r.T = t
+	if s.Status != 0 && r.Status != s.Status {
+		t.Fatalf("%s %s: status %d, want %d; body: %s", s.Method, path, r.Status, s.Status, r.Body)
+	}
+	if len(s.JSON) > 0 {
+		v := r.JSON()
+		for p, want := range s.JSON {
+			got, ok := lookup(v, p)
+			switch want {
+			case Absent:
+				if ok {
+					t.Errorf("%s: present (%v), want absent; body: %s", p, got, r.Body)
+				}
+				continue
+			case Present:
+				if !ok {
+					t.Errorf("%s: absent, want present; body: %s", p, r.Body)
+				}
+				continue
+			}
+			if !ok || !sameJSON(want, got) {
+				t.Errorf("%s = %#v, want %#v; body: %s", p, got, want, r.Body)
+			}
+		}
+	}
+	for _, c := range s.Contains {
+		if !bytes.Contains(r.Body, []byte(c)) {
+			t.Errorf("body lacks %q: %s", c, r.Body)
+		}
+	}
+	for _, c := range s.Lacks {
+		if bytes.Contains(r.Body, []byte(c)) {
+			t.Errorf("body contains %q: %s", c, r.Body)
+		}
+	}
+	for h, want := range s.Header {
+		got, ok := r.Header[http.CanonicalHeaderKey(h)]
+		switch {
+		case want == Absent && ok:
+			t.Errorf("header %s = %q, want absent", h, got)
+		case want == Present && !ok:
+			t.Errorf("header %s absent, want present", h)
+		case want != Absent && want != Present && r.Header.Get(h) != want:
+			t.Errorf("header %s = %q, want %q", h, r.Header.Get(h), want)
+		}
+	}
+	if s.Check != nil {
+		s.Check(t, r)
+	}
+	return r
+}
+
+// lookup is Get that also says whether the path exists.
+func lookup(v any, path string) (any, bool) {
+	for _, part := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[part]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// sameJSON compares want, any Go value, with got, a decoded JSON value.
+func sameJSON(want, got any) bool {
+	b, err := json.Marshal(want)
+	if err != nil {
+		return false
+	}
+	var w any
+	if err := json.Unmarshal(b, &w); err != nil {
+		return false
+	}
+	return reflect.DeepEqual(w, got)
 }

@@ -6,18 +6,18 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
 // registerEmail adds the routes of sending domains, inboxes and message
 // delivery.
-func (h *Handler) registerEmail(mux *http.ServeMux) {
-	s := h.surface
-	s.Handle(mux, "POST /v1/domains", "settings:write", h.createDomain)
-	s.Handle(mux, "GET /v1/domains/{id}", "settings:read", h.getDomain)
-	s.Handle(mux, "POST /v1/domains/{id}/verify", "settings:write", h.verifyDomain)
-	s.Handle(mux, "POST /v1/inboxes", "settings:write", h.createInbox)
-	s.Handle(mux, "GET /v1/inboxes", "settings:read", h.listInboxes)
-	s.Handle(mux, "GET /v1/messages/{id}", "messages:read", h.getMessage)
+func (h *Handler) registerEmail() {
+	h.mount.Handle("POST", "/domains", "settings:write", h.createDomain)
+	h.mount.Handle("GET", "/domains/{id}", "settings:read", h.getDomain)
+	h.mount.Handle("POST", "/domains/{id}/verify", "settings:write", h.verifyDomain)
+	h.mount.Handle("POST", "/inboxes", "settings:write", h.createInbox)
+	h.mount.Handle("GET", "/inboxes", "settings:read", h.listInboxes)
+	h.mount.Handle("GET", "/messages/{id}", "messages:read", h.getMessage)
 }
 
 type dnsRecordJSON struct {
@@ -54,7 +54,7 @@ func (h *Handler) createDomain(w http.ResponseWriter, r *http.Request, p *ticket
 		return err
 	}
 	if b.Name == nil {
-		return ticketd.Invalid("name", "value_error.missing", "field required")
+		return ticketd.Invalid("name", ticketd.KindMissing, "field required")
 	}
 	d, err := h.svc.CreateSendingDomain(r.Context(), p, *b.Name)
 	if err != nil {
@@ -201,7 +201,7 @@ func renderMessage(m *ticketd.Message) messageJSON {
 // getMessage shows one message with its delivery status, by UUID or by the
 // messages resource's msg_ id.
 func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	id, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, r.PathValue("id"))
+	id, err := typeid.Parse(r.PathValue("id"), typeid.Message)
 	if err != nil {
 		return ticketd.NotFound("message")
 	}

@@ -24,21 +24,32 @@ type EventsConfig struct {
 	WriteTimeout time.Duration
 }
 
-// RegisterEvents adds GET /v1/events. It needs no one scope: a caller gets
+// Option configures the native mount.
+type Option func(*EventsConfig)
+
+// WithEvents configures GET /v1/events: without a hub, it serves the JSON
+// feed only.
+func WithEvents(cfg EventsConfig) Option { return func(c *EventsConfig) { *c = cfg } }
+
+// registerEvents adds GET /v1/events. It needs no one scope: a caller gets
 // the events its key's scopes can read (ticketd.CanRead) and is refused only
 // when they can read none.
-func (h *Handler) RegisterEvents(mux *http.ServeMux, cfg EventsConfig) {
+func (h *Handler) registerEvents(opts []Option) {
+	var cfg EventsConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 30 * time.Second
 	}
-	h.surface.Handle(mux, "GET /v1/events", "", func(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-		if len(ticketd.ReadableTypes(p.Scopes)) == 0 {
+	h.mount.Handle("GET", "/events", "", func(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+		if len(ticketd.EventTypesFor(p)) == 0 {
 			return ticketd.Errorf(ticketd.EFORBIDDEN, "this API key can read no events")
 		}
-		if wantsJSON(r) {
+		if wantsJSON(r) || cfg.Hub == nil {
 			return h.eventsJSON(w, r, p)
 		}
 		return h.eventStream(w, r, p, cfg)
@@ -106,9 +117,6 @@ func (h *Handler) eventsJSON(w http.ResponseWriter, r *http.Request, p *ticketd.
 // event is either in what it reads or arrives from the hub: nothing between
 // the two is lost, and what both have is sent once (ids only go up).
 func (h *Handler) eventStream(w http.ResponseWriter, r *http.Request, p *ticketd.Principal, cfg EventsConfig) error {
-	if cfg.Hub == nil {
-		return ticketd.Errorf(ticketd.EINVALID, "the live stream is not available; ask for format=json")
-	}
 	after, given, err := afterParam(r)
 	if err != nil {
 		return err
@@ -138,7 +146,7 @@ func (h *Handler) eventStream(w http.ResponseWriter, r *http.Request, p *ticketd
 	}
 	last := after
 	send := func(e *ticketd.Event) error {
-		if e.ID <= last || !ticketd.CanRead(p.Scopes, e.Type) {
+		if e.ID <= last || !p.CanReadEvent(e.Type) {
 			return nil
 		}
 		last = e.ID

@@ -55,6 +55,7 @@ func (n *node) owner(t *testing.T) (string, *ticketd.Principal) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Audience = ticketd.AudienceTeam // as the native mount sets it
 	return key, p
 }
 

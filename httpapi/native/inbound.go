@@ -11,14 +11,15 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 	"github.com/ticketd/ticketd/mail"
 )
 
 // registerInbound adds the raw-email endpoint and attachment downloads.
-func (h *Handler) registerInbound(mux *http.ServeMux) {
-	h.surface.HandleRaw(mux, "POST /v1/inbound/email", "inbound:write", h.inboundEmail)
-	h.surface.Handle(mux, "GET /v1/messages/{id}/attachments", "messages:read", h.listAttachments)
-	h.surface.Handle(mux, "GET /v1/messages/{id}/attachments/{attachment_id}", "messages:read", h.downloadAttachment)
+func (h *Handler) registerInbound() {
+	h.mount.HandleRaw("POST", "/inbound/email", "inbound:write", h.inboundEmail)
+	h.mount.Handle("GET", "/messages/{id}/attachments", "messages:read", h.listAttachments)
+	h.mount.Handle("GET", "/messages/{id}/attachments/{attachment_id}", "messages:read", h.downloadAttachment)
 }
 
 // inboundEmail ingests a raw RFC 5322 message exactly as the SMTP listener
@@ -95,7 +96,7 @@ func renderAttachment(a *ticketd.Attachment) attachmentJSON {
 }
 
 func (h *Handler) listAttachments(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	id, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, r.PathValue("id"))
+	id, err := typeid.Parse(r.PathValue("id"), typeid.Message)
 	if err != nil {
 		return ticketd.NotFound("message")
 	}
@@ -115,7 +116,7 @@ func (h *Handler) listAttachments(w http.ResponseWriter, r *http.Request, p *tic
 // always offered as a download (Content-Disposition: attachment, nosniff), so
 // an HTML or SVG file a customer sent never runs in an agent's browser.
 func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	msg, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, r.PathValue("id"))
+	msg, err := typeid.Parse(r.PathValue("id"), typeid.Message)
 	if err != nil {
 		return ticketd.NotFound("attachment")
 	}
@@ -132,6 +133,6 @@ func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *
 	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
-	_, _ = io.Copy(w, body)
+	_ = httpapi.CopyDownload(w, body) // an error here is the client's going away
 	return nil
 }

@@ -19,48 +19,55 @@ import (
 type Handler struct {
 	svc     *ticketd.Service
 	surface *httpapi.Surface
+	mount   *httpapi.Mount
 }
 
-// Register adds the native routes to mux.
-func Register(mux *http.ServeMux, svc *ticketd.Service, base httpapi.Surface) *Handler {
+// Base is the native API's prefix.
+const Base = "/v1"
+
+// Mount returns the native API's mount.
+func Mount(svc *ticketd.Service, base httpapi.Surface, opts ...Option) *httpapi.Mount {
 	base.Service = svc
 	base.WriteError = WriteError
+	// The native API is the team's own: it sees and writes internal notes.
+	base.Audience = ticketd.AudienceTeam
 	h := &Handler{svc: svc, surface: &base}
-	s := h.surface
+	s := httpapi.NewMount("native", Base, h.surface)
+	s.PathID = func(_ string, id ticketd.ID, _ int64) string { return id.String() }
+	h.mount = s
 
-	s.Handle(mux, "POST /v1/customers", "customers:write", h.createCustomer)
-	s.Handle(mux, "GET /v1/customers", "customers:read", h.listCustomers)
-	s.Handle(mux, "GET /v1/customers/{id}", "customers:read", h.getCustomer)
-	s.Handle(mux, "PATCH /v1/customers/{id}", "customers:write", h.updateCustomer)
+	s.Handle("POST", "/customers", "customers:write", h.createCustomer)
+	s.Handle("GET", "/customers", "customers:read", h.listCustomers)
+	s.Handle("GET", "/customers/{id}", "customers:read", h.getCustomer)
+	s.Handle("PATCH", "/customers/{id}", "customers:write", h.updateCustomer)
 
-	s.Handle(mux, "POST /v1/users", "users:write", h.createUser)
-	s.Handle(mux, "GET /v1/users", "users:read", h.listUsers)
-	s.Handle(mux, "GET /v1/users/{id}", "users:read", h.getUser)
-	s.Handle(mux, "PATCH /v1/users/{id}", "users:write", h.updateUser)
+	s.Handle("POST", "/users", "users:write", h.createUser)
+	s.Handle("GET", "/users", "users:read", h.listUsers)
+	s.Handle("GET", "/users/{id}", "users:read", h.getUser)
+	s.Handle("PATCH", "/users/{id}", "users:write", h.updateUser)
 
-	s.Handle(mux, "POST /v1/api-keys", "settings:write", h.createAPIKey)
-	s.Handle(mux, "GET /v1/api-keys", "settings:write", h.listAPIKeys)
-	s.Handle(mux, "DELETE /v1/api-keys/{id}", "settings:write", h.deleteAPIKey)
+	s.Handle("POST", "/api-keys", "settings:write", h.createAPIKey)
+	s.Handle("GET", "/api-keys", "settings:write", h.listAPIKeys)
+	s.Handle("DELETE", "/api-keys/{id}", "settings:write", h.deleteAPIKey)
 
-	s.Handle(mux, "POST /v1/tickets", "tickets:write", h.createTicket)
-	s.Handle(mux, "GET /v1/tickets", "tickets:read", h.listTickets)
-	s.Handle(mux, "GET /v1/tickets/{id}", "tickets:read", h.getTicket)
-	s.Handle(mux, "PATCH /v1/tickets/{id}", "tickets:write", h.updateTicket)
+	s.Handle("POST", "/tickets", "tickets:write", h.createTicket)
+	s.Handle("GET", "/tickets", "tickets:read", h.listTickets)
+	s.Handle("GET", "/tickets/{id}", "tickets:read", h.getTicket)
+	s.Handle("PATCH", "/tickets/{id}", "tickets:write", h.updateTicket)
 
-	s.Handle(mux, "GET /v1/tickets/{ticket_id}/comments", "comments:read", h.listComments)
-	s.Handle(mux, "POST /v1/tickets/{ticket_id}/comments", "comments:write", h.createComment)
-	s.Handle(mux, "GET /v1/tickets/{ticket_id}/comments/{id}", "comments:read", h.getComment)
-	s.Handle(mux, "PATCH /v1/tickets/{ticket_id}/comments/{id}", "comments:write", h.updateComment)
-	s.Handle(mux, "DELETE /v1/tickets/{ticket_id}/comments/{id}", "comments:delete", h.deleteComment)
-	h.registerEmail(mux)
-	h.registerInbound(mux)
-	h.registerWorkspace(mux)
-	return h
+	s.Handle("GET", "/tickets/{ticket_id}/comments", "comments:read", h.listComments)
+	s.Handle("POST", "/tickets/{ticket_id}/comments", "comments:write", h.createComment)
+	s.Handle("GET", "/tickets/{ticket_id}/comments/{id}", "comments:read", h.getComment)
+	s.Handle("PATCH", "/tickets/{ticket_id}/comments/{id}", "comments:write", h.updateComment)
+	s.Handle("DELETE", "/tickets/{ticket_id}/comments/{id}", "comments:delete", h.deleteComment)
+	h.registerEmail()
+	h.registerInbound()
+	h.registerWorkspace()
+	h.registerSearch()
+	h.registerEvents(opts)
+	h.registerWebhooks()
+	return s
 }
-
-// Surface returns the native surface, for routes that other packages add
-// under /v1 with the same authentication and error dialect.
-func (h *Handler) Surface() *httpapi.Surface { return h.surface }
 
 type detailItem struct {
 	Loc  []any  `json:"loc"`
@@ -77,12 +84,42 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 			if in == "" {
 				in = "body"
 			}
-			items[i] = detailItem{Loc: []any{in, apiField(f.Field)}, Msg: f.Message, Type: f.Type}
+			items[i] = detailItem{Loc: []any{in, apiField(f.Field)}, Msg: f.Message, Type: fastAPIType(f.Type)}
 		}
 		httpapi.WriteJSON(w, status, map[string]any{"detail": items})
 		return
 	}
 	httpapi.WriteJSON(w, status, map[string]any{"detail": ticketd.ErrorMessage(err)})
+}
+
+// fastAPITypes name the domain's kinds of field problems as FastAPI does,
+// which the comments resource's clients (seed 001) were written against.
+var fastAPITypes = map[string]string{
+	ticketd.KindMissing:    "value_error.missing",
+	ticketd.KindType:       "type_error",
+	ticketd.KindInvalid:    "value_error",
+	ticketd.KindEnum:       "type_error.enum",
+	ticketd.KindText:       "value_error.str",
+	ticketd.KindTooShort:   "value_error.any_str.min_length",
+	ticketd.KindTooLong:    "value_error.any_str.max_length",
+	ticketd.KindTooMany:    "value_error.list.max_items",
+	ticketd.KindRange:      "value_error.number",
+	ticketd.KindEmail:      "value_error.email",
+	ticketd.KindDomain:     "value_error.domain",
+	ticketd.KindScope:      "value_error.scope",
+	ticketd.KindNotAllowed: "value_error.not_allowed",
+	ticketd.KindReference:  "value_error.reference",
+	ticketd.KindCursor:     "value_error.cursor",
+	ticketd.KindUnknown:    "value_error.extra",
+}
+
+// fastAPIType names a kind as FastAPI does; a kind it does not know (one a
+// newer domain rule uses) is shown as it is.
+func fastAPIType(kind string) string {
+	if t, ok := fastAPITypes[kind]; ok {
+		return t
+	}
+	return kind
 }
 
 // apiField names a domain field as this API does.
@@ -92,6 +129,8 @@ func apiField(f string) string {
 		return "content"
 	case "phone":
 		return "phone_number"
+	case "internal":
+		return "is_internal"
 	}
 	return f
 }
@@ -108,6 +147,19 @@ func pathID(r *http.Request, name, kind string) (ticketd.ID, error) {
 
 // cursorNumber resolves an `after` cursor (an id) to the number it stands
 // for, through lookup; an unknown id is an invalid cursor.
+// cursorID parses an after cursor for a use case that resolves it in its
+// own read; nil when there is none.
+func cursorID(after string) (*ticketd.ID, error) {
+	if after == "" {
+		return nil, nil
+	}
+	id, err := ticketd.ParseID(after)
+	if err != nil {
+		return nil, httpapi.InvalidCursor("after")
+	}
+	return &id, nil
+}
+
 func cursorNumber(after string, lookup func(ticketd.ID) (int64, error)) (int64, error) {
 	if after == "" {
 		return 0, nil
@@ -346,6 +398,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
+	httpapi.NoStore(w) // the response shows the key, once
 	httpapi.WriteJSON(w, http.StatusCreated, renderAPIKey(k, raw))
 	return nil
 }

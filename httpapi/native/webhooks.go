@@ -9,18 +9,18 @@ import (
 	"github.com/ticketd/ticketd/httpapi"
 )
 
-// RegisterWebhooks adds the webhook routes under /v1/webhooks.
-func (h *Handler) RegisterWebhooks(mux *http.ServeMux) {
-	s := h.surface
-	s.Handle(mux, "POST /v1/webhooks", "webhooks:write", h.createWebhook)
-	s.Handle(mux, "GET /v1/webhooks", "webhooks:read", h.listWebhooks)
-	s.Handle(mux, "GET /v1/webhooks/{id}", "webhooks:read", h.getWebhook)
-	s.Handle(mux, "PATCH /v1/webhooks/{id}", "webhooks:write", h.updateWebhook)
-	s.Handle(mux, "DELETE /v1/webhooks/{id}", "webhooks:write", h.deleteWebhook)
-	s.Handle(mux, "POST /v1/webhooks/{id}/rotate-secret", "webhooks:write", h.rotateWebhookSecret)
-	s.Handle(mux, "POST /v1/webhooks/{id}/test", "webhooks:write", h.testWebhook)
-	s.Handle(mux, "GET /v1/webhooks/{id}/deliveries", "webhooks:read", h.listDeliveries)
-	s.Handle(mux, "POST /v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", "webhooks:write", h.redeliver)
+// registerWebhooks adds the webhook routes under /v1/webhooks.
+func (h *Handler) registerWebhooks() {
+	m := h.mount
+	m.Handle("POST", "/webhooks", "webhooks:write", h.createWebhook)
+	m.Handle("GET", "/webhooks", "webhooks:read", h.listWebhooks)
+	m.Handle("GET", "/webhooks/{id}", "webhooks:read", h.getWebhook)
+	m.Handle("PATCH", "/webhooks/{id}", "webhooks:write", h.updateWebhook)
+	m.Handle("DELETE", "/webhooks/{id}", "webhooks:write", h.deleteWebhook)
+	m.Handle("POST", "/webhooks/{id}/rotate-secret", "webhooks:write", h.rotateWebhookSecret)
+	m.Handle("POST", "/webhooks/{id}/test", "webhooks:write", h.testWebhook)
+	m.Handle("GET", "/webhooks/{id}/deliveries", "webhooks:read", h.listDeliveries)
+	m.Handle("POST", "/webhooks/{id}/deliveries/{delivery_id}/redeliver", "webhooks:write", h.redeliver)
 }
 
 type webhookJSON struct {

@@ -7,9 +7,9 @@ import (
 	"github.com/ticketd/ticketd/httpapi"
 )
 
-func (h *Handler) registerWorkspace(mux *http.ServeMux) {
-	h.surface.Handle(mux, "GET /v1/workspace", "settings:read", h.getWorkspace)
-	h.surface.Handle(mux, "PATCH /v1/workspace", "settings:write", h.updateWorkspace)
+func (h *Handler) registerWorkspace() {
+	h.mount.Handle("GET", "/workspace", "settings:read", h.getWorkspace)
+	h.mount.Handle("PATCH", "/workspace", "settings:write", h.updateWorkspace)
 }
 
 func (h *Handler) getWorkspace(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -28,15 +28,17 @@ func (h *Handler) updateWorkspace(w http.ResponseWriter, r *http.Request, p *tic
 	var b struct {
 		Name     *string `json:"name"`
 		Settings struct {
-			AutoTriage         *bool `json:"auto_triage"`
-			EmailAgentComments *bool `json:"email_agent_comments"`
+			AutoTriage         *bool   `json:"auto_triage"`
+			EmailAgentComments *bool   `json:"email_agent_comments"`
+			Website            *string `json:"website"`
 		} `json:"settings"`
 	}
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
 	ws, err := h.svc.UpdateWorkspace(r.Context(), p, ticketd.WorkspaceUpdate{Name: b.Name,
-		AutoTriage: b.Settings.AutoTriage, EmailAgentComments: b.Settings.EmailAgentComments})
+		AutoTriage: b.Settings.AutoTriage, EmailAgentComments: b.Settings.EmailAgentComments,
+		Website: b.Settings.Website})
 	if err != nil {
 		return err
 	}

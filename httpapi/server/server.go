@@ -6,12 +6,16 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
-	"github.com/ticketd/ticketd/httpapi/messages"
+	"github.com/ticketd/ticketd/httpapi/console"
+	"github.com/ticketd/ticketd/httpapi/helpwave"
 	"github.com/ticketd/ticketd/httpapi/native"
-	"github.com/ticketd/ticketd/httpapi/shop"
+	"github.com/ticketd/ticketd/httpapi/ratelimit"
+	"github.com/ticketd/ticketd/httpapi/ticket0"
 )
 
 // Config is what the handler needs besides the service.
@@ -20,8 +24,40 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxEmailBytes bounds a raw email posted to /v1/inbound/email.
 	MaxEmailBytes int64
+	// RateLimits are each mount's limits; nil means DefaultRateLimits.
+	RateLimits *RateLimits
+	// RateCounter counts requests for the limits: ratelimit.SQL on a shared
+	// PostgreSQL, in memory (the default) on a single node.
+	RateCounter ratelimit.Counter
+	// RateClock is the limits' clock (tests pin it); time.Now when nil.
+	RateClock func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (--trusted-proxies).
+	TrustedProxies []netip.Prefix
 	// Events configures GET /v1/events (its hub, heartbeats).
 	Events native.EventsConfig
+}
+
+// RateLimits are requests per minute per API key and per workspace, by
+// mount; 0 is no limit (CONTRACT.md, "Rate limits").
+type RateLimits struct {
+	NativeKey, NativeWorkspace     int
+	HelpWaveKey, HelpWaveWorkspace int
+	Ticket0Key, Ticket0Workspace   int
+}
+
+// DefaultRateLimits are the products' documented limits where their docs
+// give one, and none on the native API, so that a self-hosted instance never
+// throttles its own imports, benchmarks or tests unless its operator asks.
+var DefaultRateLimits = RateLimits{
+	// HelpWave's docs name no limit: generous enough for any shop
+	// integration, low enough to stop a runaway loop.
+	HelpWaveKey: 600, HelpWaveWorkspace: 1200,
+	// Ticket0's rate-limiting page: 1,000 per minute per key. Its other
+	// version of the page says 60 per minute per workspace; ticketd takes
+	// the larger so that no client written for either is refused
+	// (--ratelimit-ticket0-workspace 60 restores the strict one).
+	Ticket0Key: 1000, Ticket0Workspace: 1000,
 }
 
 // New returns the handler of every route of ticketd.
@@ -41,20 +77,54 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
+	for _, m := range Mounts(svc, cfg) {
+		m.Register(mux)
+	}
+	// The agent console: "/", "/login", "/logout" and "/console/...".
+	console.Register(mux, svc, console.Config{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies})
+	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, mux)))
+}
+
+// Mounts returns every API mount: the native API and one per product, each
+// under its own base URL. The route matrix tests walk this list, so a mount
+// added here is covered by them.
+func Mounts(svc *ticketd.Service, cfg Config) []*httpapi.Mount {
 	base := httpapi.Surface{Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, MaxEmailBytes: cfg.MaxEmailBytes}
-	nativeHandler := native.Register(mux, svc, base)
-	nativeHandler.RegisterEvents(mux, cfg.Events)
-	nativeHandler.RegisterWebhooks(mux)
-	shop.Register(mux, svc, base)
-	messages.Register(mux, svc, base)
-	return httpapi.Middleware(cfg.Logger, mux)
+	rl := DefaultRateLimits
+	if cfg.RateLimits != nil {
+		rl = *cfg.RateLimits
+	}
+	counter := cfg.RateCounter
+	if counter == nil {
+		counter = ratelimit.NewMemory()
+	}
+	limiter := func(name string, h ratelimit.Headers, key, ws int) *ratelimit.Limiter {
+		return &ratelimit.Limiter{Name: name, Counter: counter, Headers: h, PerWorkspace: ws, Now: cfg.RateClock,
+			PerKey: func(*ticketd.Principal) int { return key }}
+	}
+	mounts := []*httpapi.Mount{
+		native.Mount(svc, base, native.WithEvents(cfg.Events)),
+		helpwave.Mount(svc, base),
+		ticket0.Mount(svc, base),
+	}
+	limits := map[string]*ratelimit.Limiter{
+		"native":   limiter("native", ratelimit.HeadersIETF, rl.NativeKey, rl.NativeWorkspace),
+		"helpwave": limiter("helpwave", ratelimit.HeadersXRateLimit, rl.HelpWaveKey, rl.HelpWaveWorkspace),
+		"ticket0":  limiter("ticket0", ratelimit.HeadersXRateLimit, rl.Ticket0Key, rl.Ticket0Workspace),
+	}
+	for _, m := range mounts {
+		if l, ok := limits[m.Name]; ok {
+			m.Surface.Limiter = l
+		}
+	}
+	return mounts
 }
 
 // WebhookPayload renders a webhook delivery in its webhook's format: the
 // native objects for standard, Ticket0's shape for ticket0.
 func WebhookPayload(req *ticketd.WebhookRequest) ([]byte, error) {
 	if req.Webhook.Format == ticketd.FormatTicket0 {
-		return messages.Ticket0Payload(req)
+		return ticket0.WebhookPayload(req)
 	}
 	return native.StandardPayload(req)
 }

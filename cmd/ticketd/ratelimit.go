@@ -1,0 +1,39 @@
+package main
+
+import (
+	"flag"
+
+	"github.com/ticketd/ticketd/httpapi/ratelimit"
+	"github.com/ticketd/ticketd/httpapi/server"
+	"github.com/ticketd/ticketd/sqlstore"
+)
+
+// rateLimitFlags adds --ratelimit-<mount>-key and -workspace: requests per
+// minute per API key and per workspace on each mount; 0 turns a limit off.
+func rateLimitFlags(fs *flag.FlagSet, rl *server.RateLimits) {
+	d := server.DefaultRateLimits
+	for _, f := range []struct {
+		mount string
+		key   *int
+		ws    *int
+		dk    int
+		dw    int
+	}{
+		{"native", &rl.NativeKey, &rl.NativeWorkspace, d.NativeKey, d.NativeWorkspace},
+		{"helpwave", &rl.HelpWaveKey, &rl.HelpWaveWorkspace, d.HelpWaveKey, d.HelpWaveWorkspace},
+		{"ticket0", &rl.Ticket0Key, &rl.Ticket0Workspace, d.Ticket0Key, d.Ticket0Workspace},
+	} {
+		fs.IntVar(f.key, "ratelimit-"+f.mount+"-key", f.dk, "requests per minute per API key on the "+f.mount+" mount (0: no limit)")
+		fs.IntVar(f.ws, "ratelimit-"+f.mount+"-workspace", f.dw, "requests per minute per workspace on the "+f.mount+" mount (0: no limit)")
+	}
+}
+
+// rateCounter counts rate-limited requests where every node sees the same
+// count: in the shared PostgreSQL when there is one, else in this process,
+// which on a single SQLite node costs no database write per request.
+func rateCounter(db *sqlstore.DB) ratelimit.Counter {
+	if db.Engine() == "postgres" {
+		return ratelimit.SQL{Store: db}
+	}
+	return ratelimit.NewMemory()
+}

@@ -1,0 +1,336 @@
+package ticketd
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// ConsoleTx is the part of a transaction that the agent console needs:
+// sign-in state, sessions, throttling, one-time links, system mail, the
+// views' lists and counts, what-changed versions and search. Part of Tx.
+type ConsoleTx interface {
+	// Login returns ENOTFOUND if the user has no login.
+	Login(ctx context.Context, ws, user ID) (*Login, error)
+	// PutLogin inserts or replaces the login of l.UserID.
+	PutLogin(ctx context.Context, l *Login) error
+	// UsersByEmail lists up to limit users of any workspace with this
+	// lower-case email, oldest first.
+	UsersByEmail(ctx context.Context, email string, limit int) ([]*User, error)
+
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByHash returns ENOTFOUND if no session has the hash or it
+	// expired at now.
+	SessionByHash(ctx context.Context, hash []byte, now time.Time) (*Session, error)
+	// DeleteSession deletes the session with the hash, if any.
+	DeleteSession(ctx context.Context, hash []byte) error
+	DeleteUserSessions(ctx context.Context, ws, user ID) error
+	DeleteExpiredSessions(ctx context.Context, now time.Time) error
+
+	// CountAttempt counts one attempt on key atomically and returns the
+	// count in the current window; a window that started before cutoff is
+	// replaced by one starting at now.
+	CountAttempt(ctx context.Context, key string, now, cutoff time.Time) (int, error)
+	ClearAttempts(ctx context.Context, key string) error
+
+	CreateLoginToken(ctx context.Context, t *LoginToken) error
+	// LoginTokenByHash returns ENOTFOUND if no token has the hash.
+	LoginTokenByHash(ctx context.Context, hash []byte) (*LoginToken, error)
+	// UseLoginToken marks an unused token used; ENOTFOUND if it was used.
+	UseLoginToken(ctx context.Context, id ID, now time.Time) error
+
+	CreateSystemEmail(ctx context.Context, e *SystemEmail) error
+	// SystemEmail finds a system email in any workspace (the outbox names
+	// only its id); ENOTFOUND if none.
+	SystemEmail(ctx context.Context, id ID) (*SystemEmail, error)
+	UpdateSystemEmail(ctx context.Context, e *SystemEmail) error
+
+	// TicketCounts returns the kept counts of tickets per status and assignee.
+	TicketCounts(ctx context.Context, ws ID) ([]TicketCount, error)
+	// ViewTickets lists one page of tickets; see ViewFilter.
+	ViewTickets(ctx context.Context, ws ID, f ViewFilter) ([]*Ticket, error)
+	// TicketVersion changes whenever the ticket or one of its messages
+	// changes; ENOTFOUND if the ticket is not in ws.
+	TicketVersion(ctx context.Context, ws, ticket ID) (string, error)
+	// ListVersion changes whenever a ticket of ws is created or changes.
+	ListVersion(ctx context.Context, ws ID) (string, error)
+	// Search ranks tickets matching every term, best first.
+	Search(ctx context.Context, ws ID, q SearchQuery) ([]*Ticket, error)
+	// SendingDomains lists the workspace's domains in creation order.
+	SendingDomains(ctx context.Context, ws ID) ([]*SendingDomain, error)
+}
+
+// TicketCount is how many tickets of one status have one assignee (nil: none).
+type TicketCount struct {
+	Status     Status
+	AssigneeID *ID
+	N          int
+}
+
+// ViewFilter selects one page of a ticket list. A nil or zero field is not a
+// condition.
+type ViewFilter struct {
+	Status     *Status
+	AssigneeID *ID
+	Unassigned bool
+	InboxID    *ID
+	Tag        string
+	// Oldest lists oldest first; newest first otherwise.
+	Oldest bool
+	// After is the keyset cursor: the number of the last ticket of the
+	// previous page, in the list's order (0: the first page).
+	After int64
+	Limit int
+}
+
+// View is one of the console's ticket lists.
+type View string
+
+// The console's views.
+const (
+	ViewMine       View = "mine"       // open, assigned to me
+	ViewUnassigned View = "unassigned" // open, nobody's
+	ViewOpen       View = "open"       // every open ticket
+	ViewPending    View = "pending"    // waiting for the customer
+	ViewSolved     View = "solved"
+)
+
+// Views lists the views in the order the console shows them.
+var Views = []View{ViewMine, ViewUnassigned, ViewOpen, ViewPending, ViewSolved}
+
+// Filter is the view's condition for the agent p.
+func (v View) Filter(p *Principal) (ViewFilter, bool) {
+	st := func(s Status) *Status { return &s }
+	switch v {
+	case ViewMine:
+		me := p.UserID
+		return ViewFilter{Status: st(StatusOpen), AssigneeID: &me}, true
+	case ViewUnassigned:
+		return ViewFilter{Status: st(StatusOpen), Unassigned: true}, true
+	case ViewOpen:
+		return ViewFilter{Status: st(StatusOpen)}, true
+	case ViewPending:
+		return ViewFilter{Status: st(StatusPending)}, true
+	case ViewSolved:
+		return ViewFilter{Status: st(StatusSolved)}, true
+	}
+	return ViewFilter{}, false
+}
+
+// ViewCounts counts every view for p from the kept counts: one indexed read,
+// however many tickets there are.
+func (s *Service) ViewCounts(ctx context.Context, p *Principal) (map[View]int, error) {
+	var counts []TicketCount
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		counts, err = tx.TicketCounts(ctx, p.WorkspaceID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[View]int{}
+	for _, c := range counts {
+		switch c.Status {
+		case StatusOpen:
+			out[ViewOpen] += c.N
+			if c.AssigneeID == nil {
+				out[ViewUnassigned] += c.N
+			} else if *c.AssigneeID == p.UserID {
+				out[ViewMine] += c.N
+			}
+		case StatusPending:
+			out[ViewPending] += c.N
+		case StatusSolved:
+			out[ViewSolved] += c.N
+		}
+	}
+	return out, nil
+}
+
+// MaxViewPage bounds one page of a ticket list.
+const MaxViewPage = 100
+
+// ViewTickets lists one page of tickets and the cursor of the next page (0:
+// none).
+func (s *Service) ViewTickets(ctx context.Context, p *Principal, f ViewFilter) ([]*Ticket, int64, error) {
+	if f.Limit <= 0 || f.Limit > MaxViewPage {
+		f.Limit = 50
+	}
+	limit := f.Limit
+	f.Limit++
+	var ts []*Ticket
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		ts, err = tx.ViewTickets(ctx, p.WorkspaceID, f)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(ts) > limit {
+		ts = ts[:limit]
+		next = ts[limit-1].Number
+	}
+	return ts, next, nil
+}
+
+// TicketVersion returns a token that changes whenever the ticket or its
+// conversation changes, for live updates that poll cheaply.
+func (s *Service) TicketVersion(ctx context.Context, p *Principal, ticket ID) (v string, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		v, err = tx.TicketVersion(ctx, p.WorkspaceID, ticket)
+		return err
+	})
+	return v, err
+}
+
+// ListVersion returns a token that changes whenever a ticket of the
+// workspace is created or changes.
+func (s *Service) ListVersion(ctx context.Context, p *Principal) (v string, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		v, err = tx.ListVersion(ctx, p.WorkspaceID)
+		return err
+	})
+	return v, err
+}
+
+// SearchQuery is a search over ticket subjects, message bodies and customer
+// names and emails, with the views' filters (After is not used: results are
+// ranked, and a search shows its best page).
+type SearchQuery struct {
+	// Terms are the words to find, each as a prefix; every term must match
+	// somewhere in the ticket (its subject, a message or its customer).
+	Terms  []string
+	Filter ViewFilter
+	// IncludeInternal searches internal notes too.
+	IncludeInternal bool
+	Limit           int
+}
+
+// Search bounds.
+const (
+	maxSearchTerms   = 8
+	maxSearchTermLen = 64
+	MaxSearchResults = 100
+)
+
+// SearchTerms splits text into the words a search looks for: runs of letters
+// and digits, lower-cased, at most 8 of at most 64 characters. Everything
+// else (quotes, operators, punctuation) separates words, so no input can
+// reach an engine's query syntax.
+func SearchTerms(text string) []string {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	var out []string
+	for _, w := range words {
+		if r := []rune(w); len(r) > maxSearchTermLen {
+			w = string(r[:maxSearchTermLen])
+		}
+		out = append(out, w)
+		if len(out) == maxSearchTerms {
+			break
+		}
+	}
+	return out
+}
+
+// Search finds the tickets of p's workspace matching text, best first.
+// Internal notes are searched only for a principal that may read them. An
+// empty text is EINVALID.
+func (s *Service) Search(ctx context.Context, p *Principal, text string, f ViewFilter, limit int) ([]*Ticket, error) {
+	terms := SearchTerms(text)
+	if len(terms) == 0 {
+		return nil, Invalid("q", "value_error.missing", "give at least one word to search for")
+	}
+	if limit <= 0 || limit > MaxSearchResults {
+		limit = 50
+	}
+	q := SearchQuery{Terms: terms, Filter: f, IncludeInternal: p.ReadsNotes(), Limit: limit}
+	var ts []*Ticket
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		ts, err = tx.Search(ctx, p.WorkspaceID, q)
+		return err
+	})
+	return ts, err
+}
+
+// TicketDetail is everything the console's ticket page shows, read in one
+// transaction so that it is one consistent picture.
+type TicketDetail struct {
+	Ticket   *Ticket
+	Customer *Customer
+	// Messages is the whole conversation, notes included, in time order.
+	Messages    []*Message
+	Attachments map[ID][]*Attachment
+	Authors     *Participants
+	// CustomerTickets are the customer's other tickets, newest first.
+	CustomerTickets []*Ticket
+	Agents          []*User
+	Version         string
+}
+
+// maxConversation bounds the messages one ticket page shows.
+const maxConversation = 1000
+
+// TicketDetail reads a ticket for the console. Only a principal that may
+// read notes gets them.
+func (s *Service) TicketDetail(ctx context.Context, p *Principal, ref Ref) (*TicketDetail, error) {
+	d := &TicketDetail{Attachments: map[ID][]*Attachment{}, Authors: &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}}
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		if d.Ticket, err = tx.Ticket(ctx, p.WorkspaceID, ref); err != nil {
+			return err
+		}
+		if d.Customer, err = tx.Customer(ctx, p.WorkspaceID, ByID(d.Ticket.CustomerID)); err != nil {
+			return err
+		}
+		f := MessageFilter{IncludeInternal: p.ReadsNotes(), Order: ByTime, Page: Page{Limit: maxConversation}}
+		if d.Messages, err = tx.Messages(ctx, p.WorkspaceID, d.Ticket.ID, f); err != nil {
+			return err
+		}
+		for _, m := range d.Messages {
+			as, err := tx.Attachments(ctx, p.WorkspaceID, m.ID)
+			if err != nil {
+				return err
+			}
+			if len(as) > 0 {
+				d.Attachments[m.ID] = as
+			}
+			if id := m.Author.UserID; id != nil && d.Authors.Users[*id] == nil {
+				if u, err := tx.User(ctx, p.WorkspaceID, ByID(*id)); err == nil {
+					d.Authors.Users[*id] = u
+				}
+			}
+		}
+		d.Authors.Customers[d.Customer.ID] = d.Customer
+		cid := d.Customer.ID
+		others, err := tx.Tickets(ctx, p.WorkspaceID, TicketFilter{CustomerID: &cid, Limit: 11})
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if o.ID != d.Ticket.ID && len(d.CustomerTickets) < 10 {
+				d.CustomerTickets = append(d.CustomerTickets, o)
+			}
+		}
+		if d.Agents, err = tx.Users(ctx, p.WorkspaceID, Page{Limit: 1000}); err != nil {
+			return err
+		}
+		d.Version, err = tx.TicketVersion(ctx, p.WorkspaceID, d.Ticket.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// SendingDomains lists the workspace's sending domains.
+func (s *Service) SendingDomains(ctx context.Context, p *Principal) (ds []*SendingDomain, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		ds, err = tx.SendingDomains(ctx, p.WorkspaceID)
+		return err
+	})
+	return ds, err
+}

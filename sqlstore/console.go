@@ -1,0 +1,393 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+// This file implements ticketd.ConsoleTx: sign-in state, sessions,
+// throttling, one-time links, system mail, the console's ticket lists,
+// counts, versions and search.
+
+// ---- logins and sessions ---------------------------------------------------
+
+// Login returns the login of user in ws.
+func (t *Tx) Login(ctx context.Context, ws, user ticketd.ID) (*ticketd.Login, error) {
+	var l ticketd.Login
+	var deactivated sql.NullTime
+	err := t.queryRow(ctx, `SELECT password_hash, deactivated_at, updated_at FROM agent_logins
+		WHERE workspace_id = $1 AND user_id = $2`, idArg(ws), idArg(user)).Scan(&l.PasswordHash, &deactivated, &l.UpdatedAt)
+	if err != nil {
+		return nil, t.notFound(err, "login")
+	}
+	l.UserID, l.WorkspaceID, l.DeactivatedAt = user, ws, optTime(deactivated)
+	return &l, nil
+}
+
+// PutLogin inserts or replaces a login.
+func (t *Tx) PutLogin(ctx context.Context, l *ticketd.Login) error {
+	_, err := t.exec(ctx, `INSERT INTO agent_logins (user_id, workspace_id, password_hash, deactivated_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash,
+			deactivated_at = excluded.deactivated_at, updated_at = excluded.updated_at`,
+		idArg(l.UserID), idArg(l.WorkspaceID), l.PasswordHash, optTimeArg(l.DeactivatedAt), l.UpdatedAt)
+	return err
+}
+
+// UsersByEmail lists users with the email in any workspace.
+func (t *Tx) UsersByEmail(ctx context.Context, email string, limit int) ([]*ticketd.User, error) {
+	rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1 ORDER BY number LIMIT $2`, email, limitArg(limit))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, scanUser)
+}
+
+// CreateSession inserts a session.
+func (t *Tx) CreateSession(ctx context.Context, s *ticketd.Session) error {
+	_, err := t.exec(ctx, `INSERT INTO sessions (id, hash, workspace_id, user_id, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, idArg(s.ID), s.Hash, idArg(s.WorkspaceID), idArg(s.UserID), s.CreatedAt, s.ExpiresAt)
+	return err
+}
+
+// SessionByHash finds an unexpired session by its token's hash.
+func (t *Tx) SessionByHash(ctx context.Context, hash []byte, now time.Time) (*ticketd.Session, error) {
+	var s ticketd.Session
+	var id, ws, user string
+	err := t.queryRow(ctx, `SELECT id, workspace_id, user_id, created_at, expires_at FROM sessions
+		WHERE hash = $1 AND expires_at > $2`, hash, now).Scan(&id, &ws, &user, &s.CreatedAt, &s.ExpiresAt)
+	if err != nil {
+		return nil, t.notFound(err, "session")
+	}
+	if s.ID, err = parseID(id); err != nil {
+		return nil, err
+	}
+	if s.WorkspaceID, err = parseID(ws); err != nil {
+		return nil, err
+	}
+	if s.UserID, err = parseID(user); err != nil {
+		return nil, err
+	}
+	s.Hash = hash
+	return &s, nil
+}
+
+// DeleteSession deletes the session with the hash.
+func (t *Tx) DeleteSession(ctx context.Context, hash []byte) error {
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE hash = $1`, hash)
+	return err
+}
+
+// DeleteUserSessions ends every session of a user.
+func (t *Tx) DeleteUserSessions(ctx context.Context, ws, user ticketd.ID) error {
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE workspace_id = $1 AND user_id = $2`, idArg(ws), idArg(user))
+	return err
+}
+
+// DeleteExpiredSessions removes sessions past their end, so the table holds
+// only live ones.
+func (t *Tx) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
+	return err
+}
+
+// CountAttempt counts an attempt with one upsert: the count is read and
+// written by one statement, under the row's lock, so concurrent attempts on
+// several nodes each get their own number. Windows that ended are deleted
+// first, which keeps the table as small as the last window's traffic.
+func (t *Tx) CountAttempt(ctx context.Context, key string, now, cutoff time.Time) (int, error) {
+	if _, err := t.exec(ctx, `DELETE FROM login_throttle WHERE window_start < $1`, cutoff); err != nil {
+		return 0, err
+	}
+	var n int
+	err := t.queryRow(ctx, `INSERT INTO login_throttle (key, window_start, attempts) VALUES ($1, $2, 1)
+		ON CONFLICT (key) DO UPDATE SET
+			attempts = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.attempts + 1 END,
+			window_start = CASE WHEN login_throttle.window_start < $3 THEN excluded.window_start ELSE login_throttle.window_start END
+		RETURNING attempts`, key, now, cutoff).Scan(&n)
+	return n, t.d.normalize(err)
+}
+
+// ClearAttempts forgets the attempts on key.
+func (t *Tx) ClearAttempts(ctx context.Context, key string) error {
+	_, err := t.exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, key)
+	return err
+}
+
+// CreateLoginToken inserts a one-time token.
+func (t *Tx) CreateLoginToken(ctx context.Context, k *ticketd.LoginToken) error {
+	_, err := t.exec(ctx, `INSERT INTO login_tokens (id, hash, purpose, workspace_id, user_id, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, idArg(k.ID), k.Hash, k.Purpose, idArg(k.WorkspaceID), idArg(k.UserID), k.CreatedAt, k.ExpiresAt)
+	return err
+}
+
+// LoginTokenByHash finds a token by its hash.
+func (t *Tx) LoginTokenByHash(ctx context.Context, hash []byte) (*ticketd.LoginToken, error) {
+	var k ticketd.LoginToken
+	var id, ws, user string
+	var used sql.NullTime
+	err := t.queryRow(ctx, `SELECT id, purpose, workspace_id, user_id, created_at, expires_at, used_at FROM login_tokens
+		WHERE hash = $1`, hash).Scan(&id, &k.Purpose, &ws, &user, &k.CreatedAt, &k.ExpiresAt, &used)
+	if err != nil {
+		return nil, t.notFound(err, "link")
+	}
+	if k.ID, err = parseID(id); err != nil {
+		return nil, err
+	}
+	if k.WorkspaceID, err = parseID(ws); err != nil {
+		return nil, err
+	}
+	if k.UserID, err = parseID(user); err != nil {
+		return nil, err
+	}
+	k.Hash, k.UsedAt = hash, optTime(used)
+	return &k, nil
+}
+
+// UseLoginToken marks a token used, only if it was not.
+func (t *Tx) UseLoginToken(ctx context.Context, id ticketd.ID, now time.Time) error {
+	return t.execOne(ctx, "link", `UPDATE login_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL`, now, idArg(id))
+}
+
+// ---- system mail -------------------------------------------------------------
+
+// CreateSystemEmail inserts a system email.
+func (t *Tx) CreateSystemEmail(ctx context.Context, e *ticketd.SystemEmail) error {
+	_, err := t.exec(ctx, `INSERT INTO system_emails (id, workspace_id, inbox_id, to_address, subject, body, status, error,
+		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		idArg(e.ID), idArg(e.WorkspaceID), idArg(e.InboxID), e.To, e.Subject, e.Body, string(e.Status), e.Error, e.CreatedAt, e.UpdatedAt)
+	return err
+}
+
+// SystemEmail finds a system email by id, in any workspace.
+func (t *Tx) SystemEmail(ctx context.Context, id ticketd.ID) (*ticketd.SystemEmail, error) {
+	var e ticketd.SystemEmail
+	var ws, inbox string
+	err := t.queryRow(ctx, `SELECT workspace_id, inbox_id, to_address, subject, body, status, error, created_at, updated_at
+		FROM system_emails WHERE id = $1`, idArg(id)).Scan(&ws, &inbox, &e.To, &e.Subject, &e.Body, &e.Status, &e.Error,
+		&e.CreatedAt, &e.UpdatedAt)
+	if err != nil {
+		return nil, t.notFound(err, "system email")
+	}
+	if e.WorkspaceID, err = parseID(ws); err != nil {
+		return nil, err
+	}
+	if e.InboxID, err = parseID(inbox); err != nil {
+		return nil, err
+	}
+	e.ID = id
+	e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
+	return &e, nil
+}
+
+// UpdateSystemEmail records a delivery outcome.
+func (t *Tx) UpdateSystemEmail(ctx context.Context, e *ticketd.SystemEmail) error {
+	return t.execOne(ctx, "system email", `UPDATE system_emails SET status = $1, error = $2, updated_at = $3 WHERE id = $4`,
+		string(e.Status), e.Error, e.UpdatedAt, idArg(e.ID))
+}
+
+// ---- lists, counts and versions ------------------------------------------------
+
+// TicketCounts reads the kept counts.
+func (t *Tx) TicketCounts(ctx context.Context, ws ticketd.ID) ([]ticketd.TicketCount, error) {
+	rows, err := t.query(ctx, `SELECT status, assignee_id, n FROM ticket_counts WHERE workspace_id = $1 AND n <> 0`, idArg(ws))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	defer rows.Close()
+	var out []ticketd.TicketCount
+	for rows.Next() {
+		var c ticketd.TicketCount
+		var assignee string
+		if err := rows.Scan(&c.Status, &assignee, &c.N); err != nil {
+			return nil, err
+		}
+		if assignee != "" {
+			id, err := parseID(assignee)
+			if err != nil {
+				return nil, err
+			}
+			c.AssigneeID = &id
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// viewConditions renders the filter's conditions on the tickets table
+// (aliased t) and appends their arguments. The statement text depends only
+// on which fields are set, so the statement cache stays small.
+func viewConditions(f ticketd.ViewFilter, args *[]any) string {
+	var b strings.Builder
+	arg := func(v any) string {
+		*args = append(*args, v)
+		return fmt.Sprintf("$%d", len(*args))
+	}
+	if f.Status != nil {
+		b.WriteString(" AND t.status = " + arg(string(*f.Status)))
+	}
+	if f.Unassigned {
+		b.WriteString(" AND t.assignee_id IS NULL")
+	} else if f.AssigneeID != nil {
+		b.WriteString(" AND t.assignee_id = " + arg(idArg(*f.AssigneeID)))
+	}
+	if f.InboxID != nil {
+		b.WriteString(" AND t.inbox_id = " + arg(idArg(*f.InboxID)))
+	}
+	if f.Tag != "" {
+		b.WriteString(" AND t.number IN (SELECT ticket_number FROM ticket_tags WHERE workspace_id = $1 AND tag = " + arg(f.Tag) + ")")
+	}
+	return b.String()
+}
+
+// ViewTickets lists one keyset page: the statement reads the view's index
+// from the cursor on, so page 1,000 costs what page 1 does.
+func (t *Tx) ViewTickets(ctx context.Context, ws ticketd.ID, f ticketd.ViewFilter) ([]*ticketd.Ticket, error) {
+	args := []any{idArg(ws)}
+	q := `SELECT ` + prefixed("t.", ticketColumns) + ` FROM tickets t WHERE t.workspace_id = $1` + viewConditions(f, &args)
+	order := " ORDER BY t.number DESC"
+	if f.After > 0 {
+		args = append(args, f.After)
+		if f.Oldest {
+			q += fmt.Sprintf(" AND t.number > $%d", len(args))
+		} else {
+			q += fmt.Sprintf(" AND t.number < $%d", len(args))
+		}
+	}
+	if f.Oldest {
+		order = " ORDER BY t.number"
+	}
+	args = append(args, limitArg(f.Limit))
+	rows, err := t.query(ctx, q+order+fmt.Sprintf(" LIMIT $%d", len(args)), args...)
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, scanTicket)
+}
+
+// prefixed qualifies a column list with a table alias.
+func prefixed(alias, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// TicketVersion is the ticket's update time, its message count and its
+// messages' latest update: any reply, note or delivery outcome changes it.
+func (t *Tx) TicketVersion(ctx context.Context, ws, ticket ticketd.ID) (string, error) {
+	var updated time.Time
+	var n int64
+	var latest any
+	err := t.queryRow(ctx, `SELECT t.updated_at,
+			(SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id),
+			(SELECT MAX(m.updated_at) FROM messages m WHERE m.ticket_id = t.id)
+		FROM tickets t WHERE t.workspace_id = $1 AND t.id = $2`, idArg(ws), idArg(ticket)).Scan(&updated, &n, &latest)
+	if err != nil {
+		return "", t.notFound(err, "ticket")
+	}
+	return fmt.Sprintf("%d.%d.%v", updated.UnixMicro(), n, versionPart(latest)), nil
+}
+
+// ListVersion is the workspace's newest ticket number and latest ticket
+// update, each read off an index.
+func (t *Tx) ListVersion(ctx context.Context, ws ticketd.ID) (string, error) {
+	var number, updated any
+	err := t.queryRow(ctx, `SELECT (SELECT MAX(number) FROM tickets WHERE workspace_id = $1),
+		(SELECT MAX(updated_at) FROM tickets WHERE workspace_id = $1)`, idArg(ws)).Scan(&number, &updated)
+	if err != nil {
+		return "", t.d.normalize(err)
+	}
+	return fmt.Sprintf("%v.%v", versionPart(number), versionPart(updated)), nil
+}
+
+// versionPart renders an aggregate, which the engines return as different
+// types (SQLite's MAX of a timestamp is its text).
+func versionPart(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "0"
+	case time.Time:
+		return fmt.Sprint(x.UnixMicro())
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// ---- search --------------------------------------------------------------------
+
+// Search ranks the tickets whose subject, one of whose messages, or whose
+// customer matches every term (as a prefix). SQLite reads its FTS5 indexes
+// and ranks by bm25; PostgreSQL reads its GIN indexes and ranks by ts_rank.
+// A subject hit weighs more than a body hit.
+func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) ([]*ticketd.Ticket, error) {
+	if len(q.Terms) == 0 {
+		return []*ticketd.Ticket{}, nil
+	}
+	var match, hits, order string
+	if t.d.name() == "postgres" {
+		parts := make([]string, len(q.Terms))
+		for i, term := range q.Terms {
+			parts[i] = term + ":*"
+		}
+		match = strings.Join(parts, " & ")
+		hits = `SELECT ticket_id, MAX(score) AS score FROM (
+				SELECT m.ticket_id AS ticket_id, ts_rank(m.search_vector, to_tsquery('simple', $2)) AS score FROM messages m
+				WHERE m.search_vector @@ to_tsquery('simple', $2) AND m.workspace_id = $1 AND ($3 OR m.internal = FALSE)
+				UNION ALL
+				SELECT s.id, 2 * ts_rank(to_tsvector('simple', s.subject), to_tsquery('simple', $2)) FROM tickets s
+				WHERE to_tsvector('simple', s.subject) @@ to_tsquery('simple', $2) AND s.workspace_id = $1
+				UNION ALL
+				SELECT ct.id, 0.1 FROM customers c JOIN tickets ct ON ct.customer_id = c.id AND ct.workspace_id = $1
+				WHERE to_tsvector('simple', c.first_name || ' ' || c.last_name || ' ' || translate(c.email, '@.+_-', '     '))
+					@@ to_tsquery('simple', $2) AND c.workspace_id = $1
+			) h GROUP BY ticket_id`
+		order = ` ORDER BY hits.score DESC, t.number DESC`
+	} else {
+		parts := make([]string, len(q.Terms))
+		for i, term := range q.Terms {
+			parts[i] = `"` + term + `"*`
+		}
+		match = strings.Join(parts, " ")
+		hits = `SELECT ticket_id, MIN(score) AS score FROM (
+				SELECT m.ticket_id AS ticket_id, bm25(messages_fts) AS score FROM messages_fts
+				JOIN messages m ON m.number = messages_fts.rowid
+				WHERE messages_fts MATCH $2 AND m.workspace_id = $1 AND ($3 OR m.internal = FALSE)
+				UNION ALL
+				SELECT s.id, 2 * bm25(tickets_fts) FROM tickets_fts JOIN tickets s ON s.number = tickets_fts.rowid
+				WHERE tickets_fts MATCH $2 AND s.workspace_id = $1
+				UNION ALL
+				SELECT ct.id, -0.1 FROM customers_fts JOIN customers c ON c.number = customers_fts.rowid
+				JOIN tickets ct ON ct.customer_id = c.id AND ct.workspace_id = $1
+				WHERE customers_fts MATCH $2 AND c.workspace_id = $1
+			) h GROUP BY ticket_id`
+		order = ` ORDER BY hits.score, t.number DESC`
+	}
+	args := []any{idArg(ws), match, q.IncludeInternal}
+	f := q.Filter
+	conds := viewConditions(f, &args)
+	args = append(args, limitArg(q.Limit))
+	query := `SELECT ` + prefixed("t.", ticketColumns) + ` FROM (` + hits + `) hits JOIN tickets t ON t.id = hits.ticket_id
+		WHERE t.workspace_id = $1` + conds + order + fmt.Sprintf(" LIMIT $%d", len(args))
+	rows, err := t.query(ctx, query, args...)
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, scanTicket)
+}
+
+// SendingDomains lists the workspace's domains in creation order.
+func (t *Tx) SendingDomains(ctx context.Context, ws ticketd.ID) ([]*ticketd.SendingDomain, error) {
+	rows, err := t.query(ctx, `SELECT `+domainColumns+` FROM sending_domains WHERE workspace_id = $1 ORDER BY number LIMIT 1000`, idArg(ws))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, scanDomain)
+}

@@ -1,0 +1,45 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+// Workspaces lists every workspace in creation order.
+func (t *Tx) Workspaces(ctx context.Context, page ticketd.Page) ([]*ticketd.Workspace, error) {
+	rows, err := t.query(ctx, `SELECT number, id, name, settings, created_at FROM workspaces
+		WHERE number > $1 ORDER BY number LIMIT $2`, page.AfterNumber, limitArg(page.Limit))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, func(row scanner) (*ticketd.Workspace, error) {
+		var w ticketd.Workspace
+		var id, settings string
+		if err := row.Scan(&w.Number, &id, &w.Name, &settings, &w.CreatedAt); err != nil {
+			return nil, err
+		}
+		var err error
+		if w.ID, err = parseID(id); err != nil {
+			return nil, err
+		}
+		w.CreatedAt = w.CreatedAt.UTC()
+		if err := json.Unmarshal([]byte(settings), &w.Settings); err != nil {
+			return nil, fmt.Errorf("workspace settings: %w", err)
+		}
+		return &w, nil
+	})
+}
+
+// UserByEmail finds an agent of ws by email. Emails are stored lower case
+// (the domain normalises them), so the comparison is on the lower-cased input.
+func (t *Tx) UserByEmail(ctx context.Context, ws ticketd.ID, email string) (*ticketd.User, error) {
+	u, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users
+		WHERE workspace_id = $1 AND lower(email) = lower($2)`, idArg(ws), email))
+	if err != nil {
+		return nil, t.notFound(err, "user")
+	}
+	return u, nil
+}
