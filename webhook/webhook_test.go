@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -586,6 +587,19 @@ func TestTwoNodesDeliverEachAttemptOnce(t *testing.T) {
 				t.Fatalf("ticket %s: event %d arrived after %d", tid, n, last)
 			}
 			last = n
+		}
+	}
+}
+
+func TestPublicAddresses(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"93.184.216.34": true, "2606:4700::1111": true,
+		"127.0.0.1": false, "10.0.0.1": false, "172.16.5.4": false, "192.168.1.1": false,
+		"169.254.169.254": false, "100.100.100.200": false, "0.0.0.0": false, "::1": false, "fe80::1": false,
+		"fd00:ec2::254": false, "::ffff:127.0.0.1": false, "224.0.0.1": false, "::": false,
+	} {
+		if got := webhook.Public(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("Public(%s) = %v, want %v", addr, got, want)
 		}
 	}
 }
