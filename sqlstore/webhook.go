@@ -10,17 +10,30 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-// sealSecret is the one place a webhook secret is turned into what is
-// stored, and openSecret the one place it is turned back: encryption at
-// rest goes here. Today they store the secret as it is.
-func sealSecret(secret string) string { return secret }
+// sealWebhookSecret is the one place a webhook secret is turned into what
+// is stored, and openWebhookSecret the one place it is turned back: both go
+// through the store's SecretBox (secrets.go), so the secrets are sealed at
+// rest whenever the server has a key. An empty value (no previous secret)
+// stays empty.
+func (t *Tx) sealWebhookSecret(secret string) (string, error) {
+	if secret == "" {
+		return "", nil
+	}
+	return t.sealSecret([]byte(secret))
+}
 
-func openSecret(stored string) (string, error) { return stored, nil }
+func (t *Tx) openWebhookSecret(stored string) (string, error) {
+	if stored == "" {
+		return "", nil
+	}
+	b, err := t.openSecret(stored)
+	return string(b), err
+}
 
 const webhookColumns = `number, id, workspace_id, url, events, description, format, secret, previous_secret,
 	previous_secret_until, scopes, failing_since, disabled_at, disabled_reason, created_at, updated_at`
 
-func scanWebhook(row scanner) (*ticketd.Webhook, error) {
+func (t *Tx) scanWebhook(row scanner) (*ticketd.Webhook, error) {
 	var w ticketd.Webhook
 	var id, ws, events, secret, previous, scopes string
 	var until, failing, disabled sql.NullTime
@@ -41,13 +54,11 @@ func scanWebhook(row scanner) (*ticketd.Webhook, error) {
 	if err := json.Unmarshal([]byte(scopes), &w.Scopes); err != nil {
 		return nil, fmt.Errorf("stored scopes: %w", err)
 	}
-	if w.Secret, err = openSecret(secret); err != nil {
+	if w.Secret, err = t.openWebhookSecret(secret); err != nil {
 		return nil, err
 	}
-	if previous != "" {
-		if w.PreviousSecret, err = openSecret(previous); err != nil {
-			return nil, err
-		}
+	if w.PreviousSecret, err = t.openWebhookSecret(previous); err != nil {
+		return nil, err
 	}
 	w.PreviousSecretUntil, w.FailingSince, w.DisabledAt = optTime(until), optTime(failing), optTime(disabled)
 	w.CreatedAt, w.UpdatedAt = w.CreatedAt.UTC(), w.UpdatedAt.UTC()
@@ -56,14 +67,18 @@ func scanWebhook(row scanner) (*ticketd.Webhook, error) {
 
 // CreateWebhook inserts w and assigns its number.
 func (t *Tx) CreateWebhook(ctx context.Context, w *ticketd.Webhook) error {
-	previous := ""
-	if w.PreviousSecret != "" {
-		previous = sealSecret(w.PreviousSecret)
+	secret, err := t.sealWebhookSecret(w.Secret)
+	if err != nil {
+		return err
 	}
-	err := t.queryRow(ctx, `INSERT INTO webhooks (id, workspace_id, url, events, description, format, secret,
+	previous, err := t.sealWebhookSecret(w.PreviousSecret)
+	if err != nil {
+		return err
+	}
+	err = t.queryRow(ctx, `INSERT INTO webhooks (id, workspace_id, url, events, description, format, secret,
 		previous_secret, previous_secret_until, scopes, failing_since, disabled_at, disabled_reason, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING number`,
-		idArg(w.ID), idArg(w.WorkspaceID), w.URL, jsonArg(w.Events), w.Description, string(w.Format), sealSecret(w.Secret),
+		idArg(w.ID), idArg(w.WorkspaceID), w.URL, jsonArg(w.Events), w.Description, string(w.Format), secret,
 		previous, optTimeArg(w.PreviousSecretUntil), jsonArg(w.Scopes), optTimeArg(w.FailingSince),
 		optTimeArg(w.DisabledAt), w.DisabledReason, w.CreatedAt, w.UpdatedAt).Scan(&w.Number)
 	return t.d.normalize(err)
@@ -71,7 +86,7 @@ func (t *Tx) CreateWebhook(ctx context.Context, w *ticketd.Webhook) error {
 
 // Webhook returns a webhook of ws.
 func (t *Tx) Webhook(ctx context.Context, ws, id ticketd.ID) (*ticketd.Webhook, error) {
-	w, err := scanWebhook(t.queryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE workspace_id = $1 AND id = $2`,
+	w, err := t.scanWebhook(t.queryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE workspace_id = $1 AND id = $2`,
 		idArg(ws), idArg(id)))
 	if err != nil {
 		return nil, t.notFound(err, "webhook")
@@ -85,7 +100,7 @@ func (t *Tx) Webhooks(ctx context.Context, ws ticketd.ID) ([]*ticketd.Webhook, e
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}
-	return collect(rows, scanWebhook)
+	return collect(rows, t.scanWebhook)
 }
 
 // ActiveWebhooks lists the webhooks of ws that are not disabled.
@@ -95,7 +110,7 @@ func (t *Tx) ActiveWebhooks(ctx context.Context, ws ticketd.ID) ([]*ticketd.Webh
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}
-	return collect(rows, scanWebhook)
+	return collect(rows, t.scanWebhook)
 }
 
 // PatchWebhook sets the given columns only. enabled is -1 (unchanged), 0
@@ -127,9 +142,13 @@ func (t *Tx) PatchWebhook(ctx context.Context, ws, id ticketd.ID, p ticketd.Webh
 // RotateWebhookSecret moves the secret to previous_secret and sets the new
 // one in one statement, so two rotations at once cannot lose a secret.
 func (t *Tx) RotateWebhookSecret(ctx context.Context, ws, id ticketd.ID, secret string, until time.Time) error {
+	sealed, err := t.sealWebhookSecret(secret)
+	if err != nil {
+		return err
+	}
 	return t.execOne(ctx, "webhook", `UPDATE webhooks SET previous_secret = secret, previous_secret_until = $1,
 		secret = $2, updated_at = $3 WHERE workspace_id = $4 AND id = $5`,
-		until, sealSecret(secret), until.Add(-ticketd.WebhookSecretOverlap), idArg(ws), idArg(id))
+		until, sealed, until.Add(-ticketd.WebhookSecretOverlap), idArg(ws), idArg(id))
 }
 
 // DeleteWebhook deletes a webhook; its deliveries and attempts go with it.

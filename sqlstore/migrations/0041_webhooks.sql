@@ -8,7 +8,7 @@ CREATE TABLE webhooks (
     events                TEXT NOT NULL,
     description           TEXT NOT NULL,
     format                TEXT NOT NULL,
-    secret                TEXT NOT NULL, -- through sealSecret (webhook.go)
+    secret                TEXT NOT NULL, -- sealed (sealWebhookSecret, secrets.go)
     previous_secret       TEXT NOT NULL,
     previous_secret_until {{timestamp}},
     scopes                TEXT NOT NULL,
