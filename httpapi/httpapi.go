@@ -187,6 +187,10 @@ func (s *Surface) maxBody() int64 {
 	return s.MaxBodyBytes
 }
 
+// Authenticate checks the request's key again, for a long-lived response (an
+// event stream) that must end once its key is revoked.
+func (s *Surface) Authenticate(r *http.Request) (*ticketd.Principal, error) { return s.authenticate(r) }
+
 func (s *Surface) authenticate(r *http.Request) (*ticketd.Principal, error) {
 	key := ""
 	if s.XAPIKey {

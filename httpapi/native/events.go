@@ -182,6 +182,10 @@ func (h *Handler) eventStream(w http.ResponseWriter, r *http.Request, p *ticketd
 				return nil
 			}
 		case <-heartbeat.C:
+			// A revoked key's stream ends at its next heartbeat.
+			if _, err := h.surface.Authenticate(r); err != nil {
+				return nil
+			}
 			if err := write(": heartbeat\n\n"); err != nil {
 				return nil
 			}

@@ -214,6 +214,26 @@ func TestEventStreamShowsOnlyReadableEventsAndHeartbeats(t *testing.T) {
 			t.Fatal("no heartbeat")
 		}
 	}
+	// Revoking the key ends its stream (at the next heartbeat).
+	keys, err := n.svc.APIKeys(ctx, p, ticketd.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if k.Name == "tickets" {
+			if err := n.svc.DeleteAPIKey(ctx, p, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ended := time.After(10 * time.Second)
+	for open := true; open; {
+		select {
+		case _, open = <-events:
+		case <-ended:
+			t.Fatal("the stream of a revoked key is still open")
+		}
+	}
 	// A key that can read no events is refused, in the native error format.
 	_, none, _ := n.svc.CreateAPIKey(ctx, p, ticketd.NewAPIKeyInput{Name: "none", Scopes: []ticketd.Scope{"tickets:write"}})
 	req, _ := http.NewRequest("GET", n.url+"/v1/events", nil)
