@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/httpapi/apitest"
 )
 
@@ -139,4 +141,27 @@ func TestConcurrentIdempotentPosts(t *testing.T) {
 	}
 	// Once the first has answered, every retry replays it.
 	e.As(e.WS.Key, "POST", "/v1/tickets/"+tk.ID.String()+"/comments", body, "Idempotency-Key", "once").Expect(201)
+}
+
+// FuzzIdempotencyKey: whatever the header holds, the parser answers a
+// printable key of at most 255 characters, nothing, or a 400, and never panics.
+func FuzzIdempotencyKey(f *testing.F) {
+	for _, s := range []string{`"abc"`, "tok", `""`, `"a\"b"`, strings.Repeat("k", 300), "\x00", " "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		r := httptest.NewRequest("POST", "/", nil)
+		r.Header["Idempotency-Key"] = []string{v}
+		key, ok, err := httpapi.IdempotencyKey(r)
+		switch {
+		case err != nil:
+			if ok || ticketd.ErrorCode(err) != ticketd.EMALFORMED {
+				t.Fatalf("%q: %v %v", v, ok, err)
+			}
+		case ok:
+			if key == "" || len(key) > 255 || strings.ContainsFunc(key, func(c rune) bool { return c < 0x20 || c > 0x7e }) {
+				t.Fatalf("%q gave key %q", v, key)
+			}
+		}
+	})
 }
