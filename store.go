@@ -222,6 +222,12 @@ type ProfileTx interface {
 	DeleteCustomer(ctx context.Context, ws, id ID, now time.Time) error
 	// ConsoleTx: sign-in, sessions, views and search (console.go).
 	ConsoleTx
+	// The event log (events.go).
+	EventTx
+	// Webhooks and their deliveries (webhooks.go).
+	WebhookTx
+	// Idempotency keys (idempotency.go).
+	IdempotencyTx
 }
 
 // Page selects one page of a list ordered by creation: the items after the

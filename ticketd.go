@@ -314,6 +314,7 @@ var AllScopes = []Scope{
 	// Writing the knowledge base (articles.go); reading it needs tickets:read,
 	// as Ticket0's docs say.
 	"articles:write",
+	"webhooks:read", "webhooks:write",
 }
 
 // ValidScope reports whether s is a scope ticketd knows.

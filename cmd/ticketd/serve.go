@@ -17,6 +17,7 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/native"
 	"github.com/ticketd/ticketd/httpapi/server"
 	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/mail/domainauth"
@@ -26,6 +27,7 @@ import (
 	"github.com/ticketd/ticketd/secretbox"
 	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/triage"
+	"github.com/ticketd/ticketd/webhook"
 )
 
 // Config is every setting of `ticketd serve` (CONTRACT.md).
@@ -63,6 +65,11 @@ type Config struct {
 	Email EmailConfig
 	// PprofAddr serves Go's profiler (pprof.go).
 	PprofAddr string
+	// Events and webhooks (issue 12; events.go).
+	EventsPoll          time.Duration
+	EventsHeartbeat     time.Duration
+	WebhookAllowPrivate bool
+	WebhookTimeout      time.Duration
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -87,6 +94,7 @@ type Main struct {
 	metricsServer   *http.Server
 	metricsListener net.Listener
 	stopWorkers     context.CancelFunc
+	workersCtx      context.Context
 	workers         sync.WaitGroup
 
 	pprofServer *http.Server
@@ -133,6 +141,10 @@ func (m *Main) ParseFlags(args []string) error {
 	m.opsFlags(fs)
 	m.emailFlags(fs)
 	pprofFlag(fs, &c.PprofAddr)
+	fs.DurationVar(&c.EventsPoll, "events-poll", 250*time.Millisecond, "how often this node reads new events for its streams and webhooks")
+	fs.DurationVar(&c.EventsHeartbeat, "events-heartbeat", 15*time.Second, "how often an idle event stream sends a heartbeat")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (development and tests only)")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -200,9 +212,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// beside start-up, rather than in the first email's request.
 	go analyzer.Lang.Preload()
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
-		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
+		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}),
+		ticketd.WithWebhookURLCheck(webhook.CheckURL(m.Config.WebhookAllowPrivate)))
 	m.observe()
 	if err := m.startOutbox(); err != nil {
+		return err
+	}
+	hub, err := m.startEvents(m.workersCtx)
+	if err != nil {
 		return err
 	}
 	var demoName, demoKey string
@@ -215,7 +232,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
 			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
-			SurfaceHosts: m.Config.SurfaceHosts, TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics, MetricsElsewhere: m.Config.Ops.MetricsAddr != ""}),
+			SurfaceHosts: m.Config.SurfaceHosts, TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics,
+			MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
+			Events:           native.EventsConfig{Hub: hub, Heartbeat: m.Config.EventsHeartbeat}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
@@ -284,7 +303,7 @@ func (m *Main) Addr() string { return m.httpListener.Addr().String() }
 // configured. Without one, replies are accepted and wait in the outbox.
 func (m *Main) startOutbox() error {
 	ctx, cancel := context.WithCancel(context.Background())
-	m.stopWorkers = cancel
+	m.stopWorkers, m.workersCtx = cancel, ctx
 	if m.Config.SMTPRelay == "" {
 		m.logger.Warn("no --smtp-relay: outbound email waits in the outbox until one is configured")
 		return nil

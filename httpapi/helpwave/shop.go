@@ -86,7 +86,9 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	msg := ticketd.ErrorMessage(err)
 	switch status {
 	case http.StatusUnprocessableEntity:
-		status = http.StatusBadRequest
+		if !httpapi.IsIdempotencyError(err) { // the IETF draft's 422 for a reused key
+			status = http.StatusBadRequest
+		}
 	case http.StatusNotFound:
 		if msg != "" {
 			msg = strings.ToUpper(msg[:1]) + msg[1:]

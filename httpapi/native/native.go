@@ -28,7 +28,7 @@ type Handler struct {
 const Base = "/v1"
 
 // Mount returns the native API's mount.
-func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
+func Mount(svc *ticketd.Service, base httpapi.Surface, opts ...Option) *httpapi.Mount {
 	base.Service = svc
 	base.WriteError = WriteError
 	// The native API is the team's own: it sees and writes internal notes.
@@ -65,6 +65,8 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	h.registerPlanning()
 	h.registerArticles()
 	h.registerSearch()
+	h.registerEvents(opts)
+	h.registerWebhooks()
 	return s
 }
 

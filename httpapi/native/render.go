@@ -129,3 +129,42 @@ func nonNilMap(m map[string]string) map[string]string {
 // RenderAPIKey renders k as POST /v1/api-keys answers it, with the raw key
 // when raw is set (the command line's `ticketd key create` prints the same).
 func RenderAPIKey(k *ticketd.APIKey, raw string) any { return renderAPIKey(k, raw) }
+
+// commentJSON is the comment object of seed 001, exactly its nine fields:
+// the native form of a message in events and webhooks (the comments
+// resource itself is served by the TopTickets surface).
+type commentJSON struct {
+	ID               ticketd.ID  `json:"id"`
+	TicketID         ticketd.ID  `json:"ticket_id"`
+	AuthorType       string      `json:"author_type"`
+	AuthorUserID     *ticketd.ID `json:"author_user_id"`
+	AuthorCustomerID *ticketd.ID `json:"author_customer_id"`
+	Content          string      `json:"content"`
+	IsInternal       bool        `json:"is_internal"`
+	CreatedAt        time.Time   `json:"created_at"`
+	UpdatedAt        time.Time   `json:"updated_at"`
+}
+
+// authorType names an author as seed 001 does. The seed knows AGENT, CUSTOMER
+// and SYSTEM; an AI agent's message is machine-written, so it is SYSTEM here.
+func authorType(k ticketd.AuthorKind) string {
+	switch k {
+	case ticketd.AuthorCustomer:
+		return "CUSTOMER"
+	case ticketd.AuthorAgent:
+		return "AGENT"
+	}
+	return "SYSTEM"
+}
+
+func renderComment(m *ticketd.Message) commentJSON {
+	c := commentJSON{ID: m.ID, TicketID: m.TicketID, AuthorType: authorType(m.Author.Kind), Content: m.Body,
+		IsInternal: m.Internal, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+	// The seed: author_user_id for AGENT and SYSTEM, author_customer_id for CUSTOMER.
+	if m.Author.Kind == ticketd.AuthorCustomer {
+		c.AuthorCustomerID = m.Author.CustomerID
+	} else {
+		c.AuthorUserID = m.Author.UserID
+	}
+	return c
+}

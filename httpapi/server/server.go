@@ -48,6 +48,8 @@ type Config struct {
 	// GET /metrics, unless MetricsElsewhere (--metrics-addr serves it).
 	Metrics          *metrics.Metrics
 	MetricsElsewhere bool
+	// Events configures GET /v1/events (its hub, heartbeats).
+	Events native.EventsConfig
 }
 
 // RateLimits are requests per minute per API key and per workspace, by
@@ -134,7 +136,7 @@ func Mounts(svc *ticketd.Service, cfg Config) []*httpapi.Mount {
 			PerKey: func(*ticketd.Principal) int { return key }}
 	}
 	mounts := []*httpapi.Mount{
-		native.Mount(svc, base),
+		native.Mount(svc, base, native.WithEvents(cfg.Events)),
 		helpwave.Mount(svc, base),
 		ticket0.Mount(svc, base),
 		toptickets.Mount(svc, base),
@@ -197,4 +199,13 @@ func surfaceHosts(hosts map[string]string, mounts []*httpapi.Mount, next http.Ha
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// WebhookPayload renders a webhook delivery in its webhook's format: the
+// native objects for standard, Ticket0's shape for ticket0.
+func WebhookPayload(req *ticketd.WebhookRequest) ([]byte, error) {
+	if req.Webhook.Format == ticketd.FormatTicket0 {
+		return ticket0.WebhookPayload(req)
+	}
+	return native.StandardPayload(req)
 }

@@ -96,10 +96,13 @@ type errorBody struct {
 // status for bad input, 400 VALIDATION_ERROR, whether the body could not be
 // read (EMALFORMED) or broke a rule (EINVALID, 422 on the native API).
 func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
-	if status == http.StatusUnprocessableEntity {
+	if status == http.StatusUnprocessableEntity && !httpapi.IsIdempotencyError(err) {
 		status = http.StatusBadRequest
 	}
 	code, ok := codes[status]
+	if status == http.StatusUnprocessableEntity {
+		code, ok = "VALIDATION_ERROR", true // the IETF draft's 422 for a reused Idempotency-Key
+	}
 	if !ok {
 		code = "INTERNAL"
 		status = http.StatusInternalServerError
