@@ -75,6 +75,7 @@ type ViewFilter struct {
 	AssigneeID *ID
 	Unassigned bool
 	InboxID    *ID
+	CustomerID *ID
 	Tag        string
 	// Oldest lists oldest first; newest first otherwise.
 	Oldest bool
@@ -199,8 +200,8 @@ func (s *Service) ListVersion(ctx context.Context, p *Principal) (v string, err 
 // names and emails, with the views' filters (After is not used: results are
 // ranked, and a search shows its best page).
 type SearchQuery struct {
-	// Terms are the words to find, each as a prefix; every term must match
-	// somewhere in the ticket (its subject, a message or its customer).
+	// Terms are the words to find, the last one as a prefix; every term
+	// must match in one place: the subject, one message, or the customer.
 	Terms  []string
 	Filter ViewFilter
 	// IncludeInternal searches internal notes too.
@@ -339,7 +340,7 @@ func (s *Service) TicketDetail(ctx context.Context, p *Principal, ref Ref) (*Tic
 		}
 		d.Authors.Customers[d.Customer.ID] = d.Customer
 		cid := d.Customer.ID
-		others, err := tx.Tickets(ctx, p.WorkspaceID, TicketFilter{CustomerID: &cid, Limit: 11})
+		others, err := tx.ViewTickets(ctx, p.WorkspaceID, ViewFilter{CustomerID: &cid, Limit: 11})
 		if err != nil {
 			return err
 		}

@@ -239,6 +239,9 @@ func viewConditions(f ticketd.ViewFilter, args *[]any) string {
 	if f.InboxID != nil {
 		b.WriteString(" AND t.inbox_id = " + arg(idArg(*f.InboxID)))
 	}
+	if f.CustomerID != nil {
+		b.WriteString(" AND t.customer_id = " + arg(idArg(*f.CustomerID)))
+	}
 	if f.Tag != "" {
 		b.WriteString(" AND t.number IN (SELECT ticket_number FROM ticket_tags WHERE workspace_id = $1 AND tag = " + arg(f.Tag) + ")")
 	}
@@ -323,8 +326,13 @@ func versionPart(v any) string {
 
 // ---- search --------------------------------------------------------------------
 
+// searchCandidates bounds the matches each index contributes, newest first:
+// what keeps a search for a common word as fast as one for a rare word.
+const searchCandidates = "1000"
+
 // Search ranks the tickets whose subject, one of whose messages, or whose
-// customer matches every term (as a prefix). SQLite reads its FTS5 indexes
+// customer matches every term: the last as a prefix (search as you type),
+// the others as words, which keeps the index reads few. SQLite reads its FTS5 indexes
 // and ranks by bm25; PostgreSQL reads its GIN indexes and ranks by ts_rank.
 // A subject hit weighs more than a body hit.
 func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) ([]*ticketd.Ticket, error) {
@@ -335,7 +343,10 @@ func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) (
 	if t.d.name() == "postgres" {
 		parts := make([]string, len(q.Terms))
 		for i, term := range q.Terms {
-			parts[i] = term + ":*"
+			parts[i] = term
+			if i == len(q.Terms)-1 {
+				parts[i] += ":*"
+			}
 		}
 		match = strings.Join(parts, " & ")
 		hits = `SELECT ticket_id, MAX(score) AS score FROM (
@@ -353,20 +364,29 @@ func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) (
 	} else {
 		parts := make([]string, len(q.Terms))
 		for i, term := range q.Terms {
-			parts[i] = `"` + term + `"*`
+			parts[i] = `"` + term + `"`
+			if i == len(q.Terms)-1 {
+				parts[i] += "*"
+			}
 		}
 		match = strings.Join(parts, " ")
+		// Each index is read newest first and stops after a bounded number
+		// of matches of the workspace, so a word in half the messages costs
+		// what a rare one does; bm25 ranks those candidates.
 		hits = `SELECT ticket_id, MIN(score) AS score FROM (
-				SELECT m.ticket_id AS ticket_id, bm25(messages_fts) AS score FROM messages_fts
-				JOIN messages m ON m.number = messages_fts.rowid
-				WHERE messages_fts MATCH $2 AND m.workspace_id = $1 AND ($3 OR m.internal = FALSE)
+				SELECT * FROM (SELECT m.ticket_id AS ticket_id, bm25(messages_fts) AS score FROM messages_fts
+					JOIN messages m ON m.number = messages_fts.rowid
+					WHERE messages_fts MATCH $2 AND m.workspace_id = $1 AND ($3 OR m.internal = FALSE)
+					ORDER BY messages_fts.rowid DESC LIMIT ` + searchCandidates + `)
 				UNION ALL
-				SELECT s.id, 2 * bm25(tickets_fts) FROM tickets_fts JOIN tickets s ON s.number = tickets_fts.rowid
-				WHERE tickets_fts MATCH $2 AND s.workspace_id = $1
+				SELECT * FROM (SELECT s.id, 2 * bm25(tickets_fts) FROM tickets_fts JOIN tickets s ON s.number = tickets_fts.rowid
+					WHERE tickets_fts MATCH $2 AND s.workspace_id = $1
+					ORDER BY tickets_fts.rowid DESC LIMIT ` + searchCandidates + `)
 				UNION ALL
-				SELECT ct.id, -0.1 FROM customers_fts JOIN customers c ON c.number = customers_fts.rowid
-				JOIN tickets ct ON ct.customer_id = c.id AND ct.workspace_id = $1
-				WHERE customers_fts MATCH $2 AND c.workspace_id = $1
+				SELECT * FROM (SELECT ct.id, -0.1 FROM customers_fts JOIN customers c ON c.number = customers_fts.rowid
+					JOIN tickets ct ON ct.customer_id = c.id AND ct.workspace_id = $1
+					WHERE customers_fts MATCH $2 AND c.workspace_id = $1
+					ORDER BY customers_fts.rowid DESC LIMIT ` + searchCandidates + `)
 			) h GROUP BY ticket_id`
 		order = ` ORDER BY hits.score, t.number DESC`
 	}
