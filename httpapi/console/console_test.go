@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/httpapi/apitest"
 	"github.com/ticketd/ticketd/httpapi/console"
 )
@@ -425,4 +426,45 @@ func TestAdminPages(t *testing.T) {
 	if ws.Name != "Acme Renamed" || ws.Settings.AutoTriage {
 		t.Fatalf("workspace %+v", ws)
 	}
+}
+
+// An inbound email's attachments: listed on its message, an image
+// previewed inline, everything downloadable, each response sandboxed.
+func TestAttachments(t *testing.T) {
+	e := apitest.NewWith(t, apitest.Options{ServiceOptions: []ticketd.Option{ticketd.WithBlobStore(&blob.Dir{Path: t.TempDir()})}})
+	setPassword(t, e, e.WS.Owner.Email)
+	addInbox(t, e)
+	png := "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+	raw := "From: Ada <ada@customer.test>\r\nTo: support@acme.test\r\nSubject: Broken kettle\r\nMessage-ID: <att@customer.test>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nPhoto attached.\r\n" +
+		"--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"photo.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + png + "\r\n" +
+		"--b\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=\"page.html\"\r\n\r\n<script>alert(1)</script>\r\n--b--\r\n"
+	e.As(e.WS.Key, "POST", "/v1/inbound/email", raw, "Content-Type", "message/rfc822").Expect(201)
+	b := &browser{t: t, h: e.Handler}
+	expect(t, b.signIn(e.WS.Owner.Email), http.StatusSeeOther)
+	ts, _, err := e.Service.ViewTickets(ctx, e.WS.Principal, ticketd.ViewFilter{})
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("tickets %v %v", ts, err)
+	}
+	p := expect(t, b.do("GET", "/console/tickets/"+itoa(ts[0].Number), nil), http.StatusOK)
+	links := regexp.MustCompile(`<a href="(/console/messages/[^"]+)" download>([^<]+)</a>`).FindAllStringSubmatch(p.body, -1)
+	if len(links) != 2 || !strings.Contains(p.body, `<img src="`+links[0][1]+`?inline=1" alt="photo.png"`) {
+		t.Fatalf("attachments on the page: %v", links)
+	}
+	img := expect(t, b.do("GET", links[0][1]+"?inline=1", nil), http.StatusOK)
+	if img.header.Get("Content-Type") != "image/png" || !strings.HasPrefix(img.header.Get("Content-Disposition"), "inline") ||
+		!strings.Contains(img.header.Get("Content-Security-Policy"), "sandbox") || !strings.HasPrefix(img.body, "\x89PNG") {
+		t.Fatalf("inline image: %v", img.header)
+	}
+	// HTML is never shown inline, even when asked.
+	html := expect(t, b.do("GET", links[1][1]+"?inline=1", nil), http.StatusOK)
+	if html.header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(html.header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("html attachment: %v", html.header)
+	}
+	// Another workspace's agent cannot fetch it.
+	other := e.NewWorkspace("Other")
+	setPassword(t, e, other.Owner.Email)
+	ob := &browser{t: t, h: e.Handler}
+	expect(t, ob.signIn(other.Owner.Email), http.StatusSeeOther)
+	expect(t, ob.do("GET", links[0][1], nil), http.StatusNotFound)
 }
