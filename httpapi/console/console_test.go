@@ -17,6 +17,8 @@ import (
 	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/httpapi/apitest"
 	"github.com/ticketd/ticketd/httpapi/console"
+	"github.com/ticketd/ticketd/httpapi/server"
+	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
 
 var ctx = context.Background()
@@ -467,4 +469,30 @@ func TestAttachments(t *testing.T) {
 	ob := &browser{t: t, h: e.Handler}
 	expect(t, ob.signIn(other.Owner.Email), http.StatusSeeOther)
 	expect(t, ob.do("GET", links[0][1], nil), http.StatusNotFound)
+}
+
+// Two nodes over one database: a session made on one works on the other,
+// and the other's live version sees a note written through the first.
+func TestTwoNodes(t *testing.T) {
+	e := apitest.New(t)
+	setPassword(t, e, e.WS.Owner.Email)
+	db2 := sqlstoretest.OpenDSN(t, e.DSN)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	node2 := server.New(ticketd.NewService(db2, ticketd.WithLogger(logger)), server.Config{Logger: logger})
+	a := &browser{t: t, h: e.Handler}
+	expect(t, a.signIn(e.WS.Owner.Email), http.StatusSeeOther)
+	b := &browser{t: t, h: node2, cookie: a.cookie}
+	tk := e.Ticket(e.WS, "chat")
+	poll := "/console/poll?ticket=" + tk.ID.String()
+	v1 := expect(t, b.do("GET", poll, nil), http.StatusOK).body
+	expect(t, a.do("POST", "/console/tickets/"+itoa(tk.Number)+"/note", url.Values{"body": {"seen on node 2?"}}), http.StatusSeeOther)
+	if v2 := expect(t, b.do("GET", poll, nil), http.StatusOK).body; v2 == v1 {
+		t.Fatal("node 2 did not see the change made on node 1")
+	}
+	if p := expect(t, b.do("GET", "/console/tickets/"+itoa(tk.Number), nil), http.StatusOK); !strings.Contains(p.body, "seen on node 2?") {
+		t.Fatal("node 2's page lacks the note")
+	}
+	// Signing out on node 2 ends the session on node 1.
+	expect(t, b.do("POST", "/logout", url.Values{}), http.StatusSeeOther)
+	expect(t, a.do("GET", "/", nil), http.StatusSeeOther)
 }
