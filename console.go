@@ -257,40 +257,6 @@ func (s *Service) Search(ctx context.Context, p *Principal, text string, f ViewF
 	return ts, err
 }
 
-// People are the customers and agents a page of tickets names.
-type People struct {
-	Customers map[ID]*Customer
-	Users     map[ID]*User
-}
-
-// TicketPeople loads the customers and assignees of ts, each once, in one
-// read transaction.
-func (s *Service) TicketPeople(ctx context.Context, p *Principal, ts []*Ticket) (*People, error) {
-	out := &People{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
-	err := s.store.View(ctx, func(tx Tx) error {
-		for _, t := range ts {
-			if _, seen := out.Customers[t.CustomerID]; !seen {
-				c, err := tx.Customer(ctx, p.WorkspaceID, ByID(t.CustomerID))
-				if err != nil && ErrorCode(err) != ENOTFOUND {
-					return err
-				}
-				out.Customers[t.CustomerID] = c
-			}
-			if id := t.AssigneeID; id != nil {
-				if _, seen := out.Users[*id]; !seen {
-					u, err := tx.User(ctx, p.WorkspaceID, ByID(*id))
-					if err != nil && ErrorCode(err) != ENOTFOUND {
-						return err
-					}
-					out.Users[*id] = u
-				}
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
 // TicketDetail is everything the console's ticket page shows, read in one
 // transaction so that it is one consistent picture.
 type TicketDetail struct {

@@ -49,17 +49,17 @@ func scanMessage(row scanner) (*ticketd.Message, error) {
 	}
 	m.BodyHTML, m.BodyCleaned, m.Language, m.Sentiment = optString(html), optString(cleaned), optString(lang), optString(sentiment)
 	if attachments.Valid {
-		m.Attachments = []byte(attachments.String)
+		m.ExternalAttachments = []byte(attachments.String)
 	}
 	m.Time, m.CreatedAt, m.UpdatedAt = m.Time.UTC(), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return &m, nil
 }
 
 func attachmentsArg(m *ticketd.Message) any {
-	if len(m.Attachments) == 0 {
+	if len(m.ExternalAttachments) == 0 {
 		return nil
 	}
-	return string(m.Attachments)
+	return string(m.ExternalAttachments)
 }
 
 // CreateMessage inserts m and assigns its number.
@@ -105,8 +105,9 @@ const (
 		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
 		ORDER BY number LIMIT $5`
 	messagesByTime = `SELECT ` + messageColumns + ` FROM messages
-		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
-		ORDER BY time, number LIMIT $5`
+		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)
+		AND (time > $4 OR (time = $4 AND number > $5))
+		ORDER BY time, number LIMIT $6`
 	messagesNewestByTime = `SELECT ` + messageColumns + ` FROM messages
 		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
 		ORDER BY time DESC, number DESC LIMIT $5`
@@ -114,14 +115,24 @@ const (
 
 // Messages lists a ticket's messages.
 func (t *Tx) Messages(ctx context.Context, ws, ticket ticketd.ID, f ticketd.MessageFilter) ([]*ticketd.Message, error) {
-	query, after := messagesByCreation, f.Page.AfterNumber
+	var rows *sql.Rows
+	var err error
 	switch f.Order {
 	case ticketd.ByTime:
-		query, after = messagesByTime, 0
+		// The zero AfterTime is before every stored time (0001-01-01 is
+		// the earliest the domain accepts, and number > 0 catches it).
+		after := f.AfterTime
+		if after.IsZero() {
+			after = ticketd.MinTime
+		}
+		rows, err = t.query(ctx, messagesByTime, idArg(ws), idArg(ticket), f.IncludeInternal, after.UTC(),
+			f.Page.AfterNumber, limitArg(f.Page.Limit))
 	case ticketd.NewestByTime:
-		query, after = messagesNewestByTime, 0
+		rows, err = t.query(ctx, messagesNewestByTime, idArg(ws), idArg(ticket), f.IncludeInternal, 0, limitArg(f.Page.Limit))
+	default:
+		rows, err = t.query(ctx, messagesByCreation, idArg(ws), idArg(ticket), f.IncludeInternal, f.Page.AfterNumber,
+			limitArg(f.Page.Limit))
 	}
-	rows, err := t.query(ctx, query, idArg(ws), idArg(ticket), f.IncludeInternal, after, limitArg(f.Page.Limit))
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}
