@@ -331,8 +331,7 @@ func versionPart(v any) string {
 const searchCandidates = "1000"
 
 // Search ranks the tickets whose subject, one of whose messages, or whose
-// customer matches every term: the last as a prefix (search as you type),
-// the others as words, which keeps the index reads few. SQLite reads its FTS5 indexes
+// customer matches every term (the last as a prefix when asked). SQLite reads its FTS5 indexes
 // and ranks by bm25; PostgreSQL reads its GIN indexes and ranks by ts_rank.
 // A subject hit weighs more than a body hit.
 func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) ([]*ticketd.Ticket, error) {
@@ -344,7 +343,7 @@ func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) (
 		parts := make([]string, len(q.Terms))
 		for i, term := range q.Terms {
 			parts[i] = term
-			if i == len(q.Terms)-1 {
+			if q.Prefix && i == len(q.Terms)-1 {
 				parts[i] += ":*"
 			}
 		}
@@ -365,7 +364,7 @@ func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) (
 		parts := make([]string, len(q.Terms))
 		for i, term := range q.Terms {
 			parts[i] = `"` + term + `"`
-			if i == len(q.Terms)-1 {
+			if q.Prefix && i == len(q.Terms)-1 {
 				parts[i] += "*"
 			}
 		}
