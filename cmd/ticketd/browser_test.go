@@ -171,6 +171,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(`//button[text()="Sign in"]`),
 		chromedp.WaitVisible(`//button[text()="Sign out"]`))
 	screenshot(t, bctx, "views")
+	checkLabels(t, bctx, "views")
+	// ? shows every shortcut; Close (or Esc) hides them.
+	browse(t, bctx, "help",
+		chromedp.KeyEvent("?"),
+		chromedp.WaitVisible(`//dialog[@id="help"]//td[contains(., "Solve the ticket")]`),
+		chromedp.Click(`//dialog[@id="help"]//button[text()="Close"]`),
+		chromedp.WaitNotVisible(`#help`))
 
 	// Open the ticket that came by SMTP, by its subject link (j, Enter).
 	browse(t, bctx, "open ticket",
@@ -223,6 +230,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal("the page reloaded instead of updating in place")
 	}
 	screenshot(t, bctx, "ticket")
+	checkLabels(t, bctx, "ticket")
 
 	// Assign to Sam and solve with the keyboard (e).
 	browse(t, bctx, "assign",
@@ -280,6 +288,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	screenshot(t, bctx, "hostile")
 
+	for _, page := range []string{"agents", "keys", "domains", "inboxes", "workspace"} {
+		browse(t, bctx, "admin "+page, chromedp.Navigate(base+"/console/admin/"+page), chromedp.WaitVisible(`//h1`))
+		checkLabels(t, bctx, "admin "+page)
+	}
+	screenshot(t, bctx, "admin")
+
 	// Sign out.
 	browse(t, bctx, "sign out",
 		chromedp.Click(`//button[text()="Sign out"]`),
@@ -295,6 +309,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	if n := len(relay.Messages()); n != 1 {
 		t.Fatalf("the relay got %d messages, want the one reply", n)
+	}
+}
+
+// checkLabels fails the test if a form control of the page has no
+// accessible label, or the page lacks its landmarks.
+func checkLabels(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	unlabelled := value(t, ctx, "labels", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(
+		'input:not([type=hidden]), select, textarea, button')).filter(function (e) {
+		return !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim());
+	}).map(function (e) { return e.outerHTML.slice(0, 80); })`))
+	if len(unlabelled) > 0 {
+		t.Errorf("%s: controls without a label: %v", page, unlabelled)
+	}
+	if !value(t, ctx, "landmarks", chromedp.Evaluate[bool](`!!document.querySelector('main') && !!document.querySelector('nav') &&
+		!!document.querySelector('[role=search]')`)) {
+		t.Errorf("%s lacks its main, navigation or search landmark", page)
 	}
 }
 
