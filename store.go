@@ -141,6 +141,9 @@ type Tx interface {
 	// UserByEmail finds an agent of ws by email, case-insensitively;
 	// ENOTFOUND if none.
 	UserByEmail(ctx context.Context, ws ID, email string) (*User, error)
+	// OutboxBacklog counts the outbox's entries in every workspace and
+	// returns the creation time of the oldest (zero when empty).
+	OutboxBacklog(ctx context.Context) (n int, oldest time.Time, err error)
 
 	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
 	// ClaimOutbox reserves up to limit entries that are due at now and not

@@ -38,6 +38,8 @@ type DB struct {
 	read *sql.DB
 
 	writeStmts, readStmts *stmtCache
+	// secrets seals secret columns (secrets.go); nil stores them as given.
+	secrets ticketd.SecretBox
 }
 
 var _ ticketd.Store = (*DB)(nil)
@@ -108,7 +110,7 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sq
 	if err != nil {
 		return fmt.Errorf("begin: %w", db.dialect.normalize(err))
 	}
-	tx := &Tx{tx: sqlTx, d: db.dialect, stmts: stmts}
+	tx := &Tx{tx: sqlTx, d: db.dialect, stmts: stmts, secrets: db.secrets}
 	if err = fn(tx); err != nil {
 		sqlTx.Rollback()
 	} else if err = sqlTx.Commit(); err != nil {
@@ -129,6 +131,8 @@ type Tx struct {
 	stmts *stmtCache
 	// missed is set when a query ran unprepared.
 	missed bool
+	// secrets is the DB's SecretBox.
+	secrets ticketd.SecretBox
 }
 
 // exec runs a statement and normalises its error.

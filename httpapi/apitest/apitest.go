@@ -167,6 +167,7 @@ func (e *Env) Do(method, path string, body any, headers ...string) *Response {
 	}
 	rec := httptest.NewRecorder()
 	e.Handler.ServeHTTP(rec, req)
+	e.checkDocs(req, rec.Code, rec.Header(), rec.Body.Bytes())
 	return &Response{T: e.T, Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
 
