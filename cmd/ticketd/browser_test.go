@@ -190,10 +190,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	browse(t, bctx, "reply",
 		chromedp.KeyEvent("r"),
 		chromedp.SendKeys(`#reply`, "It ships tomorrow, sorry for the wait."),
+		chromedp.SendKeys(`#cc`, "boss@customer.test"),
 		chromedp.Click(`//button[text()="Send reply"]`),
 		chromedp.WaitVisible(`//article[contains(., "It ships tomorrow")]`))
 	sent := relay.WaitFor(1, 10*time.Second)
-	if len(sent) != 1 || sent[0].To[0] != "jane@customer.test" || !bytes.Contains(sent[0].Data, []byte("\r\nIt ships tomorrow")) {
+	if len(sent) != 1 || strings.Join(sent[0].To, " ") != "jane@customer.test boss@customer.test" || !bytes.Contains(sent[0].Data, []byte("\r\nIt ships tomorrow")) {
 		t.Fatalf("the relay got %+v", sent)
 	}
 	outMsg, err := mail.ReadMessage(bytes.NewReader(sent[0].Data))
