@@ -243,7 +243,11 @@ func viewConditions(f ticketd.ViewFilter, args *[]any) string {
 		b.WriteString(" AND t.customer_id = " + arg(idArg(*f.CustomerID)))
 	}
 	if f.Tag != "" {
-		b.WriteString(" AND t.number IN (SELECT ticket_number FROM ticket_tags WHERE workspace_id = $1 AND tag = " + arg(f.Tag) + ")")
+		// A probe per ticket of the view's index, which stops after one
+		// page for a common tag; an IN list would first read every ticket
+		// of the tag and sort them.
+		b.WriteString(" AND EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.workspace_id = $1 AND tt.tag = " + arg(f.Tag) +
+			" AND tt.ticket_number = t.number)")
 	}
 	return b.String()
 }
@@ -340,7 +344,12 @@ func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) (
 		return []*ticketd.Ticket{}, nil
 	}
 	var match, hits, order string
+	// On SQLite the hits must drive the join: left to itself the planner
+	// walks every ticket of the workspace and probes the hits (CROSS JOIN
+	// fixes SQLite's join order; PostgreSQL plans this well).
+	join := "CROSS JOIN"
 	if t.d.name() == "postgres" {
+		join = "JOIN"
 		parts := make([]string, len(q.Terms))
 		for i, term := range q.Terms {
 			parts[i] = term
@@ -404,7 +413,7 @@ func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) (
 	f := q.Filter
 	conds := viewConditions(f, &args)
 	args = append(args, limitArg(q.Limit))
-	query := `SELECT ` + prefixed("t.", ticketColumns) + ` FROM (` + hits + `) hits JOIN tickets t ON t.id = hits.ticket_id
+	query := `SELECT ` + prefixed("t.", ticketColumns) + ` FROM (` + hits + `) hits ` + join + ` tickets t ON t.id = hits.ticket_id
 		WHERE t.workspace_id = $1` + conds + order + fmt.Sprintf(" LIMIT $%d", len(args))
 	rows, err := t.query(ctx, query, args...)
 	if err != nil {
