@@ -332,7 +332,7 @@ func versionPart(v any) string {
 
 // searchCandidates bounds the matches each index contributes, newest first:
 // what keeps a search for a common word as fast as one for a rare word.
-const searchCandidates = "1000"
+const searchCandidates = "300"
 
 // Search ranks the tickets whose subject, one of whose messages, or whose
 // customer matches every term (the last as a prefix when asked), from
