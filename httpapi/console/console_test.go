@@ -155,6 +155,20 @@ func TestSignInAndSecurityHeaders(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// After signing in the agent goes back where it was, but never to another site.
+func TestSignInNextStaysOnSite(t *testing.T) {
+	e := apitest.New(t)
+	setPassword(t, e, e.WS.Owner.Email)
+	for next, want := range map[string]string{"/?view=pending": "/?view=pending", "//evil.example/x": "/",
+		"https://evil.example": "/", `/\evil.example`: "/", "": "/"} {
+		b := &browser{t: t, h: e.Handler}
+		p := expect(t, b.do("POST", "/login", url.Values{"email": {e.WS.Owner.Email}, "password": {password}, "next": {next}}), http.StatusSeeOther)
+		if loc := p.header.Get("Location"); loc != want {
+			t.Errorf("next %q: redirected to %q, want %q", next, loc, want)
+		}
+	}
+}
+
 func TestSecureCookieBehindTrustedProxy(t *testing.T) {
 	e := apitest.New(t)
 	setPassword(t, e, e.WS.Owner.Email)
