@@ -273,10 +273,16 @@ func TestConsoleInBrowser(t *testing.T) {
 		"Message-ID: <hostile-" + ticketd.NewID().String() + "@customer.test>\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nTotally normal offer\r\n" +
 		"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + hostile + "\r\n--b--\r\n"
+	// It arrives while the agent looks at All open: the new ticket appears
+	// in the list without a reload.
+	browse(t, bctx, "open view", chromedp.Navigate(base+"/?view=open"), chromedp.WaitVisible(`//h1[text()="All open"]`))
+	value(t, bctx, "mark list", chromedp.Evaluate[int](`window.__stay = 2`))
 	sendMail(t, m.SMTPAddr(), "mallory@customer.test", []string{"support@shop.example.com"}, []byte(raw))
+	browse(t, bctx, "new ticket live", chromedp.WaitVisible(`//a[text()="Special offer"]`))
+	if !value(t, bctx, "marker", chromedp.Evaluate[bool](`window.__stay === 2`)) {
+		t.Fatal("the list reloaded instead of updating in place")
+	}
 	browse(t, bctx, "hostile email",
-		chromedp.Navigate(base+"/?view=open"),
-		chromedp.WaitVisible(`//a[text()="Special offer"]`),
 		chromedp.Click(`//a[text()="Special offer"]`),
 		chromedp.WaitVisible(`iframe.email-html`),
 		chromedp.Sleep(500*time.Millisecond), // give anything that would run the chance to
