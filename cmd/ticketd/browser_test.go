@@ -106,8 +106,9 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // ticket that arrived by SMTP; reply and see the relay receive it; the
 // customer answers by SMTP and the answer appears on the open page without a
 // reload, as does another agent's note; a note of ours never reaches the
-// relay; assign, solve with the keyboard, search; a hostile email runs
-// nothing and loads nothing; sign out.
+// relay; assign, solve with the keyboard, search; a new ticket appears in the
+// open view without a reload; a hostile email runs nothing and loads
+// nothing; every control has a label; sign out.
 func TestConsoleInBrowser(t *testing.T) {
 	bctx := newBrowser(t)
 	ctx := context.Background()
