@@ -212,10 +212,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr string) (*Si
 	var users []*User
 	logins := map[ID]*Login{}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if err := throttle(ctx, tx, "account:"+email, AccountAttempts, now); err != nil {
-			return err
-		}
-		if err := throttle(ctx, tx, "address:"+addr, AddressAttempts, now); err != nil {
+		if err := throttleSignIn(ctx, tx, email, addr, now); err != nil {
 			return err
 		}
 		us, err := tx.UsersByEmail(ctx, email, maxAccountsPerEmail)
@@ -255,6 +252,14 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr string) (*Si
 		}
 	}
 	return nil, denied
+}
+
+// throttleSignIn counts an attempt on the account and on the address.
+func throttleSignIn(ctx context.Context, tx Tx, email, addr string, now time.Time) error {
+	if err := throttle(ctx, tx, "account:"+email, AccountAttempts, now); err != nil {
+		return err
+	}
+	return throttle(ctx, tx, "address:"+addr, AddressAttempts, now)
 }
 
 // throttle counts one attempt on key and refuses it past limit.
@@ -562,10 +567,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, addr, linkBas
 	now := s.Now()
 	queued := false
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if err := throttle(ctx, tx, "account:"+email, AccountAttempts, now); err != nil {
-			return err
-		}
-		if err := throttle(ctx, tx, "address:"+addr, AddressAttempts, now); err != nil {
+		if err := throttleSignIn(ctx, tx, email, addr, now); err != nil {
 			return err
 		}
 		us, err := tx.UsersByEmail(ctx, email, maxAccountsPerEmail)
@@ -588,9 +590,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, addr, linkBas
 		}
 		return nil
 	})
-	if ErrorCode(err) == ETHROTTLED {
-		return err
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	if queued {
