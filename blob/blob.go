@@ -71,3 +71,16 @@ func (d *Dir) Open(_ context.Context, key string) (io.ReadCloser, error) {
 	}
 	return os.Open(p)
 }
+
+// Delete removes the bytes stored under key; a key with nothing stored is
+// not an error (erasure may run twice).
+func (d *Dir) Delete(_ context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}

@@ -63,6 +63,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	h.registerEmail()
 	h.registerInbound()
 	h.registerWorkspace()
+	h.registerOps()
 	return s
 }
 
