@@ -286,7 +286,7 @@ func (s *Service) DeliverDue(ctx context.Context, mailer Mailer, limit int) (int
 	now := s.Now()
 	var entries []*OutboxEntry
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		entries, err = tx.ClaimOutbox(ctx, now, now.Add(deliveryLease), limit)
+		entries, err = tx.ClaimOutbox(ctx, now, now.Add(s.deliveryLease()), limit)
 		return err
 	})
 	if err != nil {

@@ -70,3 +70,15 @@ func (s *Service) OutboxBacklog(ctx context.Context) (n int, oldest time.Time, e
 	})
 	return n, oldest, err
 }
+
+// WithDeliveryLease sets how long an outbox entry a worker claimed stays
+// reserved for it: the time after which another node takes over the entry of
+// a node that died mid-delivery. It must exceed the longest send.
+func WithDeliveryLease(d time.Duration) Option { return func(s *Service) { s.lease = d } }
+
+func (s *Service) deliveryLease() time.Duration {
+	if s.lease > 0 {
+		return s.lease
+	}
+	return deliveryLease
+}

@@ -24,6 +24,9 @@ type Service struct {
 	authority DomainAuthority
 	analyzer  Analyzer
 	blobs     BlobStore
+	// lease is how long a claimed outbox entry stays reserved
+	// (WithDeliveryLease); deliveryLease when 0.
+	lease time.Duration
 
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
