@@ -56,16 +56,6 @@ func (s *Service) audit(ctx context.Context, tx Tx, p *Principal, action, kind s
 	return tx.CreateAuditEntry(ctx, e)
 }
 
-// SendingDomains lists the workspace's sending domains in creation order,
-// without their private keys.
-func (s *Service) SendingDomains(ctx context.Context, p *Principal) (ds []*SendingDomain, err error) {
-	err = s.store.View(ctx, func(tx Tx) error {
-		ds, err = tx.SendingDomains(ctx, p.WorkspaceID)
-		return err
-	})
-	return ds, err
-}
-
 // DeleteSendingDomain deletes a domain and its keys. ENOTFOUND if it is not
 // the workspace's; ECONFLICT while inboxes use it (delete them first, so
 // that no reply is left without an address to go out from).

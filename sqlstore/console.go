@@ -382,3 +382,18 @@ func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) (
 	}
 	return collect(rows, scanTicket)
 }
+
+// SendingDomains lists the workspace's domains in creation order.
+func (t *Tx) SendingDomains(ctx context.Context, ws ticketd.ID) ([]*ticketd.SendingDomain, error) {
+	rows, err := t.query(ctx, `SELECT `+domainColumns+` FROM sending_domains WHERE workspace_id = $1 ORDER BY number LIMIT 1000`, idArg(ws))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	ds, err := collect(rows, scanDomain)
+	// A list has no use for the private keys, which are stored sealed
+	// (secrets.go): none is returned rather than a sealed one.
+	for _, d := range ds {
+		d.Keys.PrivateKeyPEM = nil
+	}
+	return ds, err
+}

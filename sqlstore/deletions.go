@@ -8,20 +8,6 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-// SendingDomains lists ws's domains in creation order. The private keys
-// stay sealed and are not returned: a list has no use for them.
-func (t *Tx) SendingDomains(ctx context.Context, ws ticketd.ID) ([]*ticketd.SendingDomain, error) {
-	rows, err := t.query(ctx, `SELECT `+domainColumns+` FROM sending_domains WHERE workspace_id = $1 ORDER BY number`, idArg(ws))
-	if err != nil {
-		return nil, t.d.normalize(err)
-	}
-	ds, err := collect(rows, scanDomain)
-	for _, d := range ds {
-		d.Keys.PrivateKeyPEM = nil
-	}
-	return ds, err
-}
-
 // stillUsed turns the foreign-key violation a DELETE can meet into the
 // conflict it is: the row is still referred to.
 func stillUsed(err error, msg string) error {

@@ -49,17 +49,17 @@ func scanMessage(row scanner) (*ticketd.Message, error) {
 	}
 	m.BodyHTML, m.BodyCleaned, m.Language, m.Sentiment = optString(html), optString(cleaned), optString(lang), optString(sentiment)
 	if attachments.Valid {
-		m.Attachments = []byte(attachments.String)
+		m.ExternalAttachments = []byte(attachments.String)
 	}
 	m.Time, m.CreatedAt, m.UpdatedAt = m.Time.UTC(), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return &m, nil
 }
 
 func attachmentsArg(m *ticketd.Message) any {
-	if len(m.Attachments) == 0 {
+	if len(m.ExternalAttachments) == 0 {
 		return nil
 	}
-	return string(m.Attachments)
+	return string(m.ExternalAttachments)
 }
 
 // CreateMessage inserts m and assigns its number.

@@ -11,16 +11,18 @@ import (
 
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
-	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count`
+	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count,
+	snoozed_until`
 
 func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var t ticketd.Ticket
 	var id, ws, customer, tags string
 	var assignee, inbox sql.NullString
-	var humanOpened, closed sql.NullTime
+	var humanOpened, closed, snoozed sql.NullTime
 	if err := row.Scan(&t.Number, &id, &ws, &customer, &t.Subject, &t.Channel, &t.Status, &assignee, &tags,
-		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ThreadID, &t.EmailUsed, &t.ContactReason,
-		&t.LanguageCode, &t.Via, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount); err != nil {
+		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ChannelThread, &t.ContactAddress, &t.Reason,
+		&t.Language, &t.Source, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount,
+		&snoozed); err != nil {
 		return nil, err
 	}
 	var err error
@@ -42,7 +44,7 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	if t.Tags, err = parseStrings(tags); err != nil {
 		return nil, err
 	}
-	t.HumanOpenedAt, t.ClosedAt = optTime(humanOpened), optTime(closed)
+	t.HandedOffAt, t.ClosedAt, t.SnoozedUntil = optTime(humanOpened), optTime(closed), optTime(snoozed)
 	t.LastMessageAt, t.Date = t.LastMessageAt.UTC(), t.Date.UTC()
 	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return &t, nil
@@ -59,8 +61,8 @@ func (t *Tx) CreateTicket(ctx context.Context, tk *ticketd.Ticket) error {
 		RETURNING number`,
 		idArg(tk.ID), idArg(tk.WorkspaceID), idArg(tk.CustomerID), tk.Subject, tk.Channel, string(tk.Status),
 		optIDArg(tk.AssigneeID), jsonArg(tk.Tags), tk.UnreadCount, tk.LastMessage, tk.LastMessageAt, tk.Date,
-		optIDArg(tk.InboxID), tk.ThreadID, tk.EmailUsed, tk.ContactReason, tk.LanguageCode, tk.Via,
-		optTimeArg(tk.HumanOpenedAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
+		optIDArg(tk.InboxID), tk.ChannelThread, tk.ContactAddress, tk.Reason, tk.Language, tk.Source,
+		optTimeArg(tk.HandedOffAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
 		tk.PublicCount).Scan(&tk.Number)
 	return t.d.normalize(err)
 }
@@ -106,6 +108,32 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 	}
 	if f.BeforeNumber != 0 {
 		w.add("number", "<", f.BeforeNumber)
+	}
+	if f.InboxID != nil {
+		w.add("inbox_id", "=", idArg(*f.InboxID))
+	}
+	if f.Tag != "" {
+		w.add("tags", "LIKE", tagPattern(f.Tag))
+		w.conds[len(w.conds)-1] += ` ESCAPE '\'`
+	}
+	if f.Done != nil {
+		if *f.Done {
+			w.conds = append(w.conds, "status IN ('solved', 'closed')")
+		} else {
+			w.conds = append(w.conds, "status NOT IN ('solved', 'closed')")
+		}
+	}
+	if f.Snoozed != nil {
+		w.args = append(w.args, f.SnoozedAt.UTC())
+		n := "$" + strconv.Itoa(len(w.args))
+		if *f.Snoozed {
+			w.conds = append(w.conds, "(snoozed_until IS NOT NULL AND snoozed_until > "+n+")")
+		} else {
+			w.conds = append(w.conds, "(snoozed_until IS NULL OR snoozed_until <= "+n+")")
+		}
+	}
+	if f.ActiveSince != nil {
+		w.add("last_message_at", ">=", f.ActiveSince.UTC())
 	}
 	w.args = append(w.args, limitArg(f.Limit))
 	rows, err := t.query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+

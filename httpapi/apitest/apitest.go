@@ -89,6 +89,8 @@ func (e *Env) NewWorkspace(name string) *Workspace {
 	if err != nil {
 		e.T.Fatal(err)
 	}
+	// Fixtures are written by the team (they may hold internal notes).
+	p.Audience = ticketd.AudienceTeam
 	return &Workspace{Workspace: ws, Owner: owner, Key: key, Principal: p}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/console"
 	"github.com/ticketd/ticketd/httpapi/helpwave"
 	"github.com/ticketd/ticketd/httpapi/native"
 	"github.com/ticketd/ticketd/httpapi/openapi"
@@ -85,6 +86,8 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	for _, m := range mounts {
 		m.Register(mux)
 	}
+	// The agent console: "/", "/login", "/logout" and "/console/...".
+	console.Register(mux, svc, console.Config{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies})
 	var h http.Handler = mux
 	if cfg.Metrics != nil {
 		cfg.Metrics.SetSurfaces(surfaceRoutes(mounts))
