@@ -660,7 +660,7 @@ func (s *Service) deliverSystemEmail(ctx context.Context, mailer Mailer, e *Outb
 	}
 	var sendErr error
 	if err == nil {
-		sendErr = mailer.Send(ctx, out)
+		sendErr = s.send(ctx, mailer, out)
 	} else if ErrorCode(err) == ENOTFOUND {
 		sendErr = fmt.Errorf("%w: %v", ErrPermanentDelivery, err)
 	} else {

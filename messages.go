@@ -163,6 +163,11 @@ func applyToTicket(t *Ticket, m *Message, now time.Time) TicketPatch {
 }
 
 func validateMessage(m *Message) error {
+	for _, f := range []struct{ name, v string }{{"subject", m.Subject}, {"from_name", m.FromName}, {"from_address", m.FromAddress}} {
+		if err := checkOneLine(f.name, f.v); err != nil {
+			return err
+		}
+	}
 	if strings.TrimSpace(m.Body) == "" {
 		return Invalid("body", KindMissing, "must not be empty")
 	}

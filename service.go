@@ -25,8 +25,10 @@ type Service struct {
 	analyzer  Analyzer
 	blobs     BlobStore
 	// lease is how long a claimed outbox entry stays reserved
-	// (WithDeliveryLease); deliveryLease when 0.
+	// (WithDeliveryLease); the send timeout plus leaseMargin when 0.
 	lease time.Duration
+	// sendTimeout is the deadline of one outbound send (WithSendTimeout).
+	sendTimeout time.Duration
 
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
@@ -46,7 +48,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.logger = l 
 
 // NewService returns the use cases over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, logger: slog.Default()}
+	s := &Service{store: store, now: time.Now, logger: slog.Default(), sendTimeout: DefaultSendTimeout}
 	for _, o := range opts {
 		o(s)
 	}
@@ -96,7 +98,7 @@ func (in NewWorkspace) Validate() error {
 
 func (in NewWorkspace) validate() (name, email string, err error) {
 	name = strings.TrimSpace(in.Name)
-	if err := checkText("name", name, 1, maxNameLen); err != nil {
+	if err := checkHeaderText("name", name, 1, maxNameLen); err != nil {
 		return "", "", err
 	}
 	email, err = normalizeEmail("owner_email", in.OwnerEmail, true)
@@ -182,7 +184,7 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, in Workspac
 			patch.Settings = SetTo(settings)
 		}
 		patch.Apply(ws)
-		if err := checkText("name", ws.Name, 1, maxNameLen); err != nil {
+		if err := checkHeaderText("name", ws.Name, 1, maxNameLen); err != nil {
 			return err
 		}
 		return tx.UpdateWorkspace(ctx, ws.ID, patch)
@@ -357,6 +359,9 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*Us
 }
 
 func validateUser(u *User) error {
+	if err := checkOneLine("name", u.Name); err != nil {
+		return err
+	}
 	if err := checkTexts(textField{"name", u.Name, 1, maxNameLen}, textField{"email", u.Email, 1, maxHeaderLen}); err != nil {
 		return err
 	}
@@ -452,6 +457,11 @@ func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
 }
 
 func validateCustomer(c *Customer) error {
+	for _, f := range []struct{ name, v string }{{"first_name", c.FirstName}, {"last_name", c.LastName}} {
+		if err := checkOneLine(f.name, f.v); err != nil {
+			return err
+		}
+	}
 	if c.Email == "" && c.Phone == "" {
 		return Invalid("email", KindMissing, "an email address or a phone number is required")
 	}

@@ -108,6 +108,9 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 // validateTicket checks every stored field of a ticket (tags are checked by
 // normalizeTags).
 func validateTicket(t *Ticket) error {
+	if err := checkOneLine("subject", t.Subject); err != nil {
+		return err
+	}
 	if err := checkTexts(
 		textField{"subject", t.Subject, 0, maxSubjectLen},
 		textField{"channel", t.Channel, 1, 40},

@@ -60,7 +60,7 @@ func TestTwoNodesOnePostgres(t *testing.T) {
 	ws := workspaceCreateCLI(t, dsn, "nodes")
 	key := ws.APIKey
 	flags := []string{"--smtp-relay", relay.Addr(), "--dns-server", dns.Addr(), "--outbox-poll", "200ms",
-		"--outbox-lease", "3s", "--secret-key-file", keyFile, "--blob-dir", filepath.Join(shared, "blobs"), "--db-max-conns", "5"}
+		"--smtp-send-timeout", "2s", "--outbox-lease", "3s", "--secret-key-file", keyFile, "--blob-dir", filepath.Join(shared, "blobs"), "--db-max-conns", "5"}
 	if err := os.Mkdir(filepath.Join(shared, "blobs"), 0o750); err != nil {
 		t.Fatal(err)
 	}

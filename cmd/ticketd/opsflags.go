@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/metrics"
 )
@@ -21,6 +22,7 @@ type OpsConfig struct {
 	TrustedProxies string
 	MetricsAddr    string
 	OutboxLease    time.Duration
+	SendTimeout    time.Duration
 	DBMaxConns     int
 	SecretKeyFile  string
 	// SMTPRelayPasswordFile holds the relay password, so that it is not
@@ -40,8 +42,9 @@ func (m *Main) opsFlags(fs *flag.FlagSet) {
 		"key file that seals stored secrets (default: <db>.secret-key beside a SQLite database, created on first start)")
 	fs.StringVar(&c.SMTPRelayPasswordFile, "smtp-relay-password-file", "",
 		"file holding the relay password (instead of --smtp-relay-password, which ps shows)")
-	fs.DurationVar(&c.OutboxLease, "outbox-lease", 2*time.Minute,
-		"how long a node keeps a claimed outbox entry before another node may take it over (longer than any send)")
+	fs.DurationVar(&c.SendTimeout, "smtp-send-timeout", ticketd.DefaultSendTimeout, "deadline of one send through the relay")
+	fs.DurationVar(&c.OutboxLease, "outbox-lease", 0,
+		"how long a node keeps a claimed outbox entry before another node may take it over (default: --smtp-send-timeout + 1m; at least --smtp-send-timeout + 1s)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", 20, "PostgreSQL: connections this node opens at most (SQLite: one writer, four readers)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "",
 		"serve GET /metrics on this address only, e.g. 127.0.0.1:9090 (empty: on --addr)")
@@ -57,8 +60,11 @@ func (m *Main) checkOpsFlags() error {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}
 	}
-	if c.OutboxLease < time.Second {
-		return fmt.Errorf("--outbox-lease must be at least 1s, not %v", c.OutboxLease)
+	if c.SendTimeout <= 0 {
+		return fmt.Errorf("--smtp-send-timeout must be positive, not %v", c.SendTimeout)
+	}
+	if c.OutboxLease != 0 && c.OutboxLease <= c.SendTimeout {
+		return fmt.Errorf("--outbox-lease (%v) must be longer than --smtp-send-timeout (%v), or a slow send could be taken over and sent twice", c.OutboxLease, c.SendTimeout)
 	}
 	if c.DBMaxConns < 1 {
 		return fmt.Errorf("--db-max-conns must be at least 1, not %d", c.DBMaxConns)

@@ -56,6 +56,9 @@ type Config struct {
 
 	// Operations (issue 15; opsflags.go).
 	Ops OpsConfig
+
+	// Email (issue 14; emailflags.go).
+	Email EmailConfig
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -120,10 +123,14 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	rateLimitFlags(fs, &c.RateLimits)
 	m.opsFlags(fs)
+	m.emailFlags(fs)
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
 	if err := m.checkOpsFlags(); err != nil {
+		return err
+	}
+	if err := m.checkEmailFlags(); err != nil {
 		return err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
@@ -180,7 +187,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// beside start-up, rather than in the first email's request.
 	go analyzer.Lang.Preload()
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
-		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithDeliveryLease(m.Config.Ops.OutboxLease), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
+		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithDeliveryLease(m.Config.Ops.OutboxLease),
+		ticketd.WithSendTimeout(m.Config.Ops.SendTimeout), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
 	m.observe()
 	if err := m.startOutbox(); err != nil {
 		return err
@@ -226,8 +234,8 @@ func (m *Main) startSMTP() error {
 	}
 	l := m.smtpListener
 	m.smtpListener = nil // the server owns it now
-	m.smtpServer = inbound.NewServer(inbound.ServerConfig{Domain: m.Config.SMTPDomain, MaxMessageBytes: m.Config.SMTPMaxBytes,
-		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger, OnConnection: m.metrics.SMTPConnection},
+	m.smtpServer = inbound.NewServer(m.smtpLimits(inbound.ServerConfig{Domain: m.Config.SMTPDomain, MaxMessageBytes: m.Config.SMTPMaxBytes,
+		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger, OnConnection: m.metrics.SMTPConnection}),
 		&mail.InboundHandler{Service: m.svc, MaxBytes: m.Config.SMTPMaxBytes, Logger: m.logger})
 	m.smtpAddr = l.Addr().String()
 	go func() {
