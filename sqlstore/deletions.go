@@ -65,40 +65,17 @@ func (t *Tx) EraseCustomer(ctx context.Context, ws, id ticketd.ID) (*ticketd.Era
 	if err := count(&er.Attachments, `SELECT COUNT(*) FROM attachments WHERE message_id IN (`+erasedMessages+`)`); err != nil {
 		return nil, err
 	}
-	rows, err := t.query(ctx, `SELECT DISTINCT blob_key FROM attachments WHERE message_id IN (`+erasedMessages+`)`, w, c)
+	keys, err := t.strings(ctx, `SELECT DISTINCT blob_key FROM attachments WHERE message_id IN (`+erasedMessages+`)`, w, c)
 	if err != nil {
-		return nil, t.d.normalize(err)
-	}
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		keys = append(keys, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// Other tickets whose counters must drop: those holding a message the
 	// customer wrote.
-	var others []string
-	rows, err = t.query(ctx, `SELECT DISTINCT ticket_id FROM messages WHERE workspace_id = $1 AND author_customer_id = $2
+	others, err := t.strings(ctx, `SELECT DISTINCT ticket_id FROM messages WHERE workspace_id = $1 AND author_customer_id = $2
 		AND ticket_id NOT IN (SELECT id FROM tickets WHERE workspace_id = $1 AND customer_id = $2)`, w, c)
 	if err != nil {
-		return nil, t.d.normalize(err)
+		return nil, err
 	}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		others = append(others, k)
-	}
-	rows.Close()
 
 	for _, q := range []string{
 		`DELETE FROM outbox WHERE workspace_id = $1 AND message_id IN (` + erasedMessages + `)`,
@@ -131,6 +108,24 @@ func (t *Tx) EraseCustomer(ctx context.Context, ws, id ticketd.ID) (*ticketd.Era
 		}
 	}
 	return er, nil
+}
+
+// strings runs a query of one text column and returns its values.
+func (t *Tx) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := t.query(ctx, query, args...)
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 const auditColumns = `number, id, workspace_id, actor_user_id, actor_key_id, action, object_type, object_id, detail, created_at`
