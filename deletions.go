@@ -91,14 +91,14 @@ func (s *Service) DeleteInbox(ctx context.Context, p *Principal, id ID) error {
 // EraseCustomer deletes a customer and everything of theirs: their
 // tickets with every message on them (agent replies and internal notes
 // included), messages they wrote elsewhere, attachments and their bytes,
-// and replies still queued for them. The audit entry keeps only ids and
-// counts. ENOTFOUND if the customer is not the workspace's.
+// and replies still queued for them, whether or not the customer was marked
+// deleted before. The audit entry keeps only ids and counts. ENOTFOUND if
+// the customer is not the workspace's.
 func (s *Service) EraseCustomer(ctx context.Context, p *Principal, id ID) (*Erasure, error) {
 	var er *Erasure
+	// The store finds the customer itself: one marked deleted (DeleteCustomer),
+	// which lookups no longer show, may still be erased.
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		if _, err = tx.Customer(ctx, p.WorkspaceID, ByID(id)); err != nil {
-			return err
-		}
 		if er, err = tx.EraseCustomer(ctx, p.WorkspaceID, id); err != nil {
 			return err
 		}

@@ -163,9 +163,10 @@ type Tx interface {
 	// while something still refers to it; tickets of the inbox keep no
 	// reference to it.
 	DeleteInbox(ctx context.Context, ws, id ID) error
-	// EraseCustomer deletes the customer, their tickets with every message
-	// and attachment on them, the messages they wrote on other tickets, and
-	// the outbox entries of all those messages.
+	// EraseCustomer deletes the customer (marked deleted or not), their
+	// tickets with every message and attachment on them, the messages they
+	// wrote on other tickets, and the outbox entries of all those messages.
+	// ENOTFOUND if ws has no such customer.
 	EraseCustomer(ctx context.Context, ws, id ID) (*Erasure, error)
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
 	// AuditEntries lists up to limit of ws's audit entries oldest first,

@@ -8,13 +8,23 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-// stillUsed turns the foreign-key violation a DELETE can meet into the
-// conflict it is: the row is still referred to.
-func stillUsed(err error, msg string) error {
+// deleteOne runs a DELETE that must remove exactly one row: ENOTFOUND naming
+// kind when it removed none, and ECONFLICT with inUse when a foreign key
+// still refers to the row (the driver's violation, which normalize reports
+// as a missing reference, means the opposite for a DELETE).
+func (t *Tx) deleteOne(ctx context.Context, kind, inUse, query string, args ...any) error {
+	res, err := t.exec(ctx, query, args...)
 	if ticketd.ErrorCode(err) == ticketd.ENOTFOUND {
-		return fmt.Errorf("%w: %v", ticketd.Errorf(ticketd.ECONFLICT, "%s", msg), err)
+		return fmt.Errorf("%w: %v", ticketd.Errorf(ticketd.ECONFLICT, "%s", inUse), err)
+	} else if err != nil {
+		return err
 	}
-	return err
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ticketd.NotFound(kind)
+	}
+	return nil
 }
 
 // DeleteSendingDomain deletes the domain; its inboxes' foreign key makes it
@@ -28,8 +38,8 @@ func (t *Tx) DeleteSendingDomain(ctx context.Context, ws, id ticketd.ID) error {
 	if n > 0 {
 		return ticketd.Errorf(ticketd.ECONFLICT, "the domain has %d inbox(es); delete them first", n)
 	}
-	return stillUsed(t.execOne(ctx, "domain", `DELETE FROM sending_domains WHERE workspace_id = $1 AND id = $2`,
-		idArg(ws), idArg(id)), "the domain is still in use")
+	return t.deleteOne(ctx, "domain", "the domain is still in use",
+		`DELETE FROM sending_domains WHERE workspace_id = $1 AND id = $2`, idArg(ws), idArg(id))
 }
 
 // DeleteInbox deletes the inbox after its tickets stop naming it.
@@ -38,9 +48,12 @@ func (t *Tx) DeleteInbox(ctx context.Context, ws, id ticketd.ID) error {
 		idArg(ws), idArg(id)); err != nil {
 		return err
 	}
-	return stillUsed(t.execOne(ctx, "inbox", `DELETE FROM inboxes WHERE workspace_id = $1 AND id = $2`,
-		idArg(ws), idArg(id)), "mail queued from this inbox still waits; delete the inbox once it has gone")
+	return t.deleteOne(ctx, "inbox", "mail queued from this inbox still waits; delete the inbox once it has gone",
+		`DELETE FROM inboxes WHERE workspace_id = $1 AND id = $2`, idArg(ws), idArg(id))
 }
+
+// The tickets an erasure removes: the customer's own.
+const erasedTickets = `SELECT id FROM tickets WHERE workspace_id = $1 AND customer_id = $2`
 
 // The messages an erasure removes: every message on the customer's tickets
 // and every message the customer wrote on another ticket.
@@ -62,10 +75,16 @@ func (t *Tx) EraseCustomer(ctx context.Context, ws, id ticketd.ID) (*ticketd.Era
 	if err := count(&er.Messages, `SELECT COUNT(*) FROM (`+erasedMessages+`) m`); err != nil {
 		return nil, err
 	}
+	var ticketFiles int
 	if err := count(&er.Attachments, `SELECT COUNT(*) FROM attachments WHERE message_id IN (`+erasedMessages+`)`); err != nil {
 		return nil, err
 	}
-	keys, err := t.strings(ctx, `SELECT DISTINCT blob_key FROM attachments WHERE message_id IN (`+erasedMessages+`)`, w, c)
+	if err := count(&ticketFiles, `SELECT COUNT(*) FROM ticket_attachments WHERE ticket_id IN (`+erasedTickets+`)`); err != nil {
+		return nil, err
+	}
+	er.Attachments += ticketFiles
+	keys, err := t.strings(ctx, `SELECT blob_key FROM attachments WHERE message_id IN (`+erasedMessages+`)
+		UNION SELECT blob_key FROM ticket_attachments WHERE ticket_id IN (`+erasedTickets+`)`, w, c)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +96,9 @@ func (t *Tx) EraseCustomer(ctx context.Context, ws, id ticketd.ID) (*ticketd.Era
 		return nil, err
 	}
 
+	// Children first. Tables that hang off tickets or customers with ON
+	// DELETE CASCADE (ticket_attachments, customer_identities, ...) go with
+	// their parent.
 	for _, q := range []string{
 		`DELETE FROM outbox WHERE workspace_id = $1 AND message_id IN (` + erasedMessages + `)`,
 		`DELETE FROM attachments WHERE message_id IN (` + erasedMessages + `)`,
@@ -87,8 +109,9 @@ func (t *Tx) EraseCustomer(ctx context.Context, ws, id ticketd.ID) (*ticketd.Era
 			return nil, fmt.Errorf("erase customer: %w", err)
 		}
 	}
-	if err := t.execOne(ctx, "customer", `DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, w, c); err != nil {
-		return nil, stillUsed(err, "the customer is still referred to")
+	if err := t.deleteOne(ctx, "customer", "the customer is still referred to",
+		`DELETE FROM customers WHERE workspace_id = $1 AND id = $2`, w, c); err != nil {
+		return nil, err
 	}
 	for _, tk := range others {
 		if _, err := t.exec(ctx, `UPDATE tickets SET
@@ -100,7 +123,8 @@ func (t *Tx) EraseCustomer(ctx context.Context, ws, id ticketd.ID) (*ticketd.Era
 	}
 	for _, k := range keys {
 		var n int
-		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM attachments WHERE blob_key = $1`, k).Scan(&n); err != nil {
+		if err := t.queryRow(ctx, `SELECT (SELECT COUNT(*) FROM attachments WHERE blob_key = $1)
+			+ (SELECT COUNT(*) FROM ticket_attachments WHERE blob_key = $1)`, k).Scan(&n); err != nil {
 			return nil, t.d.normalize(err)
 		}
 		if n == 0 {

@@ -9,14 +9,16 @@ import (
 )
 
 // The native API's deletions (issue 15): list and delete sending domains,
-// delete inboxes, erase a customer with their data, and read the audit log
-// those acts write.
+// delete inboxes, erase a customer with their data (POST
+// /v1/customers/{id}/erase), and read the audit log those acts write.
 func (h *Handler) registerOps() {
 	s := h.mount
 	s.Handle("GET", "/domains", "settings:read", h.listDomains)
 	s.Handle("DELETE", "/domains/{id}", "settings:write", h.deleteDomain)
 	s.Handle("DELETE", "/inboxes/{id}", "settings:write", h.deleteInbox)
-	s.Handle("DELETE", "/customers/{id}", "customers:write", h.eraseCustomer)
+	// DELETE /v1/customers/{id} marks a customer deleted and keeps the
+	// conversations (planning.go); erasure is its own, explicit act.
+	s.Handle("POST", "/customers/{id}/erase", "customers:delete", h.eraseCustomer)
 	s.Handle("GET", "/audit", "settings:read", h.listAudit)
 }
 

@@ -141,10 +141,11 @@ func TestEraseCustomer(t *testing.T) {
 		t.Fatalf("%d blobs before erasure", blobs())
 	}
 	keep := e.Ticket(e.WS, "email") // another customer's
-	e.As(other.Key, "DELETE", "/v1/customers/"+customer, nil).Expect(404)
-	e.As(e.KeyWith(e.WS, apitest.AllBut("customers:write")...), "DELETE", "/v1/customers/"+customer, nil).Expect(403)
+	erase := "/v1/customers/" + customer + "/erase"
+	e.As(other.Key, "POST", erase, nil).Expect(404)
+	e.As(e.KeyWith(e.WS, apitest.AllBut("customers:delete")...), "POST", erase, nil).Expect(403)
 
-	er := e.As(e.WS.Key, "DELETE", "/v1/customers/"+customer, nil).Expect(200).Object()
+	er := e.As(e.WS.Key, "POST", erase, nil).Expect(200).Object()
 	if er["erased"] != true || er["tickets"] != 1.0 || er["messages"] != 2.0 || er["attachments"] != 1.0 {
 		t.Fatalf("erasure: %v", er)
 	}
@@ -155,7 +156,7 @@ func TestEraseCustomer(t *testing.T) {
 	if n := blobs(); n != 0 {
 		t.Fatalf("%d attachment blobs left after erasure", n)
 	}
-	e.As(e.WS.Key, "DELETE", "/v1/customers/"+customer, nil).Expect(404)
+	e.As(e.WS.Key, "POST", erase, nil).Expect(404)
 	audit := e.As(e.WS.Key, "GET", "/v1/audit", nil).Expect(200)
 	a := audit.Array()
 	if len(a) != 1 || a[0]["action"] != "customer.erased" || a[0]["object_id"] != customer {
@@ -167,4 +168,19 @@ func TestEraseCustomer(t *testing.T) {
 	// A redelivery of the same email is a new message now, not a duplicate
 	// of an erased one.
 	e.As(e.WS.Key, "POST", "/v1/inbound/email", erasedEmail, "Content-Type", "message/rfc822").Expect(201)
+}
+
+// A customer marked deleted (DELETE keeps the conversations) can still be
+// erased, and the erasure takes what the deletion kept.
+func TestEraseAfterDelete(t *testing.T) {
+	e := newMailEnv(t)
+	tk := e.Ticket(e.WS, "chat")
+	e.As(e.WS.Key, "POST", "/v1/tickets/"+tk.ID.String()+"/comments", map[string]any{"content": "hi"}).Expect(201)
+	e.As(e.WS.Key, "DELETE", "/v1/customers/"+tk.CustomerID.String(), nil).Expect(204)
+	e.As(e.WS.Key, "GET", "/v1/tickets/"+tk.ID.String(), nil).Expect(200) // deletion keeps the ticket
+	er := e.As(e.WS.Key, "POST", "/v1/customers/"+tk.CustomerID.String()+"/erase", nil).Expect(200).Object()
+	if er["tickets"] != 1.0 || er["messages"] != 1.0 {
+		t.Fatalf("erasure after delete: %v", er)
+	}
+	e.As(e.WS.Key, "GET", "/v1/tickets/"+tk.ID.String(), nil).Expect(404)
 }
