@@ -294,7 +294,7 @@ func (s *Service) DeliverDue(ctx context.Context, mailer Mailer, limit int) (int
 		now := s.Now()
 		var entries []*OutboxEntry
 		err := s.store.Update(ctx, func(tx Tx) (err error) {
-			entries, err = tx.ClaimOutbox(ctx, now, now.Add(s.sendTimeout+leaseMargin), 1)
+			entries, err = tx.ClaimOutbox(ctx, now, now.Add(s.claimLease()), 1)
 			return err
 		})
 		if err != nil {

@@ -25,6 +25,9 @@ type Service struct {
 	authority DomainAuthority
 	analyzer  Analyzer
 	blobs     BlobStore
+	// lease is how long a claimed outbox entry stays reserved
+	// (WithDeliveryLease); the send timeout plus leaseMargin when 0.
+	lease time.Duration
 	// sendTimeout is the deadline of one outbound send (WithSendTimeout).
 	sendTimeout time.Duration
 

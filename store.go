@@ -156,6 +156,23 @@ type Tx interface {
 	// OutboxBacklog counts the outbox's entries in every workspace and
 	// returns the creation time of the oldest (zero when empty).
 	OutboxBacklog(ctx context.Context) (n int, oldest time.Time, err error)
+	// DeleteSendingDomain returns ENOTFOUND if the domain is not in ws and
+	// ECONFLICT while an inbox uses it.
+	DeleteSendingDomain(ctx context.Context, ws, id ID) error
+	// DeleteInbox returns ENOTFOUND if the inbox is not in ws and ECONFLICT
+	// while something still refers to it; tickets of the inbox keep no
+	// reference to it.
+	DeleteInbox(ctx context.Context, ws, id ID) error
+	// EraseCustomer deletes the customer (marked deleted or not), their
+	// tickets with every message and attachment on them, the messages they
+	// wrote on other tickets, and the outbox entries of all those messages.
+	// ENOTFOUND if ws has no such customer.
+	EraseCustomer(ctx context.Context, ws, id ID) (*Erasure, error)
+	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
+	// AuditEntries lists up to limit of ws's audit entries oldest first,
+	// after the entry with id after when it is set (ENOTFOUND if there is
+	// no such entry in ws).
+	AuditEntries(ctx context.Context, ws ID, after *ID, limit int) ([]*AuditEntry, error)
 
 	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
 	// ClaimOutbox reserves up to limit entries that are due at now and not

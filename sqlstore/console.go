@@ -428,5 +428,11 @@ func (t *Tx) SendingDomains(ctx context.Context, ws ticketd.ID) ([]*ticketd.Send
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}
-	return collect(rows, scanDomain)
+	ds, err := collect(rows, scanDomain)
+	// A list has no use for the private keys, which are stored sealed
+	// (secrets.go): none is returned rather than a sealed one.
+	for _, d := range ds {
+		d.Keys.PrivateKeyPEM = nil
+	}
+	return ds, err
 }

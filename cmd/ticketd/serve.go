@@ -212,7 +212,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// beside start-up, rather than in the first email's request.
 	go analyzer.Lang.Preload()
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
-		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}),
+		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithDeliveryLease(m.Config.Ops.OutboxLease),
+		ticketd.WithSendTimeout(m.Config.Ops.SendTimeout), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}),
 		ticketd.WithWebhookURLCheck(webhook.CheckURL(m.Config.WebhookAllowPrivate)))
 	m.observe()
 	if err := m.startOutbox(); err != nil {

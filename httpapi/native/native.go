@@ -62,6 +62,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface, opts ...Option) *httpapi.
 	h.registerEmail()
 	h.registerInbound()
 	h.registerWorkspace()
+	h.registerOps()
 	h.registerPlanning()
 	h.registerArticles()
 	h.registerSearch()
