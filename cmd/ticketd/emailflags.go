@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/mail/inbound"
 )
 
@@ -16,6 +17,11 @@ type EmailConfig struct {
 	SMTPIdleTimeout   time.Duration
 	SMTPMaxSession    time.Duration
 	SMTPMaxCommands   int
+	InboundBudget     int64
+	InboundParseBytes int64
+	SpoolDir          string
+
+	intake *mail.Intake
 }
 
 func (m *Main) emailFlags(fs *flag.FlagSet) {
@@ -28,6 +34,11 @@ func (m *Main) emailFlags(fs *flag.FlagSet) {
 		"longest an inbound SMTP session may last")
 	fs.IntVar(&c.SMTPMaxCommands, "smtp-max-commands", inbound.DefaultMaxCommands,
 		"most commands one inbound SMTP session may send")
+	fs.Int64Var(&c.InboundBudget, "inbound-budget", 256<<20,
+		"bytes of inbound email in flight (SMTP and HTTP together); past it SMTP answers 421/452 and HTTP 503, and senders retry")
+	fs.Int64Var(&c.InboundParseBytes, "inbound-parse-bytes", 64<<20,
+		"bytes of inbound email parsed at once; the rest waits its turn on disk")
+	fs.StringVar(&c.SpoolDir, "spool-dir", "", "where inbound email over 1 MiB is spooled while it is received (default: the system's temporary directory)")
 }
 
 func (m *Main) checkEmailFlags() error {
@@ -37,6 +48,12 @@ func (m *Main) checkEmailFlags() error {
 			return fmt.Errorf("%s must be at least 1, not %d", name, n)
 		}
 	}
+	if c.InboundBudget < m.Config.SMTPMaxBytes {
+		return fmt.Errorf("--inbound-budget (%d) must hold at least one email of --smtp-max-bytes (%d)", c.InboundBudget, m.Config.SMTPMaxBytes)
+	}
+	if c.InboundParseBytes < 1 {
+		return fmt.Errorf("--inbound-parse-bytes must be positive, not %d", c.InboundParseBytes)
+	}
 	for name, d := range map[string]time.Duration{"--smtp-idle-timeout": c.SMTPIdleTimeout, "--smtp-max-session": c.SMTPMaxSession} {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
@@ -45,10 +62,22 @@ func (m *Main) checkEmailFlags() error {
 	return nil
 }
 
-// smtpLimits applies the abuse limits to the listener's configuration.
+// smtpLimits applies the abuse limits and the budget of email in flight
+// to the listener's configuration.
 func (m *Main) smtpLimits(cfg inbound.ServerConfig) inbound.ServerConfig {
 	c := m.Config.Email
 	cfg.MaxConnectionsPerIP, cfg.IdleTimeout = c.SMTPMaxConnsPerIP, c.SMTPIdleTimeout
 	cfg.MaxSessionDuration, cfg.MaxCommands = c.SMTPMaxSession, c.SMTPMaxCommands
+	cfg.Budget, cfg.SpoolDir = m.emailIntake().Budget, c.SpoolDir
 	return cfg
+}
+
+// emailIntake is the one intake of the process: SMTP and HTTP share its
+// budget.
+func (m *Main) emailIntake() *mail.Intake {
+	c := &m.Config.Email
+	if c.intake == nil {
+		c.intake = mail.NewIntake(c.InboundBudget, c.InboundParseBytes, m.Config.SMTPMaxBytes, c.SpoolDir)
+	}
+	return c.intake
 }

@@ -191,7 +191,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
 			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
-			TrustedProxies: m.Config.Ops.trustedProxies}),
+			TrustedProxies: m.Config.Ops.trustedProxies, EmailIntake: m.emailIntake()}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
@@ -223,7 +223,7 @@ func (m *Main) startSMTP() error {
 	m.smtpListener = nil // the server owns it now
 	m.smtpServer = inbound.NewServer(m.smtpLimits(inbound.ServerConfig{Domain: m.Config.SMTPDomain, MaxMessageBytes: m.Config.SMTPMaxBytes,
 		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger}),
-		&mail.InboundHandler{Service: m.svc, MaxBytes: m.Config.SMTPMaxBytes, Logger: m.logger})
+		&mail.InboundHandler{Service: m.svc, MaxBytes: m.Config.SMTPMaxBytes, Logger: m.logger, Intake: m.emailIntake()})
 	m.smtpAddr = l.Addr().String()
 	go func() {
 		if err := m.smtpServer.Serve(l); err != nil && !errors.Is(err, inbound.ErrServerClosed) {

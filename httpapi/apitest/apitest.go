@@ -20,6 +20,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi/server"
+	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
@@ -58,6 +59,9 @@ type Options struct {
 	// limits' clock (a fixed time keeps every request in one window).
 	RateLimits *server.RateLimits
 	RateClock  func() time.Time
+	// EmailIntake bounds raw email posted to the API (nil: the server's
+	// default).
+	EmailIntake *mail.Intake
 }
 
 // New starts an Env.
@@ -72,7 +76,8 @@ func NewWith(t testing.TB, o Options) *Env {
 	svc := ticketd.NewService(db, append([]ticketd.Option{ticketd.WithLogger(logger)}, o.ServiceOptions...)...)
 	e := &Env{T: t, DB: db, DSN: dsn, Service: svc, ctx: context.Background(),
 		Handler: server.New(svc, server.Config{Logger: logger, MaxBodyBytes: o.MaxBodyBytes,
-			MaxEmailBytes: o.MaxEmailBytes, RateLimits: o.RateLimits, RateClock: o.RateClock})}
+			MaxEmailBytes: o.MaxEmailBytes, RateLimits: o.RateLimits, RateClock: o.RateClock,
+			EmailIntake: o.EmailIntake})}
 	e.WS = e.NewWorkspace("Acme")
 	return e
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/google/uuid"
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/mail"
+	"sync"
 )
 
 // Handler serves the native API.
@@ -20,6 +22,9 @@ type Handler struct {
 	svc     *ticketd.Service
 	surface *httpapi.Surface
 	mount   *httpapi.Mount
+
+	intakeOnce    sync.Once
+	defaultIntake *mail.Intake
 }
 
 // Base is the native API's prefix.
