@@ -119,6 +119,11 @@ type Tx interface {
 	Inboxes(ctx context.Context, ws ID, page Page) ([]*Inbox, error)
 
 	CreateAttachment(ctx context.Context, a *Attachment) error
+	// CreateMessageAuth records how an inbound email's origin verified.
+	CreateMessageAuth(ctx context.Context, ws, message ID, a *EmailAuth) error
+	// MessageAuth returns that record; ENOTFOUND when there is none (a
+	// message that did not come by email, or came before verification).
+	MessageAuth(ctx context.Context, ws, message ID) (*EmailAuth, error)
 	// Attachment returns ENOTFOUND if the attachment is not in workspace ws.
 	Attachment(ctx context.Context, ws, id ID) (*Attachment, error)
 	Attachments(ctx context.Context, ws, message ID) ([]*Attachment, error)

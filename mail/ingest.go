@@ -113,6 +113,7 @@ func (h *InboundHandler) Deliver(ctx context.Context, env inbound.Envelope, msg 
 	if err != nil {
 		return inbound.Permanent(err)
 	}
+	h.Intake.Authenticate(ctx, msg, e, OriginOf(env))
 	seen := map[ticketd.ID]bool{}
 	for _, rcpt := range env.To {
 		ib, err := h.Service.InboxFor(ctx, rcpt)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
+	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/mail/inbound"
@@ -20,6 +22,8 @@ type Intake struct {
 	SpoolDir string
 	// MaxBytes caps one message.
 	MaxBytes int64
+	// Verifier, when set, checks each email's SPF, DKIM and DMARC.
+	Verifier *Verifier
 	parse    *semaphore.Weighted
 	parseMax int64
 }
@@ -63,4 +67,23 @@ func (in *Intake) Admit(ctx context.Context, size int64) (release func(), err er
 		return nil, err
 	}
 	return func() { in.parse.Release(n) }, nil
+}
+
+// Authenticate sets e.Auth to the verdict on msg's origin, when the intake
+// has a Verifier.
+func (in *Intake) Authenticate(ctx context.Context, msg *inbound.Spool, e *ticketd.InboundEmail, o Origin) {
+	if in == nil || in.Verifier == nil {
+		return
+	}
+	_, domain, _ := strings.Cut(e.From.Address, "@")
+	e.Auth = in.Verifier.Verify(ctx, io.NewSectionReader(msg.ReaderAt(), 0, msg.Size()), domain, o)
+}
+
+// OriginOf is what an SMTP envelope says of the sender, for SPF.
+func OriginOf(env inbound.Envelope) Origin {
+	host, _, err := net.SplitHostPort(env.RemoteAddr)
+	if err != nil {
+		host = env.RemoteAddr
+	}
+	return Origin{IP: net.ParseIP(host), Helo: env.HeloName, MailFrom: env.From}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ticketd/ticketd/mail"
+	"github.com/ticketd/ticketd/mail/domainauth"
 	"github.com/ticketd/ticketd/mail/inbound"
 )
 
@@ -78,6 +79,7 @@ func (m *Main) emailIntake() *mail.Intake {
 	c := &m.Config.Email
 	if c.intake == nil {
 		c.intake = mail.NewIntake(c.InboundBudget, c.InboundParseBytes, m.Config.SMTPMaxBytes, c.SpoolDir)
+		c.intake.Verifier = &mail.Verifier{Resolver: domainauth.NewResolver(m.Config.DNSServer)}
 	}
 	return c.intake
 }

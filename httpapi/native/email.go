@@ -182,6 +182,19 @@ type messageJSON struct {
 	Time             time.Time   `json:"time"`
 	CreatedAt        time.Time   `json:"created_at"`
 	UpdatedAt        time.Time   `json:"updated_at"`
+	// Authentication is the origin verdict of an inbound email, on
+	// GET /v1/messages/{id} only.
+	Authentication *authJSON `json:"authentication,omitempty"`
+}
+
+// authJSON renders ticketd.EmailAuth.
+type authJSON struct {
+	SPF         string   `json:"spf"`
+	DKIM        string   `json:"dkim"`
+	DMARC       string   `json:"dmarc"`
+	FromDomain  string   `json:"from_domain"`
+	DKIMDomains []string `json:"dkim_domains"`
+	DMARCPolicy string   `json:"dmarc_policy"`
 }
 
 func renderMessage(m *ticketd.Message) messageJSON {
@@ -208,6 +221,13 @@ func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, renderMessage(m))
+	out := renderMessage(m)
+	if a, err := h.svc.MessageAuth(r.Context(), p, id); err == nil {
+		out.Authentication = &authJSON{SPF: a.SPF, DKIM: a.DKIM, DMARC: a.DMARC, FromDomain: a.FromDomain,
+			DKIMDomains: a.DKIMDomains, DMARCPolicy: a.Policy}
+	} else if ticketd.ErrorCode(err) != ticketd.ENOTFOUND {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil
 }
