@@ -77,8 +77,9 @@ func (h *Handler) inboundEmail(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
-	intake.Authenticate(r.Context(), msg, e, mail.Origin{}) // no SMTP client: DKIM and DMARC only
-	addrs := e.Recipients                                   // Delivered-To and the like, when present
+	// No SMTP client is known here: DKIM and DMARC only.
+	intake.Authenticate(r.Context(), msg, e, mail.Origin{})
+	addrs := e.Recipients // Delivered-To and the like, when present
 	for _, a := range append(append([]ticketd.EmailAddress{}, e.To...), e.Cc...) {
 		addrs = append(addrs, a.Address)
 	}
