@@ -38,7 +38,7 @@ func normalizeDomain(field, name string) (string, error) {
 	name = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
 	ascii, err := idna.Lookup.ToASCII(name)
 	if err != nil || !strings.Contains(ascii, ".") || len(ascii) > 253 {
-		return "", Invalid(field, "value_error.domain", "not a valid domain name")
+		return "", Invalid(field, KindDomain, "not a valid domain name")
 	}
 	return ascii, nil
 }
@@ -129,7 +129,7 @@ func (s *Service) CreateInbox(ctx context.Context, p *Principal, in NewInbox) (*
 	}
 	if strings.Contains(address, "+") {
 		// "+" starts the ticket token of reply addresses (see ReplyAddress).
-		return nil, Invalid("address", "value_error.email", "an inbox address cannot contain +")
+		return nil, Invalid("address", KindEmail, "an inbox address cannot contain +")
 	}
 	ib := &Inbox{ID: NewID(), WorkspaceID: p.WorkspaceID, Address: address, Name: strings.TrimSpace(in.Name),
 		Signature: strings.TrimSpace(in.Signature), CreatedAt: s.Now()}
@@ -143,12 +143,12 @@ func (s *Service) CreateInbox(ctx context.Context, p *Principal, in NewInbox) (*
 	err = s.store.Update(ctx, func(tx Tx) error {
 		d, err := tx.SendingDomainByName(ctx, p.WorkspaceID, domain)
 		if ErrorCode(err) == ENOTFOUND {
-			return Invalid("address", "value_error.domain", "%s is not a domain of this workspace; add and verify it first", domain)
+			return Invalid("address", KindDomain, "%s is not a domain of this workspace; add and verify it first", domain)
 		} else if err != nil {
 			return err
 		}
 		if d.VerifiedAt == nil {
-			return Invalid("address", "value_error.domain", "the domain %s is not verified yet", domain)
+			return Invalid("address", KindDomain, "the domain %s is not verified yet", domain)
 		}
 		ib.DomainID = d.ID
 		return tx.CreateInbox(ctx, ib)
@@ -191,7 +191,7 @@ func (s *Service) prepareEmail(ctx context.Context, tx Tx, t *Ticket, m *Message
 	}
 	fail := func(field, format string, args ...any) (*OutboxEntry, error) {
 		if intent == EmailAlways {
-			return nil, Invalid(field, "value_error", format, args...)
+			return nil, Invalid(field, KindInvalid, format, args...)
 		}
 		m.Delivery, m.DeliveryError = DeliveryFailed, fmt.Sprintf(format, args...)
 		return nil, nil

@@ -183,7 +183,7 @@ func (s *Service) InboxAmong(ctx context.Context, p *Principal, addresses []stri
 			return nil, err
 		}
 	}
-	return nil, Invalid("recipients", "value_error.inbox", "no recipient of the email is a monitored inbox of this workspace")
+	return nil, Invalid("recipients", KindReference, "no recipient of the email is a monitored inbox of this workspace")
 }
 
 // IngestEmail turns one email received at inbox into a message, in one

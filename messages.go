@@ -3,6 +3,7 @@ package ticketd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 )
@@ -28,8 +29,8 @@ type NewMessage struct {
 	InReplyTo   string
 	References  []string
 
-	Tags        []string
-	Attachments json.RawMessage
+	Tags                []string
+	ExternalAttachments json.RawMessage
 
 	// Email says whether the surface asks for the message to be emailed.
 	Email EmailIntent
@@ -65,7 +66,7 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 		Body: in.Body, BodyHTML: in.BodyHTML, Time: now, Channel: strings.TrimSpace(in.Channel),
 		Subject: in.Subject, FromAddress: in.FromAddress, FromName: in.FromName,
 		To: nonNil(in.To), Cc: nonNil(in.Cc), ExternalID: in.ExternalID, InReplyTo: in.InReplyTo,
-		References: nonNil(in.References), Attachments: in.Attachments,
+		References: nonNil(in.References), ExternalAttachments: in.ExternalAttachments,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if m.Author.Kind == "" {
@@ -73,6 +74,9 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 	}
 	if in.Time != nil {
 		m.Time = in.Time.UTC().Truncate(time.Microsecond)
+	}
+	if m.Internal && !p.Audience.SeesNotes() {
+		return nil, errNotesUnseen
 	}
 	var err error
 	if m.Tags, err = normalizeTags(in.Tags); err != nil {
@@ -150,6 +154,10 @@ func applyToTicket(t *Ticket, m *Message, now time.Time) TicketPatch {
 			p.Status = SetTo(StatusOpen)
 			p.ClosedAt = SetTo[*time.Time](nil)
 		}
+		// A snoozed ticket wakes when the customer writes again.
+		if t.SnoozedUntil != nil && !m.AutoReply() {
+			p.SnoozedUntil = SetTo[*time.Time](nil)
+		}
 	}
 	return p
 }
@@ -161,7 +169,7 @@ func validateMessage(m *Message) error {
 		}
 	}
 	if strings.TrimSpace(m.Body) == "" {
-		return Invalid("body", "value_error.missing", "must not be empty")
+		return Invalid("body", KindMissing, "must not be empty")
 	}
 	if err := checkTexts(
 		textField{"body", m.Body, 1, maxBodyLen},
@@ -193,7 +201,7 @@ func validateMessage(m *Message) error {
 			return err
 		}
 	}
-	if err := checkRawJSON("attachments", m.Attachments, maxBodyLen); err != nil {
+	if err := checkRawJSON("attachments", m.ExternalAttachments, maxBodyLen); err != nil {
 		return err
 	}
 	if err := checkTime("time", m.Time); err != nil {
@@ -202,18 +210,18 @@ func validateMessage(m *Message) error {
 	switch m.Author.Kind {
 	case AuthorCustomer:
 		if m.Author.CustomerID == nil {
-			return Invalid("author", "value_error.missing", "a customer message needs its customer")
+			return Invalid("author", KindMissing, "a customer message needs its customer")
 		}
 		if m.Internal {
-			return Invalid("is_internal", "value_error.internal", "a customer message cannot be an internal note")
+			return Invalid("internal", KindNotAllowed, "a customer message cannot be an internal note")
 		}
 	case AuthorAgent:
 		if m.Author.UserID == nil {
-			return Invalid("author", "value_error.missing", "an agent message needs its agent")
+			return Invalid("author", KindMissing, "an agent message needs its agent")
 		}
 	case AuthorSystem, AuthorAI:
 	default:
-		return Invalid("author", "value_error.enum", "unknown author kind %q", m.Author.Kind)
+		return Invalid("author", KindEnum, "unknown author kind %q", m.Author.Kind)
 	}
 	return nil
 }
@@ -231,7 +239,7 @@ func normalizeCc(cc []string) ([]string, error) {
 	for _, a := range cc {
 		n, err := normalizeEmail("cc", a, true)
 		if err != nil {
-			return nil, Invalid("cc", "value_error.email", "%q is not a valid email address", a)
+			return nil, Invalid("cc", KindEmail, "%q is not a valid email address", a)
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -239,7 +247,7 @@ func normalizeCc(cc []string) ([]string, error) {
 		}
 	}
 	if len(out) > maxCc {
-		return nil, Invalid("cc", "value_error.list.max_items", "at most %d addresses", maxCc)
+		return nil, Invalid("cc", KindTooMany, "at most %d addresses", maxCc)
 	}
 	return out, nil
 }
@@ -259,35 +267,45 @@ func (s *Service) checkAuthor(ctx context.Context, tx Tx, ws ID, a Author) error
 	return nil
 }
 
+// errNotesUnseen refuses a note-blind audience an internal note it asked to
+// write or to make: such a caller can neither see nor write one.
+var errNotesUnseen = Invalid("internal", KindNotAllowed, "internal notes cannot be written from this surface; every message here is visible to the customer")
+
 // Message returns one message of a ticket. ENOTFOUND if the ticket is not in
-// the workspace or the message is not on that ticket.
+// the workspace, the message is not on that ticket, or it is an internal
+// note and the principal's audience does not see notes.
 func (s *Service) Message(ctx context.Context, p *Principal, ticket, msg Ref) (m *Message, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
-		_, m, err = ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		_, m, err = ticketMessage(ctx, tx, p, ticket, msg)
 		return err
 	})
 	return m, err
 }
 
-// MessageByID returns one message of the workspace, on whatever ticket.
+// MessageByID returns one message of the workspace, on whatever ticket;
+// ENOTFOUND as for Message.
 func (s *Service) MessageByID(ctx context.Context, p *Principal, id ID) (m *Message, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
 		m, err = tx.Message(ctx, p.WorkspaceID, ByID(id))
+		if err == nil && m.Internal && !p.Audience.SeesNotes() {
+			return NotFound("message")
+		}
 		return err
 	})
 	return m, err
 }
 
-func ticketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket, *Message, error) {
-	t, err := tx.Ticket(ctx, ws, ticket)
+// ticketMessage finds a message of a ticket that the principal may see.
+func ticketMessage(ctx context.Context, tx Tx, p *Principal, ticket, msg Ref) (*Ticket, *Message, error) {
+	t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := tx.Message(ctx, ws, msg)
+	m, err := tx.Message(ctx, p.WorkspaceID, msg)
 	if err != nil {
 		return nil, nil, NotFound("comment")
 	}
-	if m.TicketID != t.ID {
+	if m.TicketID != t.ID || (m.Internal && !p.Audience.SeesNotes()) {
 		return nil, nil, NotFound("comment")
 	}
 	return t, m, nil
@@ -296,16 +314,16 @@ func ticketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket,
 // lockTicketMessage is ticketMessage for a use case that changes the
 // message: it locks the ticket, then the message (always in this order, so
 // two such use cases cannot deadlock).
-func lockTicketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket, *Message, error) {
-	t, err := tx.TicketForUpdate(ctx, ws, ticket)
+func lockTicketMessage(ctx context.Context, tx Tx, p *Principal, ticket, msg Ref) (*Ticket, *Message, error) {
+	t, err := tx.TicketForUpdate(ctx, p.WorkspaceID, ticket)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := tx.MessageForUpdate(ctx, ws, msg)
+	m, err := tx.MessageForUpdate(ctx, p.WorkspaceID, msg)
 	if err != nil {
 		return nil, nil, NotFound("comment")
 	}
-	if m.TicketID != t.ID {
+	if m.TicketID != t.ID || (m.Internal && !p.Audience.SeesNotes()) {
 		return nil, nil, NotFound("comment")
 	}
 	return t, m, nil
@@ -319,11 +337,22 @@ type Conversation struct {
 	Total int
 	// More is true when another page follows.
 	More bool
+	// People are the messages' authors, when the filter asked for them.
+	People *Participants
 }
 
-// Messages lists a ticket's messages. With a page limit it fetches one more
-// than asked to tell whether another page follows.
+// ErrCursor is the error for a cursor that names nothing to page from; a
+// surface renders it as its own invalid-cursor error.
+var ErrCursor = &Error{Code: EINVALID, Message: "not a valid cursor"}
+
+// Messages lists a ticket's messages in one read: the ticket, the cursor,
+// the page and (with f.Authors) their authors: internal notes too when the
+// principal's audience sees them, and never otherwise, whatever the filter
+// says. With a page limit it fetches one more than asked to tell whether
+// another page follows. ENOTFOUND if the ticket is not in the workspace,
+// ErrCursor if f.AfterID is not one of its messages.
 func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter) (*Conversation, error) {
+	f.IncludeInternal = p.Audience.SeesNotes()
 	c := &Conversation{}
 	limit := f.Page.Limit
 	if limit > 0 {
@@ -333,8 +362,15 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 		if c.Ticket, err = tx.Ticket(ctx, p.WorkspaceID, ticket); err != nil {
 			return err
 		}
+		if err := resolveCursor(ctx, tx, c.Ticket, &f); err != nil {
+			return err
+		}
 		if c.Messages, err = tx.Messages(ctx, p.WorkspaceID, c.Ticket.ID, f); err != nil {
 			return err
+		}
+		if f.Authors {
+			c.People = newParticipants()
+			return c.People.load(ctx, tx, p.WorkspaceID, c.Messages)
 		}
 		return nil
 	})
@@ -346,6 +382,79 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 	}
 	c.Total = conversationTotal(c.Ticket, f)
 	return c, nil
+}
+
+// resolveCursor turns f.AfterID into the keyset of that message of t.
+func resolveCursor(ctx context.Context, tx Tx, t *Ticket, f *MessageFilter) error {
+	if f.AfterID == nil {
+		return nil
+	}
+	m, err := tx.Message(ctx, t.WorkspaceID, ByID(*f.AfterID))
+	if ErrorCode(err) == ENOTFOUND || (err == nil && m.TicketID != t.ID) {
+		return ErrCursor
+	} else if err != nil {
+		return err
+	}
+	f.Page.AfterNumber, f.AfterTime, f.AfterID = m.Number, m.Time, nil
+	return nil
+}
+
+// streamChunk is how many messages StreamMessages reads at a time: memory
+// stays at one chunk however long the conversation.
+const streamChunk = 200
+
+// maxStreamPeople bounds the authors StreamMessages keeps looked up; past it
+// the cache starts over, so a conversation with thousands of distinct
+// authors costs look-ups, not memory.
+const maxStreamPeople = 1000
+
+// StreamMessages reads a whole conversation in one read transaction, in
+// chunks, and hands it over as it reads: start gets the ticket (with its
+// counters) before any message, then each gets every message in f's order
+// with its authors. It is for the unpaged lists of the seeds, whose
+// responses are written as they are read, so that memory stays flat however
+// long the conversation. f.Page is ignored. An error from start or each
+// stops the read and is returned. ENOTFOUND if the ticket is not in the
+// workspace (before start is called).
+func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter,
+	start func(*Ticket) error, each func(*Message, *Participants) error) error {
+	if f.Order == NewestByTime {
+		return errors.New("StreamMessages reads oldest first")
+	}
+	return s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
+		if err != nil {
+			return err
+		}
+		if err := start(t); err != nil {
+			return err
+		}
+		people := newParticipants()
+		f.Page = Page{Limit: streamChunk}
+		f.AfterTime, f.AfterID = time.Time{}, nil
+		for {
+			ms, err := tx.Messages(ctx, p.WorkspaceID, t.ID, f)
+			if err != nil {
+				return err
+			}
+			if len(people.Customers)+len(people.Users) > maxStreamPeople {
+				people = newParticipants()
+			}
+			if err := people.load(ctx, tx, p.WorkspaceID, ms); err != nil {
+				return err
+			}
+			for _, m := range ms {
+				if err := each(m, people); err != nil {
+					return err
+				}
+			}
+			if len(ms) < streamChunk {
+				return nil
+			}
+			last := ms[len(ms)-1]
+			f.Page.AfterNumber, f.AfterTime = last.Number, last.Time
+		}
+	})
 }
 
 // conversationTotal is how many messages f selects on t, from the ticket's
@@ -364,11 +473,14 @@ func conversationTotal(t *Ticket, f MessageFilter) int {
 func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg Ref, in MessageUpdate) (*Message, error) {
 	var m *Message
 	err := s.store.Update(ctx, func(tx Tx) error {
-		t, found, err := lockTicketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, found, err := lockTicketMessage(ctx, tx, p, ticket, msg)
 		if err != nil {
 			return err
 		}
 		m = found
+		if in.Internal != nil && *in.Internal && !p.Audience.SeesNotes() {
+			return errNotesUnseen
+		}
 		wasInternal := m.Internal
 		patch := MessagePatch{UpdatedAt: s.Now()}
 		if in.Body != nil {
@@ -403,7 +515,7 @@ func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg R
 // last message if it was that.
 func (s *Service) DeleteMessage(ctx context.Context, p *Principal, ticket, msg Ref) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		t, m, err := lockTicketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, m, err := lockTicketMessage(ctx, tx, p, ticket, msg)
 		if err != nil {
 			return err
 		}
@@ -454,32 +566,39 @@ type Participants struct {
 // look-up per person rather than per message. An author that no longer
 // exists is absent from the maps.
 func (s *Service) Participants(ctx context.Context, p *Principal, msgs []*Message) (*Participants, error) {
-	out := &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
-	err := s.store.View(ctx, func(tx Tx) error {
-		for _, m := range msgs {
-			if id := m.Author.CustomerID; id != nil {
-				if _, seen := out.Customers[*id]; !seen {
-					c, err := tx.Customer(ctx, p.WorkspaceID, ByID(*id))
-					if err != nil && ErrorCode(err) != ENOTFOUND {
-						return err
-					}
-					out.Customers[*id] = c
-				}
-			}
-			if id := m.Author.UserID; id != nil {
-				if _, seen := out.Users[*id]; !seen {
-					u, err := tx.User(ctx, p.WorkspaceID, ByID(*id))
-					if err != nil && ErrorCode(err) != ENOTFOUND {
-						return err
-					}
-					out.Users[*id] = u
-				}
-			}
-		}
-		return nil
-	})
+	out := newParticipants()
+	err := s.store.View(ctx, func(tx Tx) error { return out.load(ctx, tx, p.WorkspaceID, msgs) })
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+func newParticipants() *Participants {
+	return &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
+}
+
+// load adds the authors of msgs that are not there yet.
+func (out *Participants) load(ctx context.Context, tx Tx, ws ID, msgs []*Message) error {
+	for _, m := range msgs {
+		if id := m.Author.CustomerID; id != nil {
+			if _, seen := out.Customers[*id]; !seen {
+				c, err := tx.Customer(ctx, ws, ByID(*id))
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return err
+				}
+				out.Customers[*id] = c
+			}
+		}
+		if id := m.Author.UserID; id != nil {
+			if _, seen := out.Users[*id]; !seen {
+				u, err := tx.User(ctx, ws, ByID(*id))
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return err
+				}
+				out.Users[*id] = u
+			}
+		}
+	}
+	return nil
 }

@@ -30,6 +30,8 @@ type Service struct {
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
 	queued []func()
+
+	keys keyCache
 }
 
 // Option configures a Service.
@@ -146,6 +148,7 @@ type WorkspaceUpdate struct {
 	Name               *string
 	AutoTriage         *bool
 	EmailAgentComments *bool
+	Website            *string
 }
 
 // UpdateWorkspace changes the principal's workspace.
@@ -161,8 +164,14 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, in Workspac
 		if in.Name != nil {
 			patch.Name = SetTo(strings.TrimSpace(*in.Name))
 		}
-		if in.AutoTriage != nil || in.EmailAgentComments != nil {
+		if in.AutoTriage != nil || in.EmailAgentComments != nil || in.Website != nil {
 			settings := ws.Settings
+			if in.Website != nil {
+				settings.Website = strings.ToLower(strings.TrimSpace(*in.Website))
+				if err := checkText("website", settings.Website, 0, maxHeaderLen); err != nil {
+					return err
+				}
+			}
 			if in.AutoTriage != nil {
 				settings.AutoTriage = *in.AutoTriage
 			}
@@ -224,6 +233,10 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if !strings.HasPrefix(raw, keyPrefix) || len(raw) != len(keyPrefix)+48 {
 		return nil, unauthorized
 	}
+	sum := sha256.Sum256([]byte(raw))
+	if p, ok := s.keys.get(sum); ok {
+		return p, nil
+	}
 	var key *APIKey
 	err := s.store.View(ctx, func(tx Tx) (err error) {
 		key, err = tx.APIKeyByPrefix(ctx, raw[:len(keyPrefix)+16])
@@ -234,11 +247,12 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	} else if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(raw))
 	if subtle.ConstantTimeCompare(sum[:], key.Hash) != 1 {
 		return nil, unauthorized
 	}
-	return &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}, nil
+	p := &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}
+	s.keys.put(sum, p)
+	return p, nil
 }
 
 // NewAPIKeyInput is the input of CreateAPIKey.
@@ -257,13 +271,13 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, in NewAPIKeyIn
 		return nil, "", err
 	}
 	if len(in.Scopes) == 0 {
-		return nil, "", Invalid("scopes", "value_error.missing", "at least one scope is required")
+		return nil, "", Invalid("scopes", KindMissing, "at least one scope is required")
 	}
 	seen := map[Scope]bool{}
 	var scopes []Scope
 	for _, sc := range in.Scopes {
 		if !ValidScope(sc) {
-			return nil, "", Invalid("scopes", "value_error.scope", "unknown scope %q", sc)
+			return nil, "", Invalid("scopes", KindScope, "unknown scope %q", sc)
 		}
 		if !p.Can(sc) {
 			return nil, "", Errorf(EFORBIDDEN, "cannot grant scope %s: the calling key does not hold it", sc)
@@ -299,9 +313,12 @@ func (s *Service) APIKeys(ctx context.Context, p *Principal, page Page) (keys []
 	return keys, err
 }
 
-// DeleteAPIKey revokes a key; it stops working at once.
+// DeleteAPIKey revokes a key: it stops working at once on this node and
+// within a second on every other (see keyCacheTTL).
 func (s *Service) DeleteAPIKey(ctx context.Context, p *Principal, id ID) error {
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
+	s.keys.clear()
+	return err
 }
 
 // ---- users ----------------------------------------------------------------
@@ -346,7 +363,7 @@ func validateUser(u *User) error {
 		return err
 	}
 	if u.Role != RoleAdmin && u.Role != RoleAgent {
-		return Invalid("role", "value_error.enum", "must be admin or agent")
+		return Invalid("role", KindEnum, "must be admin or agent")
 	}
 	return nil
 }
@@ -408,6 +425,7 @@ type NewCustomer struct {
 	Phone     string
 	FirstName string
 	LastName  string
+	Profile   CustomerProfile
 }
 
 // CustomerUpdate changes the given fields of a customer.
@@ -423,10 +441,13 @@ func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
 	c := &Customer{
 		ID: NewID(), WorkspaceID: p.WorkspaceID, Phone: strings.TrimSpace(in.Phone),
 		FirstName: strings.TrimSpace(in.FirstName), LastName: strings.TrimSpace(in.LastName),
-		CreatedAt: now, UpdatedAt: now,
+		Profile: trimProfile(in.Profile), CreatedAt: now, UpdatedAt: now,
 	}
 	var err error
 	if c.Email, err = normalizeEmail("email", in.Email, false); err != nil {
+		return nil, err
+	}
+	if err := validateProfile(&c.Profile); err != nil {
 		return nil, err
 	}
 	return c, validateCustomer(c)
@@ -439,7 +460,7 @@ func validateCustomer(c *Customer) error {
 		}
 	}
 	if c.Email == "" && c.Phone == "" {
-		return Invalid("email", "value_error.missing", "an email address or a phone number is required")
+		return Invalid("email", KindMissing, "an email address or a phone number is required")
 	}
 	return checkTexts(
 		textField{"email", c.Email, 0, maxHeaderLen},
@@ -551,16 +572,16 @@ func checkText(field, v string, minLen, maxLen int) error {
 	n := utf8.RuneCountInString(v)
 	switch {
 	case !utf8.ValidString(v):
-		return Invalid(field, "value_error.str", "must be valid UTF-8")
+		return Invalid(field, KindText, "must be valid UTF-8")
 	case strings.ContainsRune(v, 0):
 		// PostgreSQL cannot store NUL in text, and no person types one.
-		return Invalid(field, "value_error.str", "must not contain NUL characters")
+		return Invalid(field, KindText, "must not contain NUL characters")
 	case n < minLen && minLen == 1:
-		return Invalid(field, "value_error.missing", "must not be empty")
+		return Invalid(field, KindMissing, "must not be empty")
 	case n < minLen:
-		return Invalid(field, "value_error.any_str.min_length", "must be at least %d characters", minLen)
+		return Invalid(field, KindTooShort, "must be at least %d characters", minLen)
 	case n > maxLen:
-		return Invalid(field, "value_error.any_str.max_length", "must be at most %d characters", maxLen)
+		return Invalid(field, KindTooLong, "must be at most %d characters", maxLen)
 	}
 	return nil
 }
@@ -572,13 +593,13 @@ func normalizeEmail(field, v string, required bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		if required {
-			return "", Invalid(field, "value_error.missing", "field required")
+			return "", Invalid(field, KindMissing, "field required")
 		}
 		return "", nil
 	}
 	addr, err := mail.ParseAddress(v)
 	if err != nil || addr.Address != v || len(v) > 254 {
-		return "", Invalid(field, "value_error.email", "not a valid email address")
+		return "", Invalid(field, KindEmail, "not a valid email address")
 	}
 	if err := checkText(field, v, 1, 254); err != nil {
 		return "", err

@@ -65,6 +65,17 @@ type Tx interface {
 	// UpdateCustomer returns ENOTFOUND if the customer is not in workspace ws.
 	UpdateCustomer(ctx context.Context, ws, id ID, p CustomerPatch) error
 
+	// Customer profiles (customers.go). CreateCustomer stores c.Profile too.
+	// SetCustomerProfile writes c.Profile and c.UpdatedAt; ECONFLICT if an
+	// identity belongs to another customer of the workspace.
+	SetCustomerProfile(ctx context.Context, c *Customer) error
+	// CustomerByIdentity finds the customer with id externalID in system;
+	// ENOTFOUND if none.
+	CustomerByIdentity(ctx context.Context, ws ID, system, externalID string) (*Customer, error)
+	FindCustomers(ctx context.Context, ws ID, f CustomerFilter) ([]*Customer, error)
+	// CustomerTicketCounts counts the tickets of each customer (absent: 0).
+	CustomerTicketCounts(ctx context.Context, ws ID, customers []ID) (map[ID]int, error)
+
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
 	// key is what tells us the workspace. ENOTFOUND if none.
@@ -135,6 +146,9 @@ type Tx interface {
 	// UserByEmail finds an agent of ws by email, case-insensitively;
 	// ENOTFOUND if none.
 	UserByEmail(ctx context.Context, ws ID, email string) (*User, error)
+	// OutboxBacklog counts the outbox's entries in every workspace and
+	// returns the creation time of the oldest (zero when empty).
+	OutboxBacklog(ctx context.Context) (n int, oldest time.Time, err error)
 
 	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
 	// ClaimOutbox reserves up to limit entries that are due at now and not
@@ -164,7 +178,24 @@ type TicketFilter struct {
 	Number     *int64
 	// BeforeNumber pages newest first: only tickets older than this one.
 	BeforeNumber int64
-	Limit        int
+	// BeforeID is the cursor as a surface has it (the id of the last ticket
+	// seen); the Tickets use case resolves it to BeforeNumber inside its own
+	// read, and answers ErrCursor when it names no ticket of the workspace.
+	BeforeID *ID
+	Limit    int
+
+	// Filters of the product APIs (issue 11).
+	InboxID *ID
+	// Tag selects tickets carrying this tag.
+	Tag string
+	// Done selects tickets that are solved or closed (true) or not (false).
+	Done *bool
+	// SnoozedAt selects tickets snoozed at this time (with Snoozed true) or
+	// not snoozed then (false).
+	Snoozed   *bool
+	SnoozedAt time.Time
+	// ActiveSince selects tickets whose last message is this recent.
+	ActiveSince *time.Time
 }
 
 // MessageOrder is the order of a conversation listing.
@@ -182,9 +213,23 @@ const (
 
 // MessageFilter selects a ticket's messages.
 type MessageFilter struct {
+	// IncludeInternal lists internal notes too. Service.Messages sets it from
+	// the principal's audience, whatever a surface passed: no surface decides
+	// who sees notes.
 	IncludeInternal bool
 	Order           MessageOrder
-	Page            Page // AfterNumber applies to ByCreation only; Limit to every order
+	// Page.AfterNumber applies to ByCreation, and to ByTime together with
+	// AfterTime (the keyset (time, number) of the last message seen);
+	// Page.Limit to every order.
+	Page      Page
+	AfterTime time.Time
+	// AfterID is the cursor as a surface has it (the id of the last message
+	// seen); the Messages use case resolves it inside its own read, and
+	// answers ErrCursor when it is not a message of the ticket.
+	AfterID *ID
+	// Authors asks the Messages use case to load the messages' authors in
+	// the same read (Conversation.People). Stores ignore it.
+	Authors bool
 }
 
 // Clock tells the time; tests pin it.

@@ -139,6 +139,12 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			err = h(w, r, p)
 		}
+		if err != nil && rec.wrote {
+			// A streamed response failed after its status went out: the
+			// only honest answer left is to cut the connection.
+			s.logger().ErrorContext(r.Context(), "response aborted", "err", err, "request_id", RequestID(r.Context()))
+			panic(http.ErrAbortHandler)
+		}
 		if err != nil {
 			s.Error(w, r, err)
 		}
@@ -237,7 +243,7 @@ func DecodeJSON(r *http.Request, dst any) error {
 		if typeErr.Type.String() == "uuid.UUID" {
 			kind = "UUID string"
 		}
-		return ticketd.Invalid(field, "type_error", "must be a %s, not %s", kind, typeErr.Value)
+		return ticketd.Invalid(field, ticketd.KindType, "must be a %s, not %s", kind, typeErr.Value)
 	default:
 		return ticketd.Errorf(ticketd.EMALFORMED, "malformed JSON: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/httpapi/apitest"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/mail/domainauth"
 	"github.com/ticketd/ticketd/mail/mailtest"
@@ -127,7 +128,7 @@ func (e *env) messages(ws *apitest.Workspace, ticketID string) []map[string]any 
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	conv := ticketd.PrefixedID(ticketd.PrefixConversation, id)
+	conv := typeid.Format(typeid.Conversation, id)
 	body := e.As(ws.Key, "GET", "/v1/tickets/"+conv+"/messages", nil).Expect(200).Object()
 	var out []map[string]any
 	for _, m := range body["messages"].([]any) {

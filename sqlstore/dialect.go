@@ -149,10 +149,16 @@ func (postgres) open(dsn string, opts Options) (*sql.DB, *sql.DB, error) {
 	return db, db, nil
 }
 
-func (postgres) readOnlyTx() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }
-func (postgres) serialPrimaryKey() string   { return "BIGSERIAL PRIMARY KEY" }
-func (postgres) timestampType() string      { return "TIMESTAMPTZ" }
-func (postgres) blobType() string           { return "BYTEA" }
+// readOnlyTx reads one snapshot (REPEATABLE READ): a read that takes a
+// ticket's counters and then its messages, or streams a conversation in
+// several chunks, sees them as of one moment, as a SQLite read does. A
+// read-only transaction never fails to serialize at this level.
+func (postgres) readOnlyTx() *sql.TxOptions {
+	return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+}
+func (postgres) serialPrimaryKey() string { return "BIGSERIAL PRIMARY KEY" }
+func (postgres) timestampType() string    { return "TIMESTAMPTZ" }
+func (postgres) blobType() string         { return "BYTEA" }
 
 // lockMigrations takes a transaction-scoped advisory lock, so that several
 // `ticketd serve` nodes starting at once migrate one after the other.

@@ -50,6 +50,17 @@ func (s *setter) exec(ctx context.Context, t *Tx, kind, table, where string, whe
 		append(s.args, whereArgs...)...)
 }
 
+// where builds a WHERE clause of the conditions that are set.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(col, op string, v any) {
+	w.args = append(w.args, v)
+	w.conds = append(w.conds, col+" "+op+" $"+strconv.Itoa(len(w.args)))
+}
+
 // UpdateTicket writes the fields p sets.
 func (t *Tx) UpdateTicket(ctx context.Context, ws, id ticketd.ID, p ticketd.TicketPatch) error {
 	var s setter
@@ -80,11 +91,14 @@ func (t *Tx) UpdateTicket(ctx context.Context, ws, id ticketd.ID, p ticketd.Tick
 	if p.ClosedAt.OK {
 		s.set("closed_at", optTimeArg(p.ClosedAt.V))
 	}
-	if p.HumanOpenedAt.OK {
-		s.set("human_opened_at", optTimeArg(p.HumanOpenedAt.V))
+	if p.HandedOffAt.OK {
+		s.set("human_opened_at", optTimeArg(p.HandedOffAt.V))
 	}
 	if p.InboxID.OK {
 		s.set("inbox_id", optIDArg(p.InboxID.V))
+	}
+	if p.SnoozedUntil.OK {
+		s.set("snoozed_until", optTimeArg(p.SnoozedUntil.V))
 	}
 	s.add("message_count", p.AddMessages)
 	s.add("public_count", p.AddPublic)

@@ -3,22 +3,31 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
 )
 
+// ticketCols is ticketColumns as each engine's queries select it (see
+// timecol.go).
+var ticketCols = columnList{sqlite: withTextTimes(ticketColumns, "last_message_at", "date", "human_opened_at", "closed_at",
+	"created_at", "updated_at", "snoozed_until"), postgres: ticketColumns}
+
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
-	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count`
+	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count,
+	snoozed_until`
 
 func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var t ticketd.Ticket
 	var id, ws, customer, tags string
 	var assignee, inbox sql.NullString
-	var humanOpened, closed sql.NullTime
 	if err := row.Scan(&t.Number, &id, &ws, &customer, &t.Subject, &t.Channel, &t.Status, &assignee, &tags,
-		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ThreadID, &t.EmailUsed, &t.ContactReason,
-		&t.LanguageCode, &t.Via, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount); err != nil {
+		&t.UnreadCount, &t.LastMessage, timeDest{&t.LastMessageAt}, timeDest{&t.Date}, &inbox, &t.ChannelThread,
+		&t.ContactAddress, &t.Reason, &t.Language, &t.Source, optTimeDest{&t.HandedOffAt}, optTimeDest{&t.ClosedAt},
+		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, &t.MessageCount, &t.PublicCount,
+		optTimeDest{&t.SnoozedUntil}); err != nil {
 		return nil, err
 	}
 	var err error
@@ -40,9 +49,6 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	if t.Tags, err = parseStrings(tags); err != nil {
 		return nil, err
 	}
-	t.HumanOpenedAt, t.ClosedAt = optTime(humanOpened), optTime(closed)
-	t.LastMessageAt, t.Date = t.LastMessageAt.UTC(), t.Date.UTC()
-	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return &t, nil
 }
 
@@ -57,8 +63,8 @@ func (t *Tx) CreateTicket(ctx context.Context, tk *ticketd.Ticket) error {
 		RETURNING number`,
 		idArg(tk.ID), idArg(tk.WorkspaceID), idArg(tk.CustomerID), tk.Subject, tk.Channel, string(tk.Status),
 		optIDArg(tk.AssigneeID), jsonArg(tk.Tags), tk.UnreadCount, tk.LastMessage, tk.LastMessageAt, tk.Date,
-		optIDArg(tk.InboxID), tk.ThreadID, tk.EmailUsed, tk.ContactReason, tk.LanguageCode, tk.Via,
-		optTimeArg(tk.HumanOpenedAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
+		optIDArg(tk.InboxID), tk.ChannelThread, tk.ContactAddress, tk.Reason, tk.Language, tk.Source,
+		optTimeArg(tk.HandedOffAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
 		tk.PublicCount).Scan(&tk.Number)
 	return t.d.normalize(err)
 }
@@ -74,35 +80,66 @@ func (t *Tx) TicketForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref
 }
 
 func (t *Tx) ticket(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Ticket, error) {
-	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+ticketColumns+` FROM tickets
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
+	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets
+		WHERE workspace_id = $1 AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "ticket")
 	}
 	return tk, nil
 }
 
-// Tickets lists tickets newest first. Each optional condition reads "the
-// argument is NULL or the column matches it", so one statement serves every
-// combination of filters; the CASTs tell PostgreSQL the type of a parameter
-// it would otherwise first meet in "IS NULL".
+// Tickets lists tickets newest first. The WHERE clause names only the
+// filters that are set, so each combination is its own statement with its
+// own plan, and the planner can use the index that matches it (an
+// "$2 IS NULL OR status = $2" condition would force one plan for all,
+// which on SQLite scans the workspace's tickets).
 func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter) ([]*ticketd.Ticket, error) {
-	var status, number any
+	var w where
+	w.add("workspace_id", "=", idArg(ws))
 	if f.Status != nil {
-		status = string(*f.Status)
+		w.add("status", "=", string(*f.Status))
+	}
+	if f.AssigneeID != nil {
+		w.add("assignee_id", "=", idArg(*f.AssigneeID))
+	}
+	if f.CustomerID != nil {
+		w.add("customer_id", "=", idArg(*f.CustomerID))
 	}
 	if f.Number != nil {
-		number = *f.Number
+		w.add("number", "=", *f.Number)
 	}
-	rows, err := t.query(ctx, `SELECT `+ticketColumns+` FROM tickets
-		WHERE workspace_id = $1
-		AND (CAST($2 AS TEXT) IS NULL OR status = $2)
-		AND (CAST($3 AS TEXT) IS NULL OR assignee_id = $3)
-		AND (CAST($4 AS TEXT) IS NULL OR customer_id = $4)
-		AND (CAST($5 AS BIGINT) IS NULL OR number = $5)
-		AND ($6 = 0 OR number < $6)
-		ORDER BY number DESC LIMIT $7`,
-		idArg(ws), status, optIDArg(f.AssigneeID), optIDArg(f.CustomerID), number, f.BeforeNumber, limitArg(f.Limit))
+	if f.BeforeNumber != 0 {
+		w.add("number", "<", f.BeforeNumber)
+	}
+	if f.InboxID != nil {
+		w.add("inbox_id", "=", idArg(*f.InboxID))
+	}
+	if f.Tag != "" {
+		w.add("tags", "LIKE", tagPattern(f.Tag))
+		w.conds[len(w.conds)-1] += ` ESCAPE '\'`
+	}
+	if f.Done != nil {
+		if *f.Done {
+			w.conds = append(w.conds, "status IN ('solved', 'closed')")
+		} else {
+			w.conds = append(w.conds, "status NOT IN ('solved', 'closed')")
+		}
+	}
+	if f.Snoozed != nil {
+		w.args = append(w.args, f.SnoozedAt.UTC())
+		n := "$" + strconv.Itoa(len(w.args))
+		if *f.Snoozed {
+			w.conds = append(w.conds, "(snoozed_until IS NOT NULL AND snoozed_until > "+n+")")
+		} else {
+			w.conds = append(w.conds, "(snoozed_until IS NULL OR snoozed_until <= "+n+")")
+		}
+	}
+	if f.ActiveSince != nil {
+		w.add("last_message_at", ">=", f.ActiveSince.UTC())
+	}
+	w.args = append(w.args, limitArg(f.Limit))
+	rows, err := t.query(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
+		` ORDER BY number DESC LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}

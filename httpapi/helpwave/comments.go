@@ -2,6 +2,7 @@ package helpwave
 
 import (
 	"net/http"
+	"strconv"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
@@ -24,30 +25,30 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
-	conv, err := h.svc.Messages(r.Context(), p, ticketd.ByNumber(n), ticketd.MessageFilter{Order: ticketd.ByTime})
+	// Streamed as read, so memory stays flat however long the
+	// conversation; totalCount is the ticket's counter of public messages,
+	// read in the same snapshot.
+	var stream *httpapi.JSONStream
+	var total int
+	err = h.svc.StreamMessages(r.Context(), p, ticketd.ByNumber(n), ticketd.MessageFilter{Order: ticketd.ByTime},
+		func(t *ticketd.Ticket) error {
+			total = t.PublicCount
+			stream = httpapi.StartJSONStream(w, http.StatusOK, `{"success":true,"comments":[`)
+			return nil
+		}, func(m *ticketd.Message, people *ticketd.Participants) error {
+			out := commentDetailJSON{commentJSON: renderComment(m)}
+			if id := m.Author.CustomerID; id != nil {
+				out.Customer = renderCustomerRef(people.Customers[*id])
+			}
+			if id := m.Author.UserID; id != nil {
+				out.User = renderUser(people.Users[*id])
+			}
+			return stream.Item(out)
+		})
 	if err != nil {
 		return err
 	}
-	people, err := h.svc.Participants(r.Context(), p, conv.Messages)
-	if err != nil {
-		return err
-	}
-	out := make([]commentDetailJSON, len(conv.Messages))
-	for i, m := range conv.Messages {
-		out[i] = commentDetailJSON{commentJSON: renderComment(m)}
-		if id := m.Author.CustomerID; id != nil {
-			out[i].Customer = renderCustomerRef(people.Customers[*id])
-		}
-		if id := m.Author.UserID; id != nil {
-			out[i].User = renderUser(people.Users[*id])
-		}
-	}
-	httpapi.WriteJSON(w, http.StatusOK, struct {
-		ok
-		Comments   []commentDetailJSON `json:"comments"`
-		TotalCount int                 `json:"totalCount"`
-	}{success, out, conv.Total})
-	return nil
+	return stream.End(`],"totalCount":` + strconv.Itoa(total) + `}`)
 }
 
 // createComment is seed 000's POST. A message from the shop is written by the
@@ -92,7 +93,7 @@ func readNewComment(b body) (in ticketd.NewMessage, fromShop bool, err error) {
 		return in, false, err
 	}
 	if !given {
-		return in, false, invalid("text", "value_error.missing", "field required")
+		return in, false, invalid("text", ticketd.KindMissing, "field required")
 	}
 	in.Body = text // the domain refuses a blank one
 	if fromShop, err = readFromShop(b); err != nil {
@@ -120,7 +121,7 @@ func readNewComment(b body) (in ticketd.NewMessage, fromShop bool, err error) {
 	if in.Tags, _, err = b.strings("tags"); err != nil {
 		return in, false, err
 	}
-	if in.Attachments, err = b.json("attachments"); err != nil {
+	if in.ExternalAttachments, err = b.json("attachments"); err != nil {
 		return in, false, err
 	}
 	return in, fromShop, nil
@@ -137,5 +138,5 @@ func readFromShop(b body) (bool, error) {
 	case "false", `"false"`:
 		return false, nil
 	}
-	return false, invalid("isFromShop", "type_error.bool", "must be a boolean or the string 'false'")
+	return false, invalid("isFromShop", ticketd.KindType, "must be a boolean or the string 'false'")
 }

@@ -10,6 +10,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 	"github.com/ticketd/ticketd/mail"
 )
 
@@ -127,7 +128,7 @@ func renderAttachment(a *ticketd.Attachment) attachmentJSON {
 }
 
 func (h *Handler) listAttachments(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	id, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, r.PathValue("id"))
+	id, err := typeid.Parse(r.PathValue("id"), typeid.Message)
 	if err != nil {
 		return ticketd.NotFound("message")
 	}
@@ -147,7 +148,7 @@ func (h *Handler) listAttachments(w http.ResponseWriter, r *http.Request, p *tic
 // always offered as a download (Content-Disposition: attachment, nosniff), so
 // an HTML or SVG file a customer sent never runs in an agent's browser.
 func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	msg, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, r.PathValue("id"))
+	msg, err := typeid.Parse(r.PathValue("id"), typeid.Message)
 	if err != nil {
 		return ticketd.NotFound("attachment")
 	}

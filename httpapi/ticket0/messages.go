@@ -11,12 +11,14 @@ package ticket0
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/httpapi/ratelimit"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
 // Handler serves the messages resource.
@@ -50,13 +52,13 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 func pathID(kind string, id ticketd.ID, _ int64) string {
 	switch kind {
 	case "tickets":
-		return ticketd.PrefixedID(ticketd.PrefixConversation, id)
+		return typeid.Format(typeid.Conversation, id)
 	case "messages":
-		return ticketd.PrefixedID(ticketd.PrefixMessage, id)
+		return typeid.Format(typeid.Message, id)
 	case "customers":
-		return ticketd.PrefixedID(ticketd.PrefixCustomer, id)
+		return typeid.Format(typeid.Customer, id)
 	case "users":
-		return ticketd.PrefixedID(ticketd.PrefixUser, id)
+		return typeid.Format(typeid.User, id)
 	}
 	return id.String()
 }
@@ -131,7 +133,7 @@ func apiField(f string) string {
 		return "ccAddresses"
 	case "author":
 		return "userId"
-	case "is_internal":
+	case "internal":
 		return "isInternal"
 	}
 	return f
@@ -139,13 +141,13 @@ func apiField(f string) string {
 
 // invalid is a VALIDATION_ERROR about one field of the body.
 func invalid(field, format string, args ...any) error {
-	return ticketd.Invalid(field, "value_error", format, args...)
+	return ticketd.Invalid(field, ticketd.KindInvalid, format, args...)
 }
 
 // ticketRef reads the path's ticket id: its UUID or its conv_ form. An id
 // that cannot exist is simply not found, like one of another workspace.
 func ticketRef(r *http.Request) (ticketd.Ref, error) {
-	id, err := ticketd.ParsePrefixedID(ticketd.PrefixConversation, r.PathValue("id"))
+	id, err := typeid.Parse(r.PathValue("id"), typeid.Conversation, typeid.Ticket)
 	if err != nil {
 		return ticketd.Ref{}, ticketd.NotFound("ticket")
 	}
@@ -153,11 +155,6 @@ func ticketRef(r *http.Request) (ticketd.Ref, error) {
 }
 
 // ---- listing ------------------------------------------------------------------
-
-type listJSON struct {
-	Messages []messageJSON `json:"messages"`
-	Total    int           `json:"total"`
-}
 
 type pageJSON struct {
 	Messages   []messageJSON `json:"messages"`
@@ -168,7 +165,9 @@ type pageJSON struct {
 // list answers the seed's documented response, every public message and the
 // total, unless the caller asks for paging with limit or cursor: then one
 // page, the total of the whole conversation, and nextCursor, the msg_ id to
-// pass as cursor for the next page (null on the last page).
+// pass as cursor for the next page (null on the last page). The unpaged
+// response is streamed, message by message as they are read; the total
+// comes from the ticket's counter, read in the same snapshot.
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	ref, err := ticketRef(r)
 	if err != nil {
@@ -180,44 +179,47 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 	}
 	ctx := r.Context()
 	f := ticketd.MessageFilter{Order: ticketd.ByCreation}
-	if page.Given {
-		f.Page.Limit = page.Limit
-		if page.After != "" {
-			// The ticket is looked up first so that an unknown ticket is a
-			// 404 whatever the cursor says.
-			t, err := h.svc.Ticket(ctx, p, ref)
-			if err != nil {
-				return err
-			}
-			ref = ticketd.ByID(t.ID)
-			id, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, page.After)
-			if err != nil {
-				return httpapi.InvalidCursor("cursor")
-			}
-			m, err := h.svc.Message(ctx, p, ref, ticketd.ByID(id))
-			if ticketd.ErrorCode(err) == ticketd.ENOTFOUND {
-				return httpapi.InvalidCursor("cursor")
-			} else if err != nil {
-				return err
-			}
-			f.Page.AfterNumber = m.Number
+	if !page.Given {
+		var stream *httpapi.JSONStream
+		var total int
+		err := h.svc.StreamMessages(ctx, p, ref, f, func(t *ticketd.Ticket) error {
+			total = t.PublicCount
+			stream = httpapi.StartJSONStream(w, http.StatusOK, `{"messages":[`)
+			return nil
+		}, func(m *ticketd.Message, people *ticketd.Participants) error {
+			return stream.Item(renderMessage(m, people))
+		})
+		if err != nil {
+			return err
 		}
+		return stream.End(`],"total":` + strconv.Itoa(total) + `}`)
+	}
+	f.Page.Limit, f.Authors = page.Limit, true
+	if page.After != "" {
+		id, err := typeid.Parse(page.After, typeid.Message)
+		if err != nil {
+			// The ticket is looked up first so that an unknown ticket is
+			// a 404 whatever the cursor says.
+			if _, err := h.svc.Ticket(ctx, p, ref); err != nil {
+				return err
+			}
+			return httpapi.InvalidCursor("cursor")
+		}
+		f.AfterID = &id
 	}
 	conv, err := h.svc.Messages(ctx, p, ref, f)
-	if err != nil {
+	if err == ticketd.ErrCursor {
+		return httpapi.InvalidCursor("cursor")
+	} else if err != nil {
 		return err
 	}
-	out, err := render(r, h.svc, p, conv.Messages)
-	if err != nil {
-		return err
-	}
-	if !page.Given {
-		httpapi.WriteJSON(w, http.StatusOK, listJSON{Messages: out, Total: conv.Total})
-		return nil
+	out := make([]messageJSON, 0, len(conv.Messages))
+	for _, m := range conv.Messages {
+		out = append(out, renderMessage(m, conv.People))
 	}
 	resp := pageJSON{Messages: out, Total: conv.Total}
 	if conv.More {
-		next := ticketd.PrefixedID(ticketd.PrefixMessage, conv.Messages[len(conv.Messages)-1].ID)
+		next := typeid.Format(typeid.Message, conv.Messages[len(conv.Messages)-1].ID)
 		resp.NextCursor = &next
 		httpapi.SetNextLink(w, r, "cursor", next, page.Limit)
 	}
@@ -270,10 +272,8 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 		return invalid("bodyText", "field required")
 	case b.UserID == nil || strings.TrimSpace(*b.UserID) == "":
 		return invalid("userId", "field required")
-	case (b.IsInternal != nil && *b.IsInternal) || (b.IsInternalSnake != nil && *b.IsInternalSnake):
-		return invalid("isInternal", "internal notes cannot be created on this resource; every message posted here is sent to the customer")
 	}
-	userID, err := ticketd.ParsePrefixedID(ticketd.PrefixUser, strings.TrimSpace(*b.UserID))
+	userID, err := typeid.Parse(strings.TrimSpace(*b.UserID), typeid.User, typeid.UserAlt)
 	if err != nil {
 		return invalid("userId", "not a user id (user_… or UUID)")
 	}
@@ -290,6 +290,9 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 		Cc:        b.CcAddresses,
 		Email:     ticketd.EmailAlways,
 		FromInbox: strings.TrimSpace(*b.FromAddress),
+		// Passed on as asked: the domain refuses a note from this
+		// customer-facing mount, rather than have it emailed.
+		Internal: (b.IsInternal != nil && *b.IsInternal) || (b.IsInternalSnake != nil && *b.IsInternalSnake),
 	}
 	if b.BodyHTML != nil && strings.TrimSpace(*b.BodyHTML) != "" {
 		in.BodyHTML = b.BodyHTML

@@ -96,6 +96,9 @@ type ServerConfig struct {
 	TLSConfig *tls.Config
 	// Logger receives one record per session and per message; default slog.Default().
 	Logger *slog.Logger
+	// OnConnection, when set, is told of each connection: accepted as a
+	// session, or refused past MaxConnections (for metrics).
+	OnConnection func(accepted bool)
 }
 
 // DefaultMaxConnections is the default ServerConfig.MaxConnections: Postfix's
@@ -332,6 +335,9 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 			}
 		}
 		l.s.mu.Unlock()
+		if f := l.s.cfg.OnConnection; f != nil {
+			f(why == "")
+		}
 		if why == "" {
 			return tc, nil
 		}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// target is one route to drive: a request template and the status a
+// success answers with.
+type target struct {
+	method, url string
+	header      http.Header
+	// body returns the i-th request's body (nil for none).
+	body func(i int64) []byte
+	want int
+}
+
+// result is what one run of a target measured.
+type result struct {
+	requests int
+	errors   int
+	elapsed  time.Duration
+	p50, p99 time.Duration
+	// firstErr is the first unexpected answer, for the report.
+	firstErr string
+}
+
+func (r result) rps() float64 {
+	if r.elapsed <= 0 {
+		return 0
+	}
+	return float64(r.requests) / r.elapsed.Seconds()
+}
+
+// drive sends t's requests from conns concurrent keep-alive connections for
+// d, or until maxRequests were sent, whichever comes first, and measures
+// each request's latency. Only loopback addresses are ever driven (the
+// harness builds every URL itself).
+func drive(ctx context.Context, t target, conns int, d time.Duration, maxRequests int64) result {
+	tr := &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
+		DisableCompression: true, IdleConnTimeout: time.Minute}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	res := result{}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1024)
+			errs := 0
+			first := ""
+			for ctx.Err() == nil {
+				i := next.Add(1)
+				if i > maxRequests {
+					break
+				}
+				var body io.Reader
+				if t.body != nil {
+					body = bytes.NewReader(t.body(i))
+				}
+				req, _ := http.NewRequestWithContext(ctx, t.method, t.url, body)
+				for k, v := range t.header {
+					req.Header[k] = v
+				}
+				began := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					if ctx.Err() != nil {
+						break // the run ended mid-request; not an error of the server
+					}
+					errs++
+					if first == "" {
+						first = err.Error()
+					}
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != t.want {
+					errs++
+					if first == "" {
+						first = fmt.Sprintf("%d %.200s", resp.StatusCode, b)
+					}
+					continue
+				}
+				local = append(local, time.Since(began))
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			res.errors += errs
+			if res.firstErr == "" {
+				res.firstErr = first
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.requests = len(lat)
+	if len(lat) > 0 {
+		slices.Sort(lat)
+		res.p50 = lat[len(lat)/2]
+		res.p99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	}
+	return res
+}

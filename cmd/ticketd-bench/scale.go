@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/typeid"
+)
+
+// scaleSeed names the scale workspace's objects the measurements use.
+type scaleSeed struct {
+	messages, tickets int
+	key               string
+	big, small        *ticketd.Ticket
+	bigCount          int
+	// bigLastCursor and smallLastCursor are the messages after which the
+	// last page of 50 starts.
+	bigLastCursor, smallLastCursor ticketd.ID
+	agent                          ticketd.ID
+	seedTime                       time.Duration
+}
+
+// seedScale writes the scale workspace through the store in large
+// transactions (the bulk path: sqlstore's own CreateTicket and CreateMessage,
+// thousands per commit, counters set as they are written): c.scale messages
+// over c.scaleTix tickets, of which one long ticket holds c.bigTicket and
+// one holds exactly 50; the rest are spread evenly. Tickets cycle through
+// the four statuses and five agents.
+func (e *env) seedScale(ctx context.Context) (*scaleSeed, error) {
+	began := time.Now()
+	n := e.c.scale
+	tickets := e.c.scaleTix
+	if tickets <= 0 {
+		tickets = max(n/10, 2)
+	}
+	bigN := e.c.bigTicket
+	if bigN <= 0 {
+		bigN = n / 10
+	}
+	if bigN+50 > n || tickets < 2 {
+		return nil, fmt.Errorf("--scale %d is too small for a ticket of %d messages and one of 50", n, bigN)
+	}
+	ws, owner, key, err := e.svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Scale", OwnerEmail: "owner@scale.test"})
+	if err != nil {
+		return nil, err
+	}
+	s := &scaleSeed{messages: n, tickets: tickets, key: key, bigCount: bigN}
+	agents := []ticketd.ID{owner.ID}
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var customers []ticketd.ID
+	err = e.db.Update(ctx, func(tx ticketd.Tx) error {
+		for i := 1; i < 5; i++ {
+			u := &ticketd.User{ID: ticketd.NewID(), WorkspaceID: ws.ID, Email: fmt.Sprintf("agent%d@scale.test", i),
+				Name: fmt.Sprintf("Agent %d", i), Role: ticketd.RoleAgent, CreatedAt: base, UpdatedAt: base}
+			if err := tx.CreateUser(ctx, u); err != nil {
+				return err
+			}
+			agents = append(agents, u.ID)
+		}
+		for i := range 1000 {
+			c := &ticketd.Customer{ID: ticketd.NewID(), WorkspaceID: ws.ID, Email: fmt.Sprintf("c%d@scale.test", i),
+				FirstName: "Customer", LastName: fmt.Sprint(i), CreatedAt: base, UpdatedAt: base}
+			if err := tx.CreateCustomer(ctx, c); err != nil {
+				return err
+			}
+			customers = append(customers, c.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.agent = agents[0]
+	statuses := []ticketd.Status{ticketd.StatusOpen, ticketd.StatusPending, ticketd.StatusSolved, ticketd.StatusClosed}
+	rest := n - bigN - 50
+	others := tickets - 2
+	body := strings.Repeat("A customer wrote about their order, and an agent answered. ", 3)
+	countOf := func(i int) int {
+		switch {
+		case i == 0:
+			return bigN
+		case i == 1:
+			return 50
+		}
+		c := rest / others
+		if i-2 < rest%others {
+			c++
+		}
+		return c
+	}
+	// st is where seeding stands; each transaction starts from a copy, so
+	// that a retried transaction (Store.Update may run fn again) redoes
+	// exactly its own rows.
+	type state struct {
+		ticket, msg int // the next message j of ticket i; msg < 0: the ticket itself
+		t           *ticketd.Ticket
+		at          time.Time
+	}
+	const batch = 20000 // rows per transaction
+	st := state{msg: -1, at: base}
+	for st.ticket < tickets {
+		saved := st
+		err := e.db.Update(ctx, func(tx ticketd.Tx) error {
+			st = saved
+			for rows := 0; rows < batch && st.ticket < tickets; rows++ {
+				i, count := st.ticket, countOf(st.ticket)
+				if st.msg < 0 {
+					public := count - count/10 // every tenth message is an agent's internal note
+					st.t = &ticketd.Ticket{ID: ticketd.NewID(), WorkspaceID: ws.ID, CustomerID: customers[i%len(customers)],
+						Subject: fmt.Sprintf("Order question %d", i), Channel: "chat", Status: statuses[i%4], Tags: []string{},
+						AssigneeID: &agents[(i/4)%5], UnreadCount: 1, LastMessage: body, LastMessageAt: st.at, Date: st.at,
+						CreatedAt: st.at, UpdatedAt: st.at, MessageCount: count, PublicCount: public}
+					if err := tx.CreateTicket(ctx, st.t); err != nil {
+						return err
+					}
+					st.msg = 0
+					continue
+				}
+				j := st.msg
+				st.at = st.at.Add(time.Second)
+				m := &ticketd.Message{ID: ticketd.NewID(), WorkspaceID: ws.ID, TicketID: st.t.ID, Internal: j%10 == 9,
+					Author: ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &agents[j%5]}, Body: body, Time: st.at,
+					Channel: "chat", To: []string{}, Cc: []string{}, References: []string{}, Tags: []string{},
+					CreatedAt: st.at, UpdatedAt: st.at}
+				if j%2 == 0 {
+					m.Author = ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &st.t.CustomerID}
+				}
+				if err := tx.CreateMessage(ctx, m); err != nil {
+					return err
+				}
+				if i == 0 && j == count-51 {
+					s.bigLastCursor = m.ID
+				}
+				st.msg++
+				if st.msg == count {
+					switch i {
+					case 0:
+						s.big = st.t
+					case 1:
+						s.small = st.t
+					}
+					st.ticket, st.msg = st.ticket+1, -1
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		fmt.Printf("  scale: %d/%d tickets, %s\n", st.ticket, tickets, time.Since(began).Round(time.Second))
+	}
+	s.seedTime = time.Since(began)
+	return s, nil
+}
+
+// scaleRow is one scale measurement.
+type scaleRow struct {
+	name string
+	res  result
+	note string
+}
+
+func (e *env) runScale(ctx context.Context, s *scaleSeed) ([]scaleRow, error) {
+	bearer := http.Header{"Authorization": {"Bearer " + s.key}}
+	base := e.ticketd.addr
+	msgs := func(id ticketd.ID) string { return base + "/v1/tickets/" + id.String() }
+	var rows []scaleRow
+	get := func(name, url string) {
+		r := e.measure(ctx, target{method: "GET", url: url, header: bearer, want: 200})
+		fmt.Printf("%-60s %8.0f req/s p50 %-8s p99 %-8s\n", name, r.rps(), r.p50, r.p99)
+		rows = append(rows, scaleRow{name: name, res: r})
+	}
+	bigN := fmt.Sprintf("%d-message ticket", s.bigCount)
+	get("comments, first page of 50, 50-message ticket", msgs(s.small.ID)+"/comments?limit=50")
+	get("comments, first page of 50, "+bigN, msgs(s.big.ID)+"/comments?limit=50")
+	get("comments, last page of 50, "+bigN, msgs(s.big.ID)+"/comments?limit=50&after="+s.bigLastCursor.String())
+	get("messages resource, first page of 50, 50-message ticket", msgs(s.small.ID)+"/messages?limit=50")
+	get("messages resource, first page of 50, "+bigN, msgs(s.big.ID)+"/messages?limit=50")
+	get("messages resource, last page of 50, "+bigN, msgs(s.big.ID)+"/messages?limit=50&cursor="+
+		typeid.Format(typeid.Message, s.bigLastCursor))
+	get(fmt.Sprintf("tickets ?status=open&assignee_id (of %d)", s.tickets), base+"/v1/tickets?status=open&limit=50&assignee_id="+s.agent.String())
+	get(fmt.Sprintf("tickets ?status=pending (of %d)", s.tickets), base+"/v1/tickets?status=pending&limit=50")
+	get(fmt.Sprintf("tickets ?assignee_id (of %d)", s.tickets), base+"/v1/tickets?limit=50&assignee_id="+s.agent.String())
+	// The unpaged lists of the seeds on the long ticket: one request at a
+	// time, with ticketd's resident memory before and at its peak.
+	for _, u := range []struct{ name, url string }{
+		{"messages resource unpaged, " + bigN, msgs(s.big.ID) + "/messages"},
+		{"shop comments unpaged, " + bigN, base + fmt.Sprintf("/api/v1/tickets/%d/comments", s.big.Number)},
+	} {
+		before := e.ticketd.rssMB()
+		peak := before
+		stop := e.ticketd.sampleRSS(&peak)
+		began := time.Now()
+		req, _ := http.NewRequestWithContext(ctx, "GET", u.url, nil)
+		req.Header = bearer.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		took := time.Since(began)
+		time.Sleep(200 * time.Millisecond)
+		stop()
+		note := fmt.Sprintf("%d, %.1f MB in %s; ticketd RSS %.0f → peak %.0f MB (+%.0f MB)", resp.StatusCode,
+			float64(n)/(1<<20), took.Round(time.Millisecond), before, peak, peak-before)
+		fmt.Println(u.name+":", note)
+		rows = append(rows, scaleRow{name: u.name, note: note})
+	}
+	return rows, nil
+}

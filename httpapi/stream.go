@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"net/http"
+)
+
+// JSONStream writes a JSON response whose one array is written element by
+// element as the elements are read, for the unpaged lists of the seeds: the
+// response of a conversation of 100,000 messages costs the memory of one
+// element and a write buffer, not of the whole body.
+//
+// The status goes out with the first bytes, so an error after Start cannot
+// become an error response any more: the handler returns it, and the
+// surface logs it and aborts the connection (the client sees a cut response,
+// never a complete-looking one). Each element is encoded into a buffer before
+// any of it is written, so a cut never falls inside an element either.
+type JSONStream struct {
+	bw  *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+	n   int
+}
+
+// StartJSONStream writes the status and prefix, the JSON up to and including
+// the array's opening bracket (`{"comments":[`).
+func StartJSONStream(w http.ResponseWriter, status int, prefix string) *JSONStream {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	s := &JSONStream{bw: bufio.NewWriterSize(w, 32<<10)}
+	s.enc = json.NewEncoder(&s.buf)
+	s.enc.SetEscapeHTML(false)
+	_, _ = s.bw.WriteString(prefix)
+	return s
+}
+
+// Item writes one element of the array.
+func (s *JSONStream) Item(v any) error {
+	s.buf.Reset()
+	if err := s.enc.Encode(v); err != nil {
+		return &EncodeError{Err: err}
+	}
+	if s.n > 0 {
+		_ = s.bw.WriteByte(',')
+	}
+	s.n++
+	b := s.buf.Bytes()
+	_, err := s.bw.Write(b[:len(b)-1]) // without Encode's newline
+	return err
+}
+
+// End writes suffix, what follows the array (`],"total":3}`), and flushes.
+func (s *JSONStream) End(suffix string) error {
+	_, _ = s.bw.WriteString(suffix + "\n")
+	return s.bw.Flush()
+}
