@@ -66,7 +66,10 @@ func (h *Handler) inboundEmail(w http.ResponseWriter, r *http.Request, p *ticket
 	case ticketd.ErrorCode(err) == ticketd.ETOOLARGE:
 		return err
 	case err != nil:
-		return ticketd.Errorf(ticketd.EMALFORMED, "reading the body: %v", err)
+		// The body stopped arriving (a timeout, a dropped connection):
+		// nothing was stored, and the sender may try again.
+		w.Header().Set("Retry-After", "30")
+		return ticketd.Errorf(ticketd.EUNAVAILABLE, "the email could not be read to its end; try again")
 	}
 	defer msg.Close()
 	release, err := intake.Admit(r.Context(), msg.Size())
