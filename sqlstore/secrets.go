@@ -13,6 +13,7 @@ import (
 // Tx.openSecret.
 var secretColumns = []struct{ table, key, column string }{
 	{"sending_domains", "id", "private_key"},
+	{"inbox_imap", "inbox_id", "password"},
 }
 
 // UseSecrets makes the store seal secrets with box before writing them and

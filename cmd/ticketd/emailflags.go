@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"time"
@@ -21,6 +22,7 @@ type EmailConfig struct {
 	InboundBudget     int64
 	InboundParseBytes int64
 	SpoolDir          string
+	IMAPPoll          time.Duration
 
 	intake *mail.Intake
 }
@@ -39,6 +41,7 @@ func (m *Main) emailFlags(fs *flag.FlagSet) {
 		"bytes of inbound email in flight (SMTP and HTTP together); past it SMTP answers 421/452 and HTTP 503, and senders retry")
 	fs.Int64Var(&c.InboundParseBytes, "inbound-parse-bytes", 64<<20,
 		"bytes of inbound email parsed at once; the rest waits its turn on disk")
+	fs.DurationVar(&c.IMAPPoll, "imap-poll", 30*time.Second, "how often inboxes with an IMAP mailbox are read")
 	fs.StringVar(&c.SpoolDir, "spool-dir", "", "where inbound email over 1 MiB is spooled while it is received (default: the system's temporary directory)")
 }
 
@@ -55,7 +58,8 @@ func (m *Main) checkEmailFlags() error {
 	if c.InboundParseBytes < 1 {
 		return fmt.Errorf("--inbound-parse-bytes must be positive, not %d", c.InboundParseBytes)
 	}
-	for name, d := range map[string]time.Duration{"--smtp-idle-timeout": c.SMTPIdleTimeout, "--smtp-max-session": c.SMTPMaxSession} {
+	for name, d := range map[string]time.Duration{"--smtp-idle-timeout": c.SMTPIdleTimeout, "--smtp-max-session": c.SMTPMaxSession,
+		"--imap-poll": c.IMAPPoll} {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}
@@ -82,4 +86,23 @@ func (m *Main) emailIntake() *mail.Intake {
 		c.intake.Verifier = &mail.Verifier{Resolver: domainauth.NewResolver(m.Config.DNSServer)}
 	}
 	return c.intake
+}
+
+// startIMAP starts the watcher of inboxes read from IMAP mailboxes; it
+// stops with the other workers.
+func (m *Main) startIMAP() {
+	ctx, cancel := context.WithCancel(context.Background())
+	prev := m.stopWorkers
+	m.stopWorkers = func() {
+		cancel()
+		if prev != nil {
+			prev()
+		}
+	}
+	w := &mail.IMAPWatcher{Service: m.svc, Intake: m.emailIntake(), Logger: m.logger, Interval: m.Config.Email.IMAPPoll}
+	m.workers.Add(1)
+	go func() {
+		defer m.workers.Done()
+		w.Run(ctx)
+	}()
 }

@@ -197,6 +197,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startOutbox(); err != nil {
 		return err
 	}
+	m.startIMAP()
 	var demoName, demoKey string
 	if m.Config.Demo {
 		if demoName, demoKey, err = m.demo(ctx); err != nil {
