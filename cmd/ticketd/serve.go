@@ -85,6 +85,7 @@ type Main struct {
 	metricsServer   *http.Server
 	metricsListener net.Listener
 	stopWorkers     context.CancelFunc
+	demoRelay       *mail.CaptureRelay // --demo's catch-all relay (demoemail.go)
 	workers         sync.WaitGroup
 
 	pprofServer *http.Server
@@ -194,6 +195,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
 		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
 	m.observe()
+	if err := m.startDemoRelay(); err != nil {
+		return err
+	}
 	if err := m.startOutbox(); err != nil {
 		return err
 	}
@@ -206,10 +210,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 
 	m.httpServer = &http.Server{
-		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
+		Handler: m.demoRoutes(server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
 			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
 			TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics, MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
-			EmailIntake: m.emailIntake()}),
+			EmailIntake: m.emailIntake()})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
@@ -224,6 +228,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if demoKey != "" {
 		fmt.Fprintf(m.stdout, "Demo workspace %q created.\nAPI key (shown once): %s\nTry:\n  curl -H 'Authorization: Bearer %s' http://%s/v1/tickets\n",
 			demoName, demoKey, demoKey, m.Addr())
+		m.printDemoEmail(demoKey)
 	}
 	return m.startSMTP()
 }
@@ -332,6 +337,10 @@ func (m *Main) Close() error {
 		m.stopWorkers()
 		m.workers.Wait()
 		m.stopWorkers = nil
+	}
+	if m.demoRelay != nil {
+		_ = m.demoRelay.Close() // after the outbox, which may be sending to it
+		m.demoRelay = nil
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())
