@@ -169,6 +169,16 @@ func (h *Handler) withIMAP(r *http.Request, p *ticketd.Principal, ib *ticketd.In
 	return out, nil
 }
 
+// writeInbox answers with one inbox and its IMAP mailbox.
+func (h *Handler) writeInbox(w http.ResponseWriter, r *http.Request, p *ticketd.Principal, ib *ticketd.Inbox, status int) error {
+	out, err := h.withIMAP(r, p, ib)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, status, out)
+	return nil
+}
+
 func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	id, err := ticketd.ParseID(r.PathValue("id"))
 	if err != nil {
@@ -178,12 +188,7 @@ func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request, p *ticketd.Pr
 	if err != nil {
 		return err
 	}
-	out, err := h.withIMAP(r, p, ib)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, out)
-	return nil
+	return h.writeInbox(w, r, p, ib, http.StatusOK)
 }
 
 func (h *Handler) updateInbox(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -201,12 +206,7 @@ func (h *Handler) updateInbox(w http.ResponseWriter, r *http.Request, p *ticketd
 	if err != nil {
 		return err
 	}
-	out, err := h.withIMAP(r, p, ib)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, out)
-	return nil
+	return h.writeInbox(w, r, p, ib, http.StatusOK)
 }
 
 func renderInbox(ib *ticketd.Inbox) inboxJSON {
@@ -229,12 +229,7 @@ func (h *Handler) createInbox(w http.ResponseWriter, r *http.Request, p *ticketd
 	if err != nil {
 		return err
 	}
-	out, err := h.withIMAP(r, p, ib)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusCreated, out)
-	return nil
+	return h.writeInbox(w, r, p, ib, http.StatusCreated)
 }
 
 func (h *Handler) listInboxes(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
