@@ -170,6 +170,9 @@ func RoleScopes(r Role) []Scope {
 	}
 	var out []Scope
 	for _, s := range AllScopes {
+		if !r.AllowsScope(s) { // the read-only roles only look (roles.go)
+			continue
+		}
 		if strings.HasPrefix(string(s), "settings:") || s == "users:write" || s == "inbound:write" {
 			continue
 		}
@@ -178,11 +181,12 @@ func RoleScopes(r Role) []Scope {
 	return out
 }
 
-// ReadsNotes reports whether the principal may see internal notes: any key
-// that reads a conversation with its notes (the comments or messages
-// resource) may; a key that only reads tickets may not.
+// ReadsNotes reports whether the principal may see internal notes: only a
+// team audience (never a customer-facing mount), and then any key that reads
+// a conversation with its notes (the comments or messages resource); a key
+// that only reads tickets may not.
 func (p *Principal) ReadsNotes() bool {
-	return p.Can("comments:read") || p.Can("messages:read")
+	return p.Audience.SeesNotes() && (p.Can("comments:read") || p.Can("messages:read"))
 }
 
 // SignedIn is the result of signing in: the session's cookie value, once, and
@@ -318,8 +322,8 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principa
 	} else if err != nil {
 		return nil, nil, err
 	}
-	return &Principal{WorkspaceID: u.WorkspaceID, UserID: u.ID, KeyID: sess.ID, Scopes: RoleScopes(u.Role),
-		// A session is an agent signed in to the console: the team itself.
+	return &Principal{WorkspaceID: u.WorkspaceID, UserID: u.ID, KeyID: sess.ID, Scopes: RoleScopes(u.Role), Role: u.Role,
+		// The console is the team's own: it sees and writes internal notes.
 		Audience: AudienceTeam}, u, nil
 }
 

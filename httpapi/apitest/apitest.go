@@ -37,6 +37,8 @@ type Env struct {
 	// WS is the first workspace; Key is its owner's key with every scope.
 	WS  *Workspace
 	ctx context.Context
+	// fix are the route matrix's objects, made once per workspace.
+	fix map[ticketd.ID]fixtures
 }
 
 // Workspace is a workspace created for a test, with its owner key.
@@ -62,6 +64,8 @@ type Options struct {
 	// EmailIntake bounds raw email posted to the API (nil: the server's
 	// default).
 	EmailIntake *mail.Intake
+	// SurfaceHosts serves mounts at the root of hosts (server.Config).
+	SurfaceHosts map[string]string
 }
 
 // New starts an Env.
@@ -77,7 +81,7 @@ func NewWith(t testing.TB, o Options) *Env {
 	e := &Env{T: t, DB: db, DSN: dsn, Service: svc, ctx: context.Background(),
 		Handler: server.New(svc, server.Config{Logger: logger, MaxBodyBytes: o.MaxBodyBytes,
 			MaxEmailBytes: o.MaxEmailBytes, RateLimits: o.RateLimits, RateClock: o.RateClock,
-			EmailIntake: o.EmailIntake})}
+			EmailIntake: o.EmailIntake, SurfaceHosts: o.SurfaceHosts})}
 	e.WS = e.NewWorkspace("Acme")
 	return e
 }
@@ -168,6 +172,10 @@ func (e *Env) Do(method, path string, body any, headers ...string) *Response {
 	}
 	req := httptest.NewRequest(method, path, r)
 	for i := 0; i+1 < len(headers); i += 2 {
+		if http.CanonicalHeaderKey(headers[i]) == "Host" {
+			req.Host = headers[i+1] // net/http reads the host from here, not the header map
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	rec := httptest.NewRecorder()

@@ -1,5 +1,5 @@
 // Package native is ticketd's own API under /v1 — customers, users, API
-// keys, tickets — and the comments resource of seed 001, in snake_case JSON
+// keys, tickets — in snake_case JSON
 // with UUID ids. Its errors follow the comments API's family: {"detail": "..."}
 // for a single problem and, for validation, 422 with
 // {"detail": [{"loc": [...], "msg": "...", "type": "..."}]}.
@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	ticketd "github.com/ticketd/ticketd"
@@ -60,14 +62,13 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	s.Handle("GET", "/tickets/{id}", "tickets:read", h.getTicket)
 	s.Handle("PATCH", "/tickets/{id}", "tickets:write", h.updateTicket)
 
-	s.Handle("GET", "/tickets/{ticket_id}/comments", "comments:read", h.listComments)
-	s.Handle("POST", "/tickets/{ticket_id}/comments", "comments:write", h.createComment)
-	s.Handle("GET", "/tickets/{ticket_id}/comments/{id}", "comments:read", h.getComment)
-	s.Handle("PATCH", "/tickets/{ticket_id}/comments/{id}", "comments:write", h.updateComment)
-	s.Handle("DELETE", "/tickets/{ticket_id}/comments/{id}", "comments:delete", h.deleteComment)
+	// The comments resource (seed 001) at /v1/tickets/{id}/comments is the
+	// TopTickets surface's (package toptickets), served there as an alias.
 	h.registerEmail()
 	h.registerInbound()
 	h.registerWorkspace()
+	h.registerPlanning()
+	h.registerArticles()
 	h.registerSearch()
 	return s
 }
@@ -221,6 +222,8 @@ type customerBody struct {
 	PhoneNumber *string `json:"phone_number"`
 	FirstName   *string `json:"first_name"`
 	LastName    *string `json:"last_name"`
+	// Profile sets the given profile fields (planning.go).
+	Profile *profileJSON `json:"profile"`
 }
 
 func deref(s *string) string {
@@ -236,7 +239,7 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	c, err := h.svc.CreateCustomer(r.Context(), p, ticketd.NewCustomer{Email: deref(b.Email), Phone: deref(b.PhoneNumber),
-		FirstName: deref(b.FirstName), LastName: deref(b.LastName)})
+		FirstName: deref(b.FirstName), LastName: deref(b.LastName), Profile: b.Profile.profile()})
 	if err != nil {
 		return err
 	}
@@ -245,6 +248,9 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 }
 
 func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after", "email", "identity"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -259,7 +265,17 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticke
 	if err != nil {
 		return err
 	}
-	cs, err := h.svc.Customers(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit + 1})
+	q := r.URL.Query()
+	f := ticketd.CustomerFilter{Email: q.Get("email"), Page: ticketd.Page{AfterNumber: after, Limit: page.Limit + 1}}
+	if s := q.Get("identity"); s != "" {
+		// identity=shopify:987654321 finds the customer with that id there.
+		sys, id, ok := strings.Cut(s, ":")
+		if !ok || sys == "" || id == "" {
+			return queryInvalid("identity", ticketd.KindInvalid, "must be system:id, e.g. shopify:987654321")
+		}
+		f.System, f.ExternalID = sys, id
+	}
+	cs, err := h.svc.FindCustomers(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
@@ -290,7 +306,7 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	c, err := h.svc.UpdateCustomer(r.Context(), p, id, ticketd.CustomerUpdate{Email: b.Email, Phone: b.PhoneNumber,
-		FirstName: b.FirstName, LastName: b.LastName})
+		FirstName: b.FirstName, LastName: b.LastName, Profile: b.Profile.update()})
 	if err != nil {
 		return err
 	}
@@ -304,6 +320,7 @@ type userBody struct {
 	Email *string       `json:"email"`
 	Name  *string       `json:"name"`
 	Role  *ticketd.Role `json:"role"`
+	userProfileBody
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -311,7 +328,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.NewUser{Email: deref(b.Email), Name: deref(b.Name)}
+	in := ticketd.NewUser{Email: deref(b.Email), Name: deref(b.Name), Profile: b.userProfileBody.patch()}
 	if b.Role != nil {
 		in.Role = *b.Role
 	}
@@ -324,6 +341,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -368,7 +388,8 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	u, err := h.svc.UpdateUser(r.Context(), p, id, ticketd.UserUpdate{Email: b.Email, Name: b.Name, Role: b.Role})
+	u, err := h.svc.UpdateUser(r.Context(), p, id, ticketd.UserUpdate{Email: b.Email, Name: b.Name, Role: b.Role,
+		Profile: b.userProfileBody.patch()})
 	if err != nil {
 		return err
 	}
@@ -382,6 +403,9 @@ type apiKeyBody struct {
 	Name   string          `json:"name"`
 	Scopes []ticketd.Scope `json:"scopes"`
 	UserID *string         `json:"user_id"`
+	// ExpiresAt is when the key stops working (a read-only admin's keys
+	// always expire after 72 hours).
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -389,7 +413,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes}
+	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes, ExpiresAt: b.ExpiresAt}
 	if b.UserID != nil {
 		id, err := ticketd.ParseID(*b.UserID)
 		if err != nil {
@@ -407,6 +431,9 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 }
 
 func (h *Handler) listAPIKeys(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err

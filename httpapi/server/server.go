@@ -5,8 +5,10 @@ package server
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -17,6 +19,7 @@ import (
 	"github.com/ticketd/ticketd/httpapi/openapi"
 	"github.com/ticketd/ticketd/httpapi/ratelimit"
 	"github.com/ticketd/ticketd/httpapi/ticket0"
+	"github.com/ticketd/ticketd/httpapi/toptickets"
 	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/metrics"
 )
@@ -34,6 +37,11 @@ type Config struct {
 	RateCounter ratelimit.Counter
 	// RateClock is the limits' clock (tests pin it); time.Now when nil.
 	RateClock func() time.Time
+	// SurfaceHosts serves a mount at the root of a host of its own: a
+	// request for one of these host names (without port) is served as if its
+	// path were below that mount's base, so a product's client keeps its
+	// original paths (--surface-host ticket0=t0.desk.example.com).
+	SurfaceHosts map[string]string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (--trusted-proxies).
 	TrustedProxies []netip.Prefix
@@ -52,6 +60,9 @@ type RateLimits struct {
 	NativeKey, NativeWorkspace     int
 	HelpWaveKey, HelpWaveWorkspace int
 	Ticket0Key, Ticket0Workspace   int
+	// TopTickets limits a key by its role: TopTicketsAdminKey for an
+	// admin's key, TopTicketsKey for every other.
+	TopTicketsAdminKey, TopTicketsKey, TopTicketsWorkspace int
 }
 
 // DefaultRateLimits are the products' documented limits where their docs
@@ -66,6 +77,9 @@ var DefaultRateLimits = RateLimits{
 	// the larger so that no client written for either is refused
 	// (--ratelimit-ticket0-workspace 60 restores the strict one).
 	Ticket0Key: 1000, Ticket0Workspace: 1000,
+	// TopTickets' rate limits page: 2,000 per minute for admin keys, 200
+	// for read-only and agent keys; it names no workspace limit.
+	TopTicketsAdminKey: 2000, TopTicketsKey: 200,
 }
 
 // New returns the handler of every route of ticketd.
@@ -93,12 +107,15 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	// The agent console: "/", "/login", "/logout" and "/console/...".
 	console.Register(mux, svc, console.Config{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies})
 	var h http.Handler = mux
+	if len(cfg.SurfaceHosts) > 0 {
+		h = surfaceHosts(cfg.SurfaceHosts, mounts, mux)
+	}
 	if cfg.Metrics != nil {
 		cfg.Metrics.SetSurfaces(surfaceRoutes(mounts))
 		if !cfg.MetricsElsewhere {
 			mux.Handle("GET /metrics", cfg.Metrics.Handler())
 		}
-		h = cfg.Metrics.Instrument(mux)
+		h = cfg.Metrics.Instrument(h)
 	}
 	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, h)))
 }
@@ -125,12 +142,17 @@ func Mounts(svc *ticketd.Service, cfg Config) []*httpapi.Mount {
 		native.Mount(svc, base),
 		helpwave.Mount(svc, base),
 		ticket0.Mount(svc, base),
+		toptickets.Mount(svc, base),
 	}
 	limits := map[string]*ratelimit.Limiter{
 		"native":   limiter("native", ratelimit.HeadersIETF, rl.NativeKey, rl.NativeWorkspace),
 		"helpwave": limiter("helpwave", ratelimit.HeadersXRateLimit, rl.HelpWaveKey, rl.HelpWaveWorkspace),
 		"ticket0":  limiter("ticket0", ratelimit.HeadersXRateLimit, rl.Ticket0Key, rl.Ticket0Workspace),
 	}
+	// TopTickets documents only Retry-After, and a limit by the key's role.
+	tt := limiter("toptickets", ratelimit.HeadersNone, 0, rl.TopTicketsWorkspace)
+	tt.PerKey = toptickets.KeyLimit(rl.TopTicketsAdminKey, rl.TopTicketsKey)
+	limits["toptickets"] = tt
 	for _, m := range mounts {
 		if l, ok := limits[m.Name]; ok {
 			m.Surface.Limiter = l
@@ -153,4 +175,31 @@ func surfaceRoutes(mounts []*httpapi.Mount) metrics.SurfaceRoutes {
 		}
 	}
 	return s
+}
+
+// surfaceHosts puts a mount's base in front of the path of every request for
+// one of the mount's own hosts (hosts maps host name to mount name).
+func surfaceHosts(hosts map[string]string, mounts []*httpapi.Mount, next http.Handler) http.Handler {
+	base := map[string]string{}
+	for host, name := range hosts {
+		for _, m := range mounts {
+			if m.Name == name {
+				base[strings.ToLower(host)] = m.Base
+			}
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		health := r.URL.Path == "/healthz" || r.URL.Path == "/readyz"
+		if b, ok := base[strings.ToLower(host)]; ok && !health && !strings.HasPrefix(r.URL.Path, b+"/") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = b + r.URL.Path
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
 }
