@@ -16,6 +16,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // known credentials without the right to do this
 	ETOOLARGE     = "too_large"    // the input is larger than we accept
 	ETOOMANY      = "too_many"     // the caller exceeded its rate limit; try again later
+	EUNAVAILABLE  = "unavailable"  // the process is at capacity for this now; try again shortly
 	EINTERNAL     = "internal"     // everything else; the message is never shown
 )
 

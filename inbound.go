@@ -29,7 +29,34 @@ type InboundEmail struct {
 	Attachments   []InboundAttachment
 	AutoSubmitted bool
 	Bounce        *InboundBounce
+	// Auth is how the email's origin verified (SPF, DKIM, DMARC), or nil
+	// when it was not checked.
+	Auth *EmailAuth
 }
+
+// EmailAuth is the verdict on an inbound email's origin. Each result is an
+// RFC 8601 result word: pass, fail, softfail, neutral, none, temperror or
+// permerror (SPF is "none" for an email that did not come by SMTP, where
+// no client address is known).
+type EmailAuth struct {
+	SPF   string
+	DKIM  string
+	DMARC string
+	// FromDomain is the domain of the From address DMARC judged.
+	FromDomain string
+	// DKIMDomains are the domains whose signatures verified.
+	DKIMDomains []string
+	// Policy is the From domain's DMARC policy (none, quarantine, reject),
+	// "" without a record.
+	Policy string
+}
+
+// TagDMARCFail marks an inbound message whose From domain publishes DMARC
+// and which neither an aligned SPF pass nor an aligned DKIM signature
+// vouches for: the sender may not be who From says. The message is kept
+// (a misconfigured mail server is more common than a forgery) but flagged,
+// never silently attributed.
+const TagDMARCFail = "dmarc-fail"
 
 // InboundAttachment is one attachment of a received email.
 type InboundAttachment struct {
@@ -325,6 +352,9 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 	if e.AutoSubmitted {
 		m.Tags = []string{TagAutoReply}
 	}
+	if e.Auth != nil && e.Auth.DMARC == "fail" {
+		m.Tags = append(m.Tags, TagDMARCFail)
+	}
 	if err := validateMessage(m); err != nil {
 		return nil, err
 	}
@@ -334,6 +364,11 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 	for _, a := range atts {
 		a.WorkspaceID, a.MessageID, a.CreatedAt = ws, m.ID, now
 		if err := tx.CreateAttachment(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	if e.Auth != nil {
+		if err := tx.CreateMessageAuth(ctx, ws, m.ID, e.Auth); err != nil {
 			return nil, err
 		}
 	}
@@ -536,4 +571,14 @@ func addresses(as []EmailAddress) []string {
 		out = append(out, strings.ToLower(a.Address))
 	}
 	return out
+}
+
+// MessageAuth returns how an inbound email's origin verified; ENOTFOUND
+// for a message without a verdict.
+func (s *Service) MessageAuth(ctx context.Context, p *Principal, message ID) (a *EmailAuth, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		a, err = tx.MessageAuth(ctx, p.WorkspaceID, message)
+		return err
+	})
+	return a, err
 }

@@ -141,7 +141,27 @@ type Tx interface {
 	InboxByAddress(ctx context.Context, address string) (*Inbox, error)
 	Inboxes(ctx context.Context, ws ID, page Page) ([]*Inbox, error)
 
+	// SetInboxIMAP creates or replaces an inbox's IMAP account; the sync
+	// state is kept when the folders are the same, reset when they change.
+	SetInboxIMAP(ctx context.Context, mb *IMAPMailbox) error
+	// InboxIMAP returns an inbox's IMAP mailbox; ENOTFOUND without one.
+	InboxIMAP(ctx context.Context, ws, inbox ID) (*IMAPMailbox, error)
+	// IMAPMailboxes lists every IMAP mailbox of every workspace.
+	IMAPMailboxes(ctx context.Context) ([]*IMAPMailbox, error)
+	// ClaimIMAP takes or renews the lease on a mailbox for owner until
+	// until, when no other owner holds a lease still running at now;
+	// false when another does.
+	ClaimIMAP(ctx context.Context, inbox ID, owner string, now, until time.Time) (bool, error)
+	// SaveIMAPState records a mailbox's sync state (UIDs, last sync, last
+	// error); only the lease holder calls it.
+	SaveIMAPState(ctx context.Context, mb *IMAPMailbox) error
+
 	CreateAttachment(ctx context.Context, a *Attachment) error
+	// CreateMessageAuth records how an inbound email's origin verified.
+	CreateMessageAuth(ctx context.Context, ws, message ID, a *EmailAuth) error
+	// MessageAuth returns that record; ENOTFOUND when there is none (a
+	// message that did not come by email, or came before verification).
+	MessageAuth(ctx context.Context, ws, message ID) (*EmailAuth, error)
 	// Attachment returns ENOTFOUND if the attachment is not in workspace ws.
 	Attachment(ctx context.Context, ws, id ID) (*Attachment, error)
 	Attachments(ctx context.Context, ws, message ID) ([]*Attachment, error)

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/mail"
 )
 
 // DefaultMaxBodyBytes bounds a JSON request body unless configured otherwise.
@@ -49,6 +50,8 @@ func Status(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case ticketd.ETOOMANY:
 		return http.StatusTooManyRequests
+	case ticketd.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -81,6 +84,10 @@ type Surface struct {
 	// Limiter, when set, admits each authenticated request or refuses it
 	// with ETOOMANY (rate limits); it may set headers on every answer.
 	Limiter Limiter
+	// EmailIntake receives raw emails (routes registered with HandleRaw)
+	// within the process's budget of email in flight, shared with the
+	// SMTP listener; nil gives each surface a default one.
+	EmailIntake *mail.Intake
 }
 
 // Limiter admits one request of an authenticated principal, or refuses it

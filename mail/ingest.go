@@ -25,7 +25,13 @@ var recipientHeaders = []string{"Delivered-To", "X-Original-To", "Envelope-To"}
 // for what is not an email, ETOOLARGE past maxBytes, EINVALID for a structure
 // too complex to read.
 func ParseInbound(raw []byte, maxBytes int64, recipients []string) (*ticketd.InboundEmail, error) {
-	e, err := inbound.Parser{MaxBytes: maxBytes}.Parse(raw)
+	return ParseSpooled(inbound.NewSpool(raw), maxBytes, recipients)
+}
+
+// ParseSpooled is ParseInbound for a message held in a spool (in memory or
+// on disk), which the parser reads without a copy of the whole message.
+func ParseSpooled(msg *inbound.Spool, maxBytes int64, recipients []string) (*ticketd.InboundEmail, error) {
+	e, err := inbound.Parser{MaxBytes: maxBytes}.ParseReaderAt(msg.ReaderAt(), msg.Size())
 	switch {
 	case errors.Is(err, inbound.ErrTooLarge):
 		return nil, ticketd.Errorf(ticketd.ETOOLARGE, "the email is larger than %d bytes", maxBytes)
@@ -76,6 +82,8 @@ type InboundHandler struct {
 	Service  *ticketd.Service
 	MaxBytes int64
 	Logger   *slog.Logger
+	// Intake, when set, bounds how much email is parsed at once.
+	Intake *Intake
 }
 
 var _ inbound.Handler = (*InboundHandler)(nil)
@@ -95,11 +103,17 @@ func (h *InboundHandler) AcceptRecipient(ctx context.Context, addr string) (bool
 // Deliver ingests raw. A message that can never be ingested is refused for
 // good (554); anything else, a database outage say, is temporary (451) so
 // that the sending server tries again: an acknowledged email is stored.
-func (h *InboundHandler) Deliver(ctx context.Context, env inbound.Envelope, raw []byte) error {
-	e, err := ParseInbound(raw, h.MaxBytes, env.To)
+func (h *InboundHandler) Deliver(ctx context.Context, env inbound.Envelope, msg *inbound.Spool) error {
+	release, err := h.Intake.Admit(ctx, msg.Size())
+	if err != nil {
+		return inbound.Temporary(err)
+	}
+	defer release()
+	e, err := ParseSpooled(msg, h.MaxBytes, env.To)
 	if err != nil {
 		return inbound.Permanent(err)
 	}
+	h.Intake.Authenticate(ctx, msg, e, OriginOf(env))
 	seen := map[ticketd.ID]bool{}
 	for _, rcpt := range env.To {
 		ib, err := h.Service.InboxFor(ctx, rcpt)

@@ -17,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/apitest"
+	tdmail "github.com/ticketd/ticketd/mail"
 )
 
 // corpusCase is what one fixture of mail/inbound/testdata must become when
@@ -673,5 +675,29 @@ func TestNoBlobForDuplicateOrBounce(t *testing.T) {
 	e.post(e.WS, fixture(t, "bounce_dsn.eml")).Expect(202)
 	if n := e.blobFiles(); n != 1 {
 		t.Errorf("a bounce wrote files: %d blob files, want 1", n)
+	}
+}
+
+// When the budget of email in flight is spent, POST /v1/inbound/email
+// answers 503 with Retry-After and stores nothing; once there is room again
+// the same email is accepted.
+func TestInboundBudgetAnswers503(t *testing.T) {
+	intake := tdmail.NewIntake(64<<10, 64<<10, 1<<20, t.TempDir())
+	e := newEnvWith(t, apitest.Options{EmailIntake: intake})
+	raw := fixture(t, "gmail_reply.eml")
+	if !intake.Budget.TryAcquire(64 << 10) { // other email in flight
+		t.Fatal("acquire")
+	}
+	r := e.post(e.WS, raw).Expect(503)
+	if r.Header.Get("Retry-After") == "" {
+		t.Errorf("503 without Retry-After")
+	}
+	if n := e.ticketCount(e.WS); n != 0 {
+		t.Fatalf("%d tickets after a 503", n)
+	}
+	intake.Budget.Release(64 << 10)
+	e.ingest(e.WS, raw)
+	if got := intake.Budget.Available(); got != 64<<10 {
+		t.Fatalf("the budget is not whole after the email: %d", got)
 	}
 }

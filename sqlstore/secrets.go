@@ -15,6 +15,7 @@ var secretColumns = []struct{ table, key, column string }{
 	{"sending_domains", "id", "private_key"},
 	{"webhooks", "id", "secret"},
 	{"webhooks", "id", "previous_secret"},
+	{"inbox_imap", "inbox_id", "password"},
 }
 
 // UseSecrets makes the store seal secrets with box before writing them and

@@ -87,5 +87,8 @@ func (m *Main) fillDemo(ctx context.Context) (string, string, error) {
 			}
 		}
 	}
+	if err := m.fillDemoEmail(ctx, p); err != nil {
+		return "", "", err
+	}
 	return ws.Name, key, nil
 }

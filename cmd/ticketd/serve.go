@@ -95,6 +95,7 @@ type Main struct {
 	metricsListener net.Listener
 	stopWorkers     context.CancelFunc
 	workersCtx      context.Context
+	demoRelay       *mail.CaptureRelay // --demo's catch-all relay (demoemail.go)
 	workers         sync.WaitGroup
 
 	pprofServer *http.Server
@@ -216,6 +217,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ticketd.WithSendTimeout(m.Config.Ops.SendTimeout), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}),
 		ticketd.WithWebhookURLCheck(webhook.CheckURL(m.Config.WebhookAllowPrivate)))
 	m.observe()
+	if err := m.startDemoRelay(); err != nil {
+		return err
+	}
 	if err := m.startOutbox(); err != nil {
 		return err
 	}
@@ -223,6 +227,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	m.startIMAP()
 	var demoName, demoKey string
 	if m.Config.Demo {
 		if demoName, demoKey, err = m.demo(ctx); err != nil {
@@ -231,11 +236,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 
 	m.httpServer = &http.Server{
-		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
+		Handler: m.demoRoutes(server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
 			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
 			SurfaceHosts: m.Config.SurfaceHosts, TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics,
-			MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
-			Events:           native.EventsConfig{Hub: hub, Heartbeat: m.Config.EventsHeartbeat}}),
+			MetricsElsewhere: m.Config.Ops.MetricsAddr != "", EmailIntake: m.emailIntake(),
+			Events: native.EventsConfig{Hub: hub, Heartbeat: m.Config.EventsHeartbeat}})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
@@ -250,6 +255,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if demoKey != "" {
 		fmt.Fprintf(m.stdout, "Demo workspace %q created.\nAPI key (shown once): %s\nTry:\n  curl -H 'Authorization: Bearer %s' http://%s/v1/tickets\n",
 			demoName, demoKey, demoKey, m.Addr())
+		m.printDemoEmail(demoKey)
 	}
 	return m.startSMTP()
 }
@@ -271,7 +277,7 @@ func (m *Main) startSMTP() error {
 	m.smtpListener = nil // the server owns it now
 	m.smtpServer = inbound.NewServer(m.smtpLimits(inbound.ServerConfig{Domain: m.Config.SMTPDomain, MaxMessageBytes: m.Config.SMTPMaxBytes,
 		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger, OnConnection: m.metrics.SMTPConnection}),
-		&mail.InboundHandler{Service: m.svc, MaxBytes: m.Config.SMTPMaxBytes, Logger: m.logger})
+		&mail.InboundHandler{Service: m.svc, MaxBytes: m.Config.SMTPMaxBytes, Logger: m.logger, Intake: m.emailIntake()})
 	m.smtpAddr = l.Addr().String()
 	go func() {
 		if err := m.smtpServer.Serve(l); err != nil && !errors.Is(err, inbound.ErrServerClosed) {
@@ -358,6 +364,10 @@ func (m *Main) Close() error {
 		m.stopWorkers()
 		m.workers.Wait()
 		m.stopWorkers = nil
+	}
+	if m.demoRelay != nil {
+		_ = m.demoRelay.Close() // after the outbox, which may be sending to it
+		m.demoRelay = nil
 	}
 	if m.db != nil {
 		errs = append(errs, m.db.Close())

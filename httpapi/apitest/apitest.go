@@ -20,6 +20,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi/server"
+	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
@@ -60,6 +61,9 @@ type Options struct {
 	// limits' clock (a fixed time keeps every request in one window).
 	RateLimits *server.RateLimits
 	RateClock  func() time.Time
+	// EmailIntake bounds raw email posted to the API (nil: the server's
+	// default).
+	EmailIntake *mail.Intake
 	// SurfaceHosts serves mounts at the root of hosts (server.Config).
 	SurfaceHosts map[string]string
 }
@@ -77,7 +81,7 @@ func NewWith(t testing.TB, o Options) *Env {
 	e := &Env{T: t, DB: db, DSN: dsn, Service: svc, ctx: context.Background(),
 		Handler: server.New(svc, server.Config{Logger: logger, MaxBodyBytes: o.MaxBodyBytes,
 			MaxEmailBytes: o.MaxEmailBytes, RateLimits: o.RateLimits, RateClock: o.RateClock,
-			SurfaceHosts: o.SurfaceHosts})}
+			EmailIntake: o.EmailIntake, SurfaceHosts: o.SurfaceHosts})}
 	e.WS = e.NewWorkspace("Acme")
 	return e
 }

@@ -17,6 +17,8 @@ func (h *Handler) registerEmail() {
 	h.mount.Handle("POST", "/domains/{id}/verify", "settings:write", h.verifyDomain)
 	h.mount.Handle("POST", "/inboxes", "settings:write", h.createInbox)
 	h.mount.Handle("GET", "/inboxes", "settings:read", h.listInboxes)
+	h.mount.Handle("GET", "/inboxes/{id}", "settings:read", h.getInbox)
+	h.mount.Handle("PATCH", "/inboxes/{id}", "settings:write", h.updateInbox)
 	h.mount.Handle("GET", "/messages/{id}", "messages:read", h.getMessage)
 }
 
@@ -115,6 +117,96 @@ type inboxJSON struct {
 	Signature string     `json:"signature"`
 	DomainID  ticketd.ID `json:"domain_id"`
 	CreatedAt time.Time  `json:"created_at"`
+	// IMAP is the inbox's IMAP mailbox, on POST, PATCH and GET of one
+	// inbox; the password is never rendered.
+	IMAP *imapJSON `json:"imap,omitempty"`
+}
+
+// imapBody is the imap object of POST and PATCH /v1/inboxes.
+type imapBody struct {
+	Host       string `json:"host"`
+	Port       int    `json:"port"`
+	Security   string `json:"security"`
+	Username   string `json:"username"`
+	Password   string `json:"password"`
+	Folder     string `json:"folder"`
+	SentFolder string `json:"sent_folder"`
+}
+
+func (b *imapBody) account() *ticketd.IMAPAccount {
+	if b == nil {
+		return nil
+	}
+	return &ticketd.IMAPAccount{Host: b.Host, Port: b.Port, Security: b.Security, Username: b.Username,
+		Password: b.Password, Folder: b.Folder, SentFolder: b.SentFolder}
+}
+
+type imapJSON struct {
+	Host        string     `json:"host"`
+	Port        int        `json:"port"`
+	Security    string     `json:"security"`
+	Username    string     `json:"username"`
+	PasswordSet bool       `json:"password_set"`
+	Folder      string     `json:"folder"`
+	SentFolder  string     `json:"sent_folder"`
+	LastSyncAt  *time.Time `json:"last_sync_at"`
+	LastError   string     `json:"last_error"`
+}
+
+// withIMAP adds the inbox's IMAP mailbox, if any, to its rendering.
+func (h *Handler) withIMAP(r *http.Request, p *ticketd.Principal, ib *ticketd.Inbox) (inboxJSON, error) {
+	out := renderInbox(ib)
+	mb, err := h.svc.InboxIMAP(r.Context(), p, ib.ID)
+	if ticketd.ErrorCode(err) == ticketd.ENOTFOUND {
+		return out, nil
+	} else if err != nil {
+		return out, err
+	}
+	a := mb.Account
+	out.IMAP = &imapJSON{Host: a.Host, Port: a.Port, Security: a.Security, Username: a.Username,
+		PasswordSet: a.Password != "", Folder: a.Folder, SentFolder: a.SentFolder, LastSyncAt: mb.LastSyncAt,
+		LastError: mb.LastError}
+	return out, nil
+}
+
+// writeInbox answers with one inbox and its IMAP mailbox.
+func (h *Handler) writeInbox(w http.ResponseWriter, r *http.Request, p *ticketd.Principal, ib *ticketd.Inbox, status int) error {
+	out, err := h.withIMAP(r, p, ib)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, status, out)
+	return nil
+}
+
+func (h *Handler) getInbox(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	id, err := ticketd.ParseID(r.PathValue("id"))
+	if err != nil {
+		return ticketd.NotFound("inbox")
+	}
+	ib, err := h.svc.Inbox(r.Context(), p, ticketd.ByID(id))
+	if err != nil {
+		return err
+	}
+	return h.writeInbox(w, r, p, ib, http.StatusOK)
+}
+
+func (h *Handler) updateInbox(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	id, err := ticketd.ParseID(r.PathValue("id"))
+	if err != nil {
+		return ticketd.NotFound("inbox")
+	}
+	var b struct {
+		IMAP *imapBody `json:"imap"`
+	}
+	if err := httpapi.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	ib, err := h.svc.UpdateInbox(r.Context(), p, ticketd.ByID(id), ticketd.InboxUpdate{IMAP: b.IMAP.account()})
+	if err != nil {
+		return err
+	}
+	return h.writeInbox(w, r, p, ib, http.StatusOK)
 }
 
 func renderInbox(ib *ticketd.Inbox) inboxJSON {
@@ -124,19 +216,20 @@ func renderInbox(ib *ticketd.Inbox) inboxJSON {
 
 func (h *Handler) createInbox(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	var b struct {
-		Address   string `json:"address"`
-		Name      string `json:"name"`
-		Signature string `json:"signature"`
+		Address   string    `json:"address"`
+		Name      string    `json:"name"`
+		Signature string    `json:"signature"`
+		IMAP      *imapBody `json:"imap"`
 	}
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	ib, err := h.svc.CreateInbox(r.Context(), p, ticketd.NewInbox{Address: b.Address, Name: b.Name, Signature: b.Signature})
+	ib, err := h.svc.CreateInbox(r.Context(), p, ticketd.NewInbox{Address: b.Address, Name: b.Name, Signature: b.Signature,
+		IMAP: b.IMAP.account()})
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, renderInbox(ib))
-	return nil
+	return h.writeInbox(w, r, p, ib, http.StatusCreated)
 }
 
 func (h *Handler) listInboxes(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -186,6 +279,19 @@ type messageJSON struct {
 	Time             time.Time   `json:"time"`
 	CreatedAt        time.Time   `json:"created_at"`
 	UpdatedAt        time.Time   `json:"updated_at"`
+	// Authentication is the origin verdict of an inbound email, on
+	// GET /v1/messages/{id} only.
+	Authentication *authJSON `json:"authentication,omitempty"`
+}
+
+// authJSON renders ticketd.EmailAuth.
+type authJSON struct {
+	SPF         string   `json:"spf"`
+	DKIM        string   `json:"dkim"`
+	DMARC       string   `json:"dmarc"`
+	FromDomain  string   `json:"from_domain"`
+	DKIMDomains []string `json:"dkim_domains"`
+	DMARCPolicy string   `json:"dmarc_policy"`
 }
 
 func renderMessage(m *ticketd.Message) messageJSON {
@@ -212,6 +318,13 @@ func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, renderMessage(m))
+	out := renderMessage(m)
+	if a, err := h.svc.MessageAuth(r.Context(), p, id); err == nil {
+		out.Authentication = &authJSON{SPF: a.SPF, DKIM: a.DKIM, DMARC: a.DMARC, FromDomain: a.FromDomain,
+			DKIMDomains: a.DKIMDomains, DMARCPolicy: a.Policy}
+	} else if ticketd.ErrorCode(err) != ticketd.ENOTFOUND {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

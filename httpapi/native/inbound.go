@@ -3,7 +3,6 @@ package native
 import (
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"time"
@@ -13,6 +12,22 @@ import (
 	"github.com/ticketd/ticketd/httpapi/typeid"
 	"github.com/ticketd/ticketd/mail"
 )
+
+// intake is the surface's email intake, or a default one: an in-flight
+// budget of four maximum-size emails, parsing one at a time.
+func (h *Handler) intake() *mail.Intake {
+	h.intakeOnce.Do(func() {
+		h.defaultIntake = h.surface.EmailIntake
+		if h.defaultIntake == nil {
+			max := h.surface.MaxEmailBytes
+			if max <= 0 {
+				max = 25 << 20
+			}
+			h.defaultIntake = mail.NewIntake(4*max, max, max, "")
+		}
+	})
+	return h.defaultIntake
+}
 
 // registerInbound adds the raw-email endpoint and attachment downloads.
 func (h *Handler) registerInbound() {
@@ -36,17 +51,37 @@ func (h *Handler) inboundEmail(w http.ResponseWriter, r *http.Request, p *ticket
 			return ticketd.Errorf(ticketd.EMALFORMED, "Content-Type must be message/rfc822, not %s", mt)
 		}
 	}
-	raw, err := io.ReadAll(r.Body)
+	intake := h.intake()
+	msg, err := intake.Receive(r.Body)
 	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
+	switch {
+	case errors.As(err, &maxErr):
 		return ticketd.Errorf(ticketd.ETOOLARGE, "the email is larger than %d bytes", maxErr.Limit)
-	} else if err != nil {
-		return ticketd.Errorf(ticketd.EMALFORMED, "reading the body: %v", err)
+	case ticketd.ErrorCode(err) == ticketd.EUNAVAILABLE:
+		// The sender retries; a forwarding provider or an MTA's pipe
+		// honours 503 with Retry-After.
+		w.Header().Set("Retry-After", "30")
+		return err
+	case ticketd.ErrorCode(err) == ticketd.ETOOLARGE:
+		return err
+	case err != nil:
+		// The body stopped arriving (a timeout, a dropped connection):
+		// nothing was stored, and the sender may try again.
+		w.Header().Set("Retry-After", "30")
+		return ticketd.Errorf(ticketd.EUNAVAILABLE, "the email could not be read to its end; try again")
 	}
-	e, err := mail.ParseInbound(raw, int64(len(raw))+1, nil)
+	defer msg.Close()
+	release, err := intake.Admit(r.Context(), msg.Size())
 	if err != nil {
 		return err
 	}
+	defer release()
+	e, err := mail.ParseSpooled(msg, msg.Size()+1, nil)
+	if err != nil {
+		return err
+	}
+	// No SMTP client is known here: DKIM and DMARC only.
+	intake.Authenticate(r.Context(), msg, e, mail.Origin{})
 	addrs := e.Recipients // Delivered-To and the like, when present
 	for _, a := range append(append([]ticketd.EmailAddress{}, e.To...), e.Cc...) {
 		addrs = append(addrs, a.Address)

@@ -15,6 +15,8 @@ import (
 	"github.com/google/uuid"
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/mail"
+	"sync"
 )
 
 // Handler serves the native API.
@@ -22,6 +24,9 @@ type Handler struct {
 	svc     *ticketd.Service
 	surface *httpapi.Surface
 	mount   *httpapi.Mount
+
+	intakeOnce    sync.Once
+	defaultIntake *mail.Intake
 }
 
 // Base is the native API's prefix.

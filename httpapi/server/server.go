@@ -20,6 +20,7 @@ import (
 	"github.com/ticketd/ticketd/httpapi/ratelimit"
 	"github.com/ticketd/ticketd/httpapi/ticket0"
 	"github.com/ticketd/ticketd/httpapi/toptickets"
+	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/metrics"
 )
 
@@ -44,6 +45,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (--trusted-proxies).
 	TrustedProxies []netip.Prefix
+	// EmailIntake bounds the raw email posted to /v1/inbound/email,
+	// together with the SMTP listener's (nil: a default of its own).
+	EmailIntake *mail.Intake
 	// Metrics, when set, counts and times every request and is served at
 	// GET /metrics, unless MetricsElsewhere (--metrics-addr serves it).
 	Metrics          *metrics.Metrics
@@ -122,7 +126,8 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 // under its own base URL. The route matrix tests walk this list, so a mount
 // added here is covered by them.
 func Mounts(svc *ticketd.Service, cfg Config) []*httpapi.Mount {
-	base := httpapi.Surface{Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, MaxEmailBytes: cfg.MaxEmailBytes}
+	base := httpapi.Surface{Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, MaxEmailBytes: cfg.MaxEmailBytes,
+		EmailIntake: cfg.EmailIntake}
 	rl := DefaultRateLimits
 	if cfg.RateLimits != nil {
 		rl = *cfg.RateLimits

@@ -3,6 +3,7 @@ package inbound
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -264,7 +265,7 @@ func attachments(root *enmime.Part, isBody map[*enmime.Part]bool) []Attachment {
 // parts. It over-counts rather than under-counts (it cannot tell a
 // declaration in a message/rfc822 attachment from a real one), which only
 // matters near limits no real message approaches.
-func (p Parser) checkShape(raw []byte) error {
+func (p Parser) checkShape(msg io.Reader) error {
 	maxDepth, maxMulti, maxParts := p.MaxDepth, p.MaxMultiparts, p.MaxParts
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
@@ -275,19 +276,17 @@ func (p Parser) checkShape(raw []byte) error {
 	if maxParts <= 0 {
 		maxParts = DefaultMaxParts
 	}
-	if end := headerEnd(raw); end > maxHeaderBytes {
-		return fmt.Errorf("header section over %d bytes: %w", maxHeaderBytes, ErrTooComplex)
-	}
 	var open [][]byte
 	multis, parts := 0, 0
 	inContentType := false
-	rest := raw
-	for len(rest) > 0 {
-		var line []byte
-		line, rest = nextLine(rest)
+	var shapeErr error
+	err := eachLine(msg, func(line []byte, first, _ bool) bool {
+		if !first {
+			return true // the rest of a long line: no field, no delimiter
+		}
 		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
 			if !inContentType {
-				continue
+				return true
 			}
 		} else {
 			inContentType = len(line) >= 13 && bytes.EqualFold(line[:13], []byte("content-type:"))
@@ -295,18 +294,20 @@ func (p Parser) checkShape(raw []byte) error {
 		if inContentType {
 			for _, b := range boundaryParams(line) {
 				multis++
-				open = append(open, b)
+				open = append(open, bytes.Clone(b)) // line is eachLine's buffer
 				if multis > maxMulti {
-					return fmt.Errorf("more than %d multipart containers: %w", maxMulti, ErrTooComplex)
+					shapeErr = fmt.Errorf("more than %d multipart containers: %w", maxMulti, ErrTooComplex)
+					return false
 				}
 				if len(open) > maxDepth {
-					return fmt.Errorf("multipart nesting deeper than %d: %w", maxDepth, ErrTooComplex)
+					shapeErr = fmt.Errorf("multipart nesting deeper than %d: %w", maxDepth, ErrTooComplex)
+					return false
 				}
 			}
-			continue
+			return true
 		}
 		if !bytes.HasPrefix(line, []byte("--")) {
-			continue
+			return true
 		}
 		delim := line[2:]
 		for i := len(open) - 1; i >= 0; i-- {
@@ -320,26 +321,18 @@ func (p Parser) checkShape(raw []byte) error {
 				open = open[:i+1]
 				parts++
 				if parts > maxParts {
-					return fmt.Errorf("more than %d MIME parts: %w", maxParts, ErrTooComplex)
+					shapeErr = fmt.Errorf("more than %d MIME parts: %w", maxParts, ErrTooComplex)
+					return false
 				}
 			}
 			break
 		}
+		return true
+	})
+	if shapeErr != nil {
+		return shapeErr
 	}
-	return nil
-}
-
-// headerEnd returns the length of the top-level header section: up to the
-// first empty line, or all of raw when there is none.
-func headerEnd(raw []byte) int {
-	end := len(raw)
-	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 && i < end {
-		end = i
-	}
-	if i := bytes.Index(raw, []byte("\n\r\n")); i >= 0 && i < end {
-		end = i
-	}
-	return end
+	return err
 }
 
 // boundaryParams finds boundary parameter values in one Content-Type line.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/mail"
 	"net/textproto"
 	"regexp"
@@ -168,6 +169,9 @@ func Parse(raw []byte) (*Email, error) {
 	return Parser{}.Parse(raw)
 }
 
+// mboxLineMax bounds the mbox "From " line read before the header.
+const mboxLineMax = 4096
+
 // maxIDLen bounds a message identifier; RFC 5322 lines are at most 998
 // characters, so anything longer is garbage we should not store.
 const maxIDLen = 998
@@ -228,24 +232,47 @@ var htmlPolicy = func() *bluemonday.Policy {
 // cannot be handled at all, and otherwise an Email with whatever could be
 // recovered, listing the problems in Email.Warnings.
 func (p Parser) Parse(raw []byte) (*Email, error) {
+	return p.ParseReaderAt(bytes.NewReader(raw), int64(len(raw)))
+}
+
+// ParseReaderAt is Parse for a message of size bytes read from r, a spool
+// file say. It reads r a few times over (to check the structure, then to
+// parse it) rather than holding the message in memory: what it keeps is the
+// header section and the parts' content.
+func (p Parser) ParseReaderAt(r io.ReaderAt, size int64) (*Email, error) {
 	limit := p.MaxBytes
 	if limit <= 0 {
 		limit = DefaultMaxBytes
 	}
-	if int64(len(raw)) > limit {
-		return nil, fmt.Errorf("parse email: %d bytes over the %d byte limit: %w", len(raw), limit, ErrTooLarge)
+	if size > limit {
+		return nil, fmt.Errorf("parse email: %d bytes over the %d byte limit: %w", size, limit, ErrTooLarge)
 	}
-	raw = stripMboxLine(bytes.TrimPrefix(raw, utf8BOM))
-	if !hasHeaderSection(raw) {
+	head := make([]byte, min(size, maxHeaderBytes+mboxLineMax))
+	if n, err := r.ReadAt(head, 0); err != nil && !(err == io.EOF && n == len(head)) {
+		return nil, fmt.Errorf("parse email: read: %w", err)
+	}
+	start := int64(len(head) - len(stripMboxLine(bytes.TrimPrefix(head, utf8BOM))))
+	head = head[start:]
+	if !hasHeaderSection(head) {
 		return nil, fmt.Errorf("parse email: no header section: %w", ErrNotEmail)
 	}
-	if err := p.checkShape(raw); err != nil {
+	whole := start+int64(len(head)) == size
+	if !whole && int64(len(head)) > maxHeaderBytes {
+		head = head[:maxHeaderBytes]
+	}
+	header, consumed, ok := repairHeader(head, whole)
+	if !ok {
+		return nil, fmt.Errorf("parse email: header section over %d bytes: %w", maxHeaderBytes, ErrTooComplex)
+	}
+	msg := func() io.Reader { return io.NewSectionReader(r, start, size-start) }
+	if err := p.checkShape(msg()); err != nil {
 		return nil, fmt.Errorf("parse email: %w", err)
 	}
+	body := io.NewSectionReader(r, start+int64(consumed), size-start-int64(consumed))
 	// ReadParts rather than ReadEnvelope: the envelope builder joins
 	// text parts with string concatenation, quadratic in the number of
 	// parts, and a hostile message with thousands of them took minutes.
-	root, err := enmimeParser.ReadParts(repairHeader(raw))
+	root, err := enmimeParser.ReadParts(io.MultiReader(header, body))
 	if err != nil {
 		return nil, fmt.Errorf("parse email: %v: %w", err, ErrNotEmail)
 	}
@@ -268,7 +295,9 @@ func (p Parser) Parse(raw []byte) (*Email, error) {
 	e.Subject = cleanHeaderText(decodeHeader(hv("Subject")))
 	e.MessageID = firstMsgID(h.Get("Message-Id"))
 	if e.MessageID == "" {
-		e.MessageID = syntheticMessageID(raw)
+		if e.MessageID, err = syntheticMessageID(msg()); err != nil {
+			return nil, fmt.Errorf("parse email: read: %w", err)
+		}
 	}
 	e.InReplyTo = firstMsgID(h.Get("In-Reply-To"))
 	e.References = limitRefs(msgIDs(strings.Join(h.Values("References"), " ")))
@@ -455,33 +484,31 @@ var traceFields = map[string]bool{
 // Message-ID: SHA-256 over the header fields minus trace fields, then the
 // body, with line endings normalised so SMTP (CRLF) and an HTTP upload (often
 // LF) of the same message agree.
-func syntheticMessageID(raw []byte) string {
+func syntheticMessageID(msg io.Reader) (string, error) {
 	h := sha256.New()
-	rest := raw
 	skipping := false
 	inHeader := true
-	for len(rest) > 0 {
-		var line []byte
-		line, rest = nextLine(rest)
-		if inHeader {
-			if len(line) == 0 {
+	err := eachLine(msg, func(piece []byte, first, last bool) bool {
+		if inHeader && first {
+			if len(piece) == 0 && last {
 				inHeader = false
-			} else if line[0] == ' ' || line[0] == '\t' {
-				if skipping {
-					continue
-				}
+			} else if piece[0] == ' ' || piece[0] == '\t' {
+				// a continuation: skipped with its field
 			} else {
-				name, _, _ := bytes.Cut(line, []byte(":"))
+				name, _, _ := bytes.Cut(piece, []byte(":"))
 				skipping = traceFields[strings.ToLower(string(bytes.TrimSpace(name)))]
-				if skipping {
-					continue
-				}
 			}
 		}
-		h.Write(line)
-		h.Write([]byte{'\n'})
-	}
-	return "<" + hex.EncodeToString(h.Sum(nil)) + "@ticketd.invalid>"
+		if inHeader && skipping {
+			return true
+		}
+		h.Write(piece)
+		if last {
+			h.Write([]byte{'\n'})
+		}
+		return true
+	})
+	return "<" + hex.EncodeToString(h.Sum(nil)) + "@ticketd.invalid>", err
 }
 
 // dateLayouts are fallbacks for Date headers net/mail rejects; they cover

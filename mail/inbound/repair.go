@@ -11,9 +11,10 @@ import (
 
 var utf8BOM = []byte("\ufeff")
 
-// repairHeader returns raw for enmime with the end of its top-level header
-// section made explicit where the sender left it implicit, so the body is
-// read as the body instead of as malformed header lines:
+// repairHeader finds the end of the top-level header section at the start
+// of head and returns the header for enmime, with that end made explicit
+// where the sender left it implicit, so the body is read as the body instead
+// of as malformed header lines:
 //   - a line that is neither a header field nor a folded continuation ends
 //     the header (some scripts write no empty line before the body), unless
 //     the next line is a known header field, in which case the stray line
@@ -22,32 +23,39 @@ var utf8BOM = []byte("\ufeff")
 //     not a header field (a folding parser would glue the body to the last
 //     field, Content-Type say, and lose both).
 //
-// The repair adds an empty line through a MultiReader: raw is not copied.
-func repairHeader(raw []byte) io.Reader {
-	rest := raw
+// consumed is how many bytes of head the returned header stands for; the
+// body follows from there. whole says head is the entire message; if it is
+// not and the header does not end within it, ok is false: the header is
+// larger than head.
+func repairHeader(head []byte, whole bool) (header io.Reader, consumed int, ok bool) {
+	rest := head
 	pos := 0
 	for first := true; len(rest) > 0; first = false {
 		line, next := nextLine(rest)
 		lineLen := len(rest) - len(next)
+		if !whole && len(next) == 0 && !bytes.HasSuffix(rest, []byte("\n")) {
+			return nil, 0, false // a line cut by the end of head
+		}
 		switch {
 		case len(line) == 0:
-			return bytes.NewReader(raw) // a proper end of the header
+			return bytes.NewReader(head[:pos+lineLen]), pos + lineLen, true
 		case len(bytes.TrimLeft(line, " \t")) == 0:
-			nl, _ := nextLine(next)
-			if !isFieldLine(nl) {
-				return io.MultiReader(bytes.NewReader(raw[:pos]), strings.NewReader("\r\n"), bytes.NewReader(raw[pos+lineLen:]))
+			if nl, _ := nextLine(next); !isFieldLine(nl) {
+				return io.MultiReader(bytes.NewReader(head[:pos]), strings.NewReader("\r\n")), pos + lineLen, true
 			}
 		case line[0] == ' ' || line[0] == '\t':
 		case !first && !isFieldLine(line):
-			nl, _ := nextLine(next)
-			if !isKnownFieldLine(nl) {
-				return io.MultiReader(bytes.NewReader(raw[:pos]), strings.NewReader("\r\n"), bytes.NewReader(raw[pos:]))
+			if nl, _ := nextLine(next); !isKnownFieldLine(nl) {
+				return io.MultiReader(bytes.NewReader(head[:pos]), strings.NewReader("\r\n")), pos, true
 			}
 		}
 		pos += lineLen
 		rest = next
 	}
-	return bytes.NewReader(raw)
+	if !whole {
+		return nil, 0, false
+	}
+	return bytes.NewReader(head), len(head), true
 }
 
 // isFieldLine reports whether line starts a header field: a name of

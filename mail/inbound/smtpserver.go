@@ -30,7 +30,10 @@ type Handler interface {
 	// with Permanent (or wrapping ErrNotEmail, ErrTooLarge or ErrTooComplex)
 	// is answered with 554 and the sender bounces; any other error,
 	// including one marked with Temporary, with 451 and the sender retries.
-	Deliver(ctx context.Context, env Envelope, raw []byte) error
+	//
+	// msg is the message as received, in memory or spooled to disk; it is
+	// closed when Deliver returns.
+	Deliver(ctx context.Context, env Envelope, msg *Spool) error
 }
 
 // Envelope is the SMTP envelope of one message: who the sending server says
@@ -81,6 +84,14 @@ type ServerConfig struct {
 	// MaxCommands caps the commands of one session (every command line,
 	// NOOP included); default DefaultMaxCommands.
 	MaxCommands int
+	// Budget bounds the bytes of inbound email in flight (shared with the
+	// HTTP endpoint); when it is exhausted, a new client is greeted with
+	// 421, a MAIL FROM whose SIZE does not fit and a DATA that runs out are
+	// answered 452, and the sender retries later. nil: no bound.
+	Budget *Budget
+	// SpoolDir is where messages larger than DefaultSpoolThreshold are
+	// spooled while they arrive; the system's temporary directory when "".
+	SpoolDir string
 	// TLSConfig, when set, enables STARTTLS.
 	TLSConfig *tls.Config
 	// Logger receives one record per session and per message; default slog.Default().
@@ -314,6 +325,8 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 			why = "too many connections"
 		case l.s.perIP[tc.ip] >= l.s.cfg.MaxConnectionsPerIP:
 			why = "too many connections from your address"
+		case l.s.cfg.Budget.Available() <= 0:
+			why = "too much mail in flight"
 		default:
 			l.s.conns[tc] = struct{}{}
 			l.s.perIP[tc.ip]++
@@ -431,7 +444,8 @@ type session struct {
 	started time.Time
 
 	env      Envelope
-	rejected int // recipients refused in this session
+	rejected int   // recipients refused in this session
+	reserved int64 // budget reserved by MAIL FROM SIZE, until DATA or RSET
 
 	delivered, failed int
 	lastErr           string
@@ -460,8 +474,19 @@ func (ss *session) progressed() {
 	}
 }
 
-func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	ss.progressed()
+	ss.releaseReserved()
+	if opts != nil && opts.Size > 0 && opts.Size <= ss.s.cfg.MaxMessageBytes {
+		// The declared size is reserved now, so that a transaction that
+		// got past MAIL is not cut off half-way through its data, and one
+		// that cannot fit is told at once. RFC 1870 section 6.1: a size
+		// that fits the limit but not the moment is a temporary 452.
+		if !ss.s.cfg.Budget.TryAcquire(opts.Size) {
+			return errBusyReply
+		}
+		ss.reserved = opts.Size
+	}
 	ss.env = Envelope{From: from, RemoteAddr: ss.remote, HeloName: ss.helo}
 	return nil
 }
@@ -491,15 +516,21 @@ func (ss *session) Data(r io.Reader) error {
 	defer ss.progressed() // a delivery that took long must not count as idle
 	ss.progressed()
 	start := time.Now()
-	raw, err := io.ReadAll(r)
-	if err != nil {
+	msg := &Spool{Budget: ss.s.cfg.Budget, Dir: ss.s.cfg.SpoolDir, Max: ss.s.cfg.MaxMessageBytes, Reserved: ss.reserved}
+	ss.reserved = 0 // the spool returns it
+	defer msg.Close()
+	if _, err := msg.ReadFrom(r); err != nil {
 		ss.failed++
 		code := 451
 		var se *smtp.SMTPError
-		if errors.As(err, &se) {
+		switch {
+		case errors.As(err, &se):
 			code = se.Code // 552 when over MaxMessageBytes
+		case errors.Is(err, ErrBusy):
+			se = errBusyReply
+			code = se.Code
 		}
-		ss.logMessage(code, len(raw), start, err)
+		ss.logMessage(code, int(msg.Size()), start, err)
 		if se != nil {
 			return se
 		}
@@ -508,7 +539,7 @@ func (ss *session) Data(r io.Reader) error {
 
 	env := ss.env
 	env.To = append([]string(nil), env.To...)
-	err = ss.s.handler.Deliver(ss.s.ctx, env, raw)
+	err := ss.s.handler.Deliver(ss.s.ctx, env, msg)
 	reply := deliveryReply(err)
 	code := 250
 	if reply != nil {
@@ -517,7 +548,7 @@ func (ss *session) Data(r io.Reader) error {
 	} else {
 		ss.delivered++
 	}
-	ss.logMessage(code, len(raw), start, err)
+	ss.logMessage(code, int(msg.Size()), start, err)
 	if reply != nil {
 		return reply
 	}
@@ -540,10 +571,19 @@ func (ss *session) logMessage(code, size int, start time.Time, err error) {
 }
 
 func (ss *session) Reset() {
+	ss.releaseReserved()
 	ss.env = Envelope{}
 }
 
+// releaseReserved returns the budget a MAIL FROM SIZE reserved for a
+// transaction that ended without DATA.
+func (ss *session) releaseReserved() {
+	ss.s.cfg.Budget.Release(ss.reserved)
+	ss.reserved = 0
+}
+
 func (ss *session) Logout() error {
+	ss.releaseReserved()
 	level := slog.LevelInfo
 	if ss.failed > 0 {
 		level = slog.LevelWarn
@@ -607,12 +647,19 @@ func IsTemporary(err error) bool {
 	return !(errors.Is(err, ErrNotEmail) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrTooComplex))
 }
 
+// errBusyReply answers a message that does not fit the budget of mail in
+// flight: 452, insufficient system storage, try again later.
+var errBusyReply = &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1},
+	Message: "Too much mail in flight, try again later"}
+
 // deliveryReply maps a Deliver result to the SMTP reply. Error text is not
 // sent to the client, since it may describe our internals; it is logged.
 func deliveryReply(err error) *smtp.SMTPError {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, ErrBusy):
+		return errBusyReply
 	case IsTemporary(err):
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary failure storing message, try again later"}
 	case errors.Is(err, ErrTooLarge):

@@ -54,7 +54,12 @@ func (h *fakeHandler) AcceptRecipient(_ context.Context, addr string) (bool, err
 	return h.inboxes[strings.ToLower(addr)], nil
 }
 
-func (h *fakeHandler) Deliver(_ context.Context, env Envelope, raw []byte) error {
+func (h *fakeHandler) Deliver(_ context.Context, env Envelope, msg *Spool) error {
+	raw, err := msg.Bytes()
+	if err != nil {
+		return err
+	}
+	raw = bytes.Clone(raw)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.deliverFn != nil {

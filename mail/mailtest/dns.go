@@ -1,6 +1,7 @@
 package mailtest
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -27,11 +28,25 @@ type DNSServer struct {
 // the test ends.
 func NewDNSServer(t testing.TB) *DNSServer {
 	t.Helper()
+	s, err := StartDNSServer()
+	if err != nil {
+		t.Fatalf("mailtest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// StartDNSServer starts a DNS server on a free loopback port, for programs
+// outside tests (the mail flood measurement); Close stops it.
+func StartDNSServer() (*DNSServer, error) {
 	s := &DNSServer{
 		txt:      make(map[string][][]string),
 		servfail: make(map[string]bool),
 	}
-	pc, ln := listenUDPAndTCP(t)
+	pc, ln, err := listenUDPAndTCP()
+	if err != nil {
+		return nil, err
+	}
 	s.addr = pc.LocalAddr().String()
 
 	handler := dns.HandlerFunc(s.serve)
@@ -43,33 +58,33 @@ func NewDNSServer(t testing.TB) *DNSServer {
 		go func() { _ = srv.ActivateAndServe() }()
 		<-started
 	}
-	t.Cleanup(func() {
-		_ = s.udp.Shutdown()
-		_ = s.tcp.Shutdown()
-	})
-	return s
+	return s, nil
+}
+
+// Close stops the server.
+func (s *DNSServer) Close() {
+	_ = s.udp.Shutdown()
+	_ = s.tcp.Shutdown()
 }
 
 // listenUDPAndTCP finds a port that is free for both protocols. The kernel
 // picks the UDP port; the TCP port of the same number is usually free too,
 // and a few retries cover the rare case where it is not.
-func listenUDPAndTCP(t testing.TB) (net.PacketConn, net.Listener) {
-	t.Helper()
+func listenUDPAndTCP() (net.PacketConn, net.Listener, error) {
 	var lastErr error
 	for range 20 {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {
-			t.Fatalf("mailtest: listen udp: %v", err)
+			return nil, nil, fmt.Errorf("listen udp: %w", err)
 		}
 		ln, err := net.Listen("tcp", pc.LocalAddr().String())
 		if err == nil {
-			return pc, ln
+			return pc, ln, nil
 		}
 		lastErr = err
 		_ = pc.Close()
 	}
-	t.Fatalf("mailtest: no port free for both udp and tcp: %v", lastErr)
-	return nil, nil
+	return nil, nil, fmt.Errorf("no port free for both udp and tcp: %w", lastErr)
 }
 
 // Addr returns the server's "host:port", as a resolver configuration takes it.
