@@ -318,7 +318,9 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principa
 	} else if err != nil {
 		return nil, nil, err
 	}
-	return &Principal{WorkspaceID: u.WorkspaceID, UserID: u.ID, KeyID: sess.ID, Scopes: RoleScopes(u.Role)}, u, nil
+	return &Principal{WorkspaceID: u.WorkspaceID, UserID: u.ID, KeyID: sess.ID, Scopes: RoleScopes(u.Role),
+		// A session is an agent signed in to the console: the team itself.
+		Audience: AudienceTeam}, u, nil
 }
 
 // SignOut ends the session of token; an unknown token is not an error.
@@ -658,7 +660,7 @@ func (s *Service) deliverSystemEmail(ctx context.Context, mailer Mailer, e *Outb
 	}
 	var sendErr error
 	if err == nil {
-		sendErr = mailer.Send(ctx, out)
+		sendErr = s.send(ctx, mailer, out)
 	} else if ErrorCode(err) == ENOTFOUND {
 		sendErr = fmt.Errorf("%w: %v", ErrPermanentDelivery, err)
 	} else {

@@ -57,6 +57,8 @@ type ConsoleTx interface {
 	ListVersion(ctx context.Context, ws ID) (string, error)
 	// Search ranks tickets matching every term, best first.
 	Search(ctx context.Context, ws ID, q SearchQuery) ([]*Ticket, error)
+	// SendingDomains lists the workspace's domains in creation order.
+	SendingDomains(ctx context.Context, ws ID) ([]*SendingDomain, error)
 }
 
 // TicketCount is how many tickets of one status have one assignee (nil: none).
@@ -252,4 +254,83 @@ func (s *Service) Search(ctx context.Context, p *Principal, text string, f ViewF
 		return err
 	})
 	return ts, err
+}
+
+// TicketDetail is everything the console's ticket page shows, read in one
+// transaction so that it is one consistent picture.
+type TicketDetail struct {
+	Ticket   *Ticket
+	Customer *Customer
+	// Messages is the whole conversation, notes included, in time order.
+	Messages    []*Message
+	Attachments map[ID][]*Attachment
+	Authors     *Participants
+	// CustomerTickets are the customer's other tickets, newest first.
+	CustomerTickets []*Ticket
+	Agents          []*User
+	Version         string
+}
+
+// maxConversation bounds the messages one ticket page shows.
+const maxConversation = 1000
+
+// TicketDetail reads a ticket for the console. Only a principal that may
+// read notes gets them.
+func (s *Service) TicketDetail(ctx context.Context, p *Principal, ref Ref) (*TicketDetail, error) {
+	d := &TicketDetail{Attachments: map[ID][]*Attachment{}, Authors: &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}}
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		if d.Ticket, err = tx.Ticket(ctx, p.WorkspaceID, ref); err != nil {
+			return err
+		}
+		if d.Customer, err = tx.Customer(ctx, p.WorkspaceID, ByID(d.Ticket.CustomerID)); err != nil {
+			return err
+		}
+		f := MessageFilter{IncludeInternal: p.ReadsNotes(), Order: ByTime, Page: Page{Limit: maxConversation}}
+		if d.Messages, err = tx.Messages(ctx, p.WorkspaceID, d.Ticket.ID, f); err != nil {
+			return err
+		}
+		for _, m := range d.Messages {
+			as, err := tx.Attachments(ctx, p.WorkspaceID, m.ID)
+			if err != nil {
+				return err
+			}
+			if len(as) > 0 {
+				d.Attachments[m.ID] = as
+			}
+			if id := m.Author.UserID; id != nil && d.Authors.Users[*id] == nil {
+				if u, err := tx.User(ctx, p.WorkspaceID, ByID(*id)); err == nil {
+					d.Authors.Users[*id] = u
+				}
+			}
+		}
+		d.Authors.Customers[d.Customer.ID] = d.Customer
+		cid := d.Customer.ID
+		others, err := tx.Tickets(ctx, p.WorkspaceID, TicketFilter{CustomerID: &cid, Limit: 11})
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if o.ID != d.Ticket.ID && len(d.CustomerTickets) < 10 {
+				d.CustomerTickets = append(d.CustomerTickets, o)
+			}
+		}
+		if d.Agents, err = tx.Users(ctx, p.WorkspaceID, Page{Limit: 1000}); err != nil {
+			return err
+		}
+		d.Version, err = tx.TicketVersion(ctx, p.WorkspaceID, d.Ticket.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// SendingDomains lists the workspace's sending domains.
+func (s *Service) SendingDomains(ctx context.Context, p *Principal) (ds []*SendingDomain, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		ds, err = tx.SendingDomains(ctx, p.WorkspaceID)
+		return err
+	})
+	return ds, err
 }

@@ -23,7 +23,12 @@ func TestTicketCountersFollowTheConversation(t *testing.T) {
 			t.Fatalf("%s: counts %d/%d, want %d/%d", step, tk.MessageCount, tk.PublicCount, all, public)
 		}
 		for _, internal := range []bool{true, false} {
-			c, err := w.svc.Messages(ctx, w.p, ticketd.ByID(w.ticket.ID), ticketd.MessageFilter{IncludeInternal: internal, Page: ticketd.Page{Limit: 1}})
+			// The audience decides whether notes are listed (and counted).
+			p := *w.p
+			if !internal {
+				p.Audience = ticketd.AudienceCustomer
+			}
+			c, err := w.svc.Messages(ctx, &p, ticketd.ByID(w.ticket.ID), ticketd.MessageFilter{Page: ticketd.Page{Limit: 1}})
 			if err != nil {
 				t.Fatal(err)
 			}

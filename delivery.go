@@ -38,7 +38,7 @@ func normalizeDomain(field, name string) (string, error) {
 	name = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
 	ascii, err := idna.Lookup.ToASCII(name)
 	if err != nil || !strings.Contains(ascii, ".") || len(ascii) > 253 {
-		return "", Invalid(field, "value_error.domain", "not a valid domain name")
+		return "", Invalid(field, KindDomain, "not a valid domain name")
 	}
 	return ascii, nil
 }
@@ -129,11 +129,11 @@ func (s *Service) CreateInbox(ctx context.Context, p *Principal, in NewInbox) (*
 	}
 	if strings.Contains(address, "+") {
 		// "+" starts the ticket token of reply addresses (see ReplyAddress).
-		return nil, Invalid("address", "value_error.email", "an inbox address cannot contain +")
+		return nil, Invalid("address", KindEmail, "an inbox address cannot contain +")
 	}
 	ib := &Inbox{ID: NewID(), WorkspaceID: p.WorkspaceID, Address: address, Name: strings.TrimSpace(in.Name),
 		Signature: strings.TrimSpace(in.Signature), CreatedAt: s.Now()}
-	if err := checkText("name", ib.Name, 0, maxNameLen); err != nil {
+	if err := checkHeaderText("name", ib.Name, 0, maxNameLen); err != nil {
 		return nil, err
 	}
 	if err := checkText("signature", ib.Signature, 0, 5000); err != nil {
@@ -143,12 +143,12 @@ func (s *Service) CreateInbox(ctx context.Context, p *Principal, in NewInbox) (*
 	err = s.store.Update(ctx, func(tx Tx) error {
 		d, err := tx.SendingDomainByName(ctx, p.WorkspaceID, domain)
 		if ErrorCode(err) == ENOTFOUND {
-			return Invalid("address", "value_error.domain", "%s is not a domain of this workspace; add and verify it first", domain)
+			return Invalid("address", KindDomain, "%s is not a domain of this workspace; add and verify it first", domain)
 		} else if err != nil {
 			return err
 		}
 		if d.VerifiedAt == nil {
-			return Invalid("address", "value_error.domain", "the domain %s is not verified yet", domain)
+			return Invalid("address", KindDomain, "the domain %s is not verified yet", domain)
 		}
 		ib.DomainID = d.ID
 		return tx.CreateInbox(ctx, ib)
@@ -191,7 +191,7 @@ func (s *Service) prepareEmail(ctx context.Context, tx Tx, t *Ticket, m *Message
 	}
 	fail := func(field, format string, args ...any) (*OutboxEntry, error) {
 		if intent == EmailAlways {
-			return nil, Invalid(field, "value_error", format, args...)
+			return nil, Invalid(field, KindInvalid, format, args...)
 		}
 		m.Delivery, m.DeliveryError = DeliveryFailed, fmt.Sprintf(format, args...)
 		return nil, nil
@@ -278,26 +278,43 @@ func threadOf(ctx context.Context, tx Tx, t *Ticket) (string, []string, error) {
 
 // ---- delivering the outbox ---------------------------------------------------------
 
-// DeliverDue claims up to limit due outbox entries, sends each through
-// mailer and records the outcome: sent; retried later with backoff after a
-// temporary failure; failed, with the reason, after a permanent failure or
-// too many attempts. It returns how many entries it handled.
+// DeliverDue delivers up to limit due outbox entries, one at a time: it
+// claims an entry, sends it through mailer under the send deadline, and
+// records the outcome at once: sent (to some recipients at least, the
+// refusals noted); retried later with backoff after a temporary failure;
+// failed, with the reason, after a permanent failure or too many attempts.
+// Claiming one entry at a time keeps each lease longer than the one send it
+// covers, however slow the relay: with a batch, the last entries' leases ran
+// out while the first were sent, and another node sent them again. It stops
+// claiming when ctx ends, but finishes and records the send in flight. It
+// returns how many entries it handled.
 func (s *Service) DeliverDue(ctx context.Context, mailer Mailer, limit int) (int, error) {
-	now := s.Now()
-	var entries []*OutboxEntry
-	err := s.store.Update(ctx, func(tx Tx) (err error) {
-		entries, err = tx.ClaimOutbox(ctx, now, now.Add(deliveryLease), limit)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("claim outbox: %w", err)
-	}
-	for _, e := range entries {
-		if err := s.deliver(ctx, mailer, e); err != nil {
-			return 0, err
+	n := 0
+	for ; n < limit && ctx.Err() == nil; n++ {
+		now := s.Now()
+		var entries []*OutboxEntry
+		err := s.store.Update(ctx, func(tx Tx) (err error) {
+			entries, err = tx.ClaimOutbox(ctx, now, now.Add(s.sendTimeout+leaseMargin), 1)
+			return err
+		})
+		if err != nil {
+			return n, fmt.Errorf("claim outbox: %w", err)
+		}
+		if len(entries) == 0 {
+			break
+		}
+		if err := s.deliver(context.WithoutCancel(ctx), mailer, entries[0]); err != nil {
+			return n, err
 		}
 	}
-	return len(entries), nil
+	return n, nil
+}
+
+// send hands one email to mailer under the per-send deadline.
+func (s *Service) send(ctx context.Context, mailer Mailer, email *OutgoingEmail) error {
+	ctx, cancel := context.WithTimeout(ctx, s.sendTimeout)
+	defer cancel()
+	return mailer.Send(ctx, email)
 }
 
 func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) error {
@@ -308,7 +325,7 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) er
 	email, err := s.outgoing(ctx, e)
 	var sendErr error
 	if err == nil {
-		sendErr = mailer.Send(ctx, email)
+		sendErr = s.send(ctx, mailer, email)
 	} else if ErrorCode(err) == ENOTFOUND {
 		// The message, its ticket or its inbox was deleted while queued:
 		// there is nothing left to send.
@@ -323,9 +340,13 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) er
 	return s.store.Update(ctx, func(tx Tx) error {
 		patch := MessagePatch{DeliveryAttempts: SetTo(e.Attempts), UpdatedAt: s.Now()}
 		retry := false
+		var partial *PartialDelivery
 		switch {
 		case sendErr == nil:
 			patch.Delivery, patch.DeliveryError = SetTo(DeliverySent), SetTo("")
+		case errors.As(sendErr, &partial):
+			patch.Delivery, patch.DeliveryError = SetTo(DeliverySent), SetTo(fitText(partial.Error(), maxHeaderLen))
+			s.logger.Warn("email refused for some recipients", "message_id", e.MessageID, "err", sendErr)
 		case errors.Is(sendErr, ErrPermanentDelivery) || e.Attempts >= MaxDeliveryAttempts:
 			patch.Delivery, patch.DeliveryError = SetTo(DeliveryFailed), SetTo(fitText(sendErr.Error(), maxHeaderLen))
 			s.logger.Warn("email delivery failed", "message_id", e.MessageID, "attempts", e.Attempts, "err", sendErr)

@@ -103,9 +103,33 @@ type EmailAddress struct{ Name, Address string }
 // answer). A Mailer wraps it into such errors; any other error is temporary.
 var ErrPermanentDelivery = errors.New("permanent delivery failure")
 
-// Mailer sends one composed email through the relay.
+// Mailer sends one composed email through the relay. Send returns nil when
+// the relay accepted the message for every recipient, a *PartialDelivery
+// when it accepted it for some, an error wrapping ErrPermanentDelivery when
+// retrying cannot help, and any other error for a temporary failure.
 type Mailer interface {
 	Send(ctx context.Context, e *OutgoingEmail) error
+}
+
+// PartialDelivery is the error of a send the relay accepted for some
+// recipients and refused for others. The message has left: it is sent, and
+// sending it again would deliver it twice to those who have it.
+type PartialDelivery struct {
+	Refused []RecipientRefusal
+}
+
+// RecipientRefusal is one recipient the relay refused, with its reply.
+type RecipientRefusal struct {
+	Address string
+	Reason  string
+}
+
+func (p *PartialDelivery) Error() string {
+	parts := make([]string, len(p.Refused))
+	for i, r := range p.Refused {
+		parts[i] = r.Address + ": " + r.Reason
+	}
+	return "sent, but refused for " + strings.Join(parts, "; ")
 }
 
 // OutboxEntry is a message waiting to be emailed. Accepting a reply stores
@@ -125,10 +149,24 @@ const (
 	// MaxDeliveryAttempts bounds retries of temporary failures: with the
 	// backoff below they span about two days.
 	MaxDeliveryAttempts = 12
-	// deliveryLease is how long a claimed entry is reserved for the worker
-	// that claimed it; an entry whose worker died is claimed again after it.
-	deliveryLease = 2 * time.Minute
+	// DefaultSendTimeout bounds one send (see WithSendTimeout).
+	DefaultSendTimeout = time.Minute
+	// leaseMargin is how much longer than its send deadline a claimed entry
+	// stays reserved for the worker that claimed it, to record the outcome;
+	// an entry whose worker died is claimed again after the lease.
+	leaseMargin = time.Minute
 )
+
+// WithSendTimeout sets the deadline of one send through the relay. Each
+// send has its own, and the entry's lease outlasts it, so no other node can
+// take a message over while it is being sent.
+func WithSendTimeout(d time.Duration) Option {
+	return func(s *Service) {
+		if d > 0 {
+			s.sendTimeout = d
+		}
+	}
+}
 
 // retryDelay is the exponential backoff after attempt n (1-based), with
 // jitter so that many messages failing together do not retry together:
@@ -166,4 +204,25 @@ func replySubject(subject string) string {
 		return s
 	}
 	return "Re: " + s
+}
+
+// checkHeaderText is checkText for a value that ends up in an email header
+// (a subject, a display name): it must also hold no line break. A CR or LF
+// there would either inject header fields into every reply or make every
+// reply fail at the relay, so it is refused where it is typed, on every
+// surface, rather than discovered when the outbox gives up.
+func checkHeaderText(field, v string, minLen, maxLen int) error {
+	if err := checkOneLine(field, v); err != nil {
+		return err
+	}
+	return checkText(field, v, minLen, maxLen)
+}
+
+// checkOneLine is the line-break half of checkHeaderText, for validators
+// that check lengths with checkTexts.
+func checkOneLine(field, v string) error {
+	if strings.ContainsAny(v, "\r\n") {
+		return Invalid(field, "value_error.str", "must not contain line breaks (it is used in email headers)")
+	}
+	return nil
 }

@@ -33,11 +33,37 @@ type Error struct {
 // FieldError is one problem with one input field.
 type FieldError struct {
 	// In says where the field is: "" (the body), "query" or "path".
-	In      string
-	Field   string // the input's own name, e.g. "content"
+	In string
+	// Field is the domain's name of the field ("body", "subject"); each
+	// surface renames it to its own ("content", "bodyText").
+	Field   string
 	Message string // e.g. "field required"
-	Type    string // a machine-readable kind, e.g. "value_error.missing"
+	// Type is the kind of problem, one of the Kind constants; each surface
+	// maps it to its own vocabulary (the native API to FastAPI's types).
+	Type string
 }
+
+// Kinds of field problems (FieldError.Type). They say what is wrong in the
+// domain's words; a surface that names problems (the native API's 422
+// "type") maps each kind to its own name.
+const (
+	KindMissing    = "missing"     // a required field is absent or empty
+	KindType       = "type"        // a value of the wrong type (a string for a number)
+	KindInvalid    = "invalid"     // a value that breaks a rule the other kinds do not name
+	KindEnum       = "enum"        // not one of the allowed values
+	KindText       = "text"        // text that is not valid UTF-8 or holds NUL
+	KindTooShort   = "too_short"   // text shorter than allowed
+	KindTooLong    = "too_long"    // text longer than allowed
+	KindTooMany    = "too_many"    // a list with more items than allowed
+	KindRange      = "range"       // a number outside its range
+	KindEmail      = "email"       // not an email address
+	KindDomain     = "domain"      // not a usable domain name
+	KindScope      = "scope"       // not a scope ticketd knows
+	KindNotAllowed = "not_allowed" // a value the caller may not write here
+	KindReference  = "reference"   // names an object that is not there (a body field)
+	KindCursor     = "cursor"      // a paging cursor that names nothing
+	KindUnknown    = "unknown"     // a parameter the route does not know
+)
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("ticketd error: code=%s message=%s", e.Code, e.Message)
@@ -48,10 +74,11 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// Invalid builds an EINVALID error about one field.
-func Invalid(field, typ, format string, args ...any) *Error {
+// Invalid builds an EINVALID error about one field; kind is one of the Kind
+// constants.
+func Invalid(field, kind, format string, args ...any) *Error {
 	msg := fmt.Sprintf(format, args...)
-	return &Error{Code: EINVALID, Message: field + ": " + msg, Fields: []FieldError{{Field: field, Message: msg, Type: typ}}}
+	return &Error{Code: EINVALID, Message: field + ": " + msg, Fields: []FieldError{{Field: field, Message: msg, Type: kind}}}
 }
 
 // NotFound builds an ENOTFOUND error for an object kind ("ticket", "customer").

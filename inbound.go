@@ -156,7 +156,7 @@ func (s *Service) InboxAmong(ctx context.Context, p *Principal, addresses []stri
 			return nil, err
 		}
 	}
-	return nil, Invalid("recipients", "value_error.inbox", "no recipient of the email is a monitored inbox of this workspace")
+	return nil, Invalid("recipients", KindReference, "no recipient of the email is a monitored inbox of this workspace")
 }
 
 // IngestEmail turns one email received at inbox into a message, in one
@@ -167,8 +167,8 @@ func (s *Service) InboxAmong(ctx context.Context, p *Principal, addresses []stri
 //   - a bounce of our own outbound email marks that message bounced and
 //     opens no ticket;
 //   - an email whose Message-ID the workspace has seen is acknowledged and
-//     ignored (the unique index on Message-ID is the guard; the look-up first
-//     only spares the work);
+//     ignored, and writes no attachment (the unique index on Message-ID is
+//     the guard; the look-up first spares the work and the orphan files);
 //   - a reply joins its ticket through In-Reply-To, then References (newest
 //     first), matched against inbound and outbound Message-IDs, then the
 //     ticket token of a Reply-To address; a closed ticket is not reopened: the
@@ -184,13 +184,27 @@ func (s *Service) IngestEmail(ctx context.Context, inbox *Inbox, e *InboundEmail
 	if s.analyzer != nil && e.Bounce == nil {
 		analysis = s.analyzer.Analyze(ctx, e.Text, e.HTML)
 	}
-	atts, err := s.storeBlobs(ctx, e.Attachments)
-	if err != nil {
-		return nil, err
+	// A redelivery (the Message-ID is known) and a bounce store no
+	// attachment: their files would be referenced by nothing. Two
+	// deliveries racing past this look-up write the same content-addressed
+	// files, which the winner references.
+	if e.Bounce == nil {
+		if dup, err := s.ingested(ctx, inbox.WorkspaceID, e.MessageID); err == nil {
+			return dup, nil
+		} else if ErrorCode(err) != ENOTFOUND {
+			return nil, err
+		}
+	}
+	var atts []*Attachment
+	if e.Bounce == nil {
+		var err error
+		if atts, err = s.storeBlobs(ctx, e.Attachments); err != nil {
+			return nil, err
+		}
 	}
 	for attempt := 1; ; attempt++ {
 		var res *IngestResult
-		err = s.store.Update(ctx, func(tx Tx) (err error) {
+		err := s.store.Update(ctx, func(tx Tx) (err error) {
 			res, err = s.ingest(ctx, tx, inbox, e, analysis, atts)
 			return err
 		})

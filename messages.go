@@ -29,8 +29,8 @@ type NewMessage struct {
 	InReplyTo   string
 	References  []string
 
-	Tags        []string
-	Attachments json.RawMessage
+	Tags                []string
+	ExternalAttachments json.RawMessage
 
 	// Email says whether the surface asks for the message to be emailed.
 	Email EmailIntent
@@ -66,7 +66,7 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 		Body: in.Body, BodyHTML: in.BodyHTML, Time: now, Channel: strings.TrimSpace(in.Channel),
 		Subject: in.Subject, FromAddress: in.FromAddress, FromName: in.FromName,
 		To: nonNil(in.To), Cc: nonNil(in.Cc), ExternalID: in.ExternalID, InReplyTo: in.InReplyTo,
-		References: nonNil(in.References), Attachments: in.Attachments,
+		References: nonNil(in.References), ExternalAttachments: in.ExternalAttachments,
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if m.Author.Kind == "" {
@@ -74,6 +74,9 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 	}
 	if in.Time != nil {
 		m.Time = in.Time.UTC().Truncate(time.Microsecond)
+	}
+	if m.Internal && !p.Audience.SeesNotes() {
+		return nil, errNotesUnseen
 	}
 	var err error
 	if m.Tags, err = normalizeTags(in.Tags); err != nil {
@@ -151,13 +154,22 @@ func applyToTicket(t *Ticket, m *Message, now time.Time) TicketPatch {
 			p.Status = SetTo(StatusOpen)
 			p.ClosedAt = SetTo[*time.Time](nil)
 		}
+		// A snoozed ticket wakes when the customer writes again.
+		if t.SnoozedUntil != nil && !m.AutoReply() {
+			p.SnoozedUntil = SetTo[*time.Time](nil)
+		}
 	}
 	return p
 }
 
 func validateMessage(m *Message) error {
+	for _, f := range []struct{ name, v string }{{"subject", m.Subject}, {"from_name", m.FromName}, {"from_address", m.FromAddress}} {
+		if err := checkOneLine(f.name, f.v); err != nil {
+			return err
+		}
+	}
 	if strings.TrimSpace(m.Body) == "" {
-		return Invalid("body", "value_error.missing", "must not be empty")
+		return Invalid("body", KindMissing, "must not be empty")
 	}
 	if err := checkTexts(
 		textField{"body", m.Body, 1, maxBodyLen},
@@ -189,7 +201,7 @@ func validateMessage(m *Message) error {
 			return err
 		}
 	}
-	if err := checkRawJSON("attachments", m.Attachments, maxBodyLen); err != nil {
+	if err := checkRawJSON("attachments", m.ExternalAttachments, maxBodyLen); err != nil {
 		return err
 	}
 	if err := checkTime("time", m.Time); err != nil {
@@ -198,18 +210,18 @@ func validateMessage(m *Message) error {
 	switch m.Author.Kind {
 	case AuthorCustomer:
 		if m.Author.CustomerID == nil {
-			return Invalid("author", "value_error.missing", "a customer message needs its customer")
+			return Invalid("author", KindMissing, "a customer message needs its customer")
 		}
 		if m.Internal {
-			return Invalid("is_internal", "value_error.internal", "a customer message cannot be an internal note")
+			return Invalid("internal", KindNotAllowed, "a customer message cannot be an internal note")
 		}
 	case AuthorAgent:
 		if m.Author.UserID == nil {
-			return Invalid("author", "value_error.missing", "an agent message needs its agent")
+			return Invalid("author", KindMissing, "an agent message needs its agent")
 		}
 	case AuthorSystem, AuthorAI:
 	default:
-		return Invalid("author", "value_error.enum", "unknown author kind %q", m.Author.Kind)
+		return Invalid("author", KindEnum, "unknown author kind %q", m.Author.Kind)
 	}
 	return nil
 }
@@ -227,7 +239,7 @@ func normalizeCc(cc []string) ([]string, error) {
 	for _, a := range cc {
 		n, err := normalizeEmail("cc", a, true)
 		if err != nil {
-			return nil, Invalid("cc", "value_error.email", "%q is not a valid email address", a)
+			return nil, Invalid("cc", KindEmail, "%q is not a valid email address", a)
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -235,7 +247,7 @@ func normalizeCc(cc []string) ([]string, error) {
 		}
 	}
 	if len(out) > maxCc {
-		return nil, Invalid("cc", "value_error.list.max_items", "at most %d addresses", maxCc)
+		return nil, Invalid("cc", KindTooMany, "at most %d addresses", maxCc)
 	}
 	return out, nil
 }
@@ -255,35 +267,45 @@ func (s *Service) checkAuthor(ctx context.Context, tx Tx, ws ID, a Author) error
 	return nil
 }
 
+// errNotesUnseen refuses a note-blind audience an internal note it asked to
+// write or to make: such a caller can neither see nor write one.
+var errNotesUnseen = Invalid("internal", KindNotAllowed, "internal notes cannot be written from this surface; every message here is visible to the customer")
+
 // Message returns one message of a ticket. ENOTFOUND if the ticket is not in
-// the workspace or the message is not on that ticket.
+// the workspace, the message is not on that ticket, or it is an internal
+// note and the principal's audience does not see notes.
 func (s *Service) Message(ctx context.Context, p *Principal, ticket, msg Ref) (m *Message, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
-		_, m, err = ticketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		_, m, err = ticketMessage(ctx, tx, p, ticket, msg)
 		return err
 	})
 	return m, err
 }
 
-// MessageByID returns one message of the workspace, on whatever ticket.
+// MessageByID returns one message of the workspace, on whatever ticket;
+// ENOTFOUND as for Message.
 func (s *Service) MessageByID(ctx context.Context, p *Principal, id ID) (m *Message, err error) {
 	err = s.store.View(ctx, func(tx Tx) error {
 		m, err = tx.Message(ctx, p.WorkspaceID, ByID(id))
+		if err == nil && m.Internal && !p.Audience.SeesNotes() {
+			return NotFound("message")
+		}
 		return err
 	})
 	return m, err
 }
 
-func ticketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket, *Message, error) {
-	t, err := tx.Ticket(ctx, ws, ticket)
+// ticketMessage finds a message of a ticket that the principal may see.
+func ticketMessage(ctx context.Context, tx Tx, p *Principal, ticket, msg Ref) (*Ticket, *Message, error) {
+	t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := tx.Message(ctx, ws, msg)
+	m, err := tx.Message(ctx, p.WorkspaceID, msg)
 	if err != nil {
 		return nil, nil, NotFound("comment")
 	}
-	if m.TicketID != t.ID {
+	if m.TicketID != t.ID || (m.Internal && !p.Audience.SeesNotes()) {
 		return nil, nil, NotFound("comment")
 	}
 	return t, m, nil
@@ -292,16 +314,16 @@ func ticketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket,
 // lockTicketMessage is ticketMessage for a use case that changes the
 // message: it locks the ticket, then the message (always in this order, so
 // two such use cases cannot deadlock).
-func lockTicketMessage(ctx context.Context, tx Tx, ws ID, ticket, msg Ref) (*Ticket, *Message, error) {
-	t, err := tx.TicketForUpdate(ctx, ws, ticket)
+func lockTicketMessage(ctx context.Context, tx Tx, p *Principal, ticket, msg Ref) (*Ticket, *Message, error) {
+	t, err := tx.TicketForUpdate(ctx, p.WorkspaceID, ticket)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := tx.MessageForUpdate(ctx, ws, msg)
+	m, err := tx.MessageForUpdate(ctx, p.WorkspaceID, msg)
 	if err != nil {
 		return nil, nil, NotFound("comment")
 	}
-	if m.TicketID != t.ID {
+	if m.TicketID != t.ID || (m.Internal && !p.Audience.SeesNotes()) {
 		return nil, nil, NotFound("comment")
 	}
 	return t, m, nil
@@ -324,11 +346,13 @@ type Conversation struct {
 var ErrCursor = &Error{Code: EINVALID, Message: "not a valid cursor"}
 
 // Messages lists a ticket's messages in one read: the ticket, the cursor,
-// the page and (with f.Authors) their authors. With a page limit it fetches
-// one more than asked to tell whether another page follows. ENOTFOUND if the
-// ticket is not in the workspace, ErrCursor if f.AfterID is not one of its
-// messages.
+// the page and (with f.Authors) their authors: internal notes too when the
+// principal's audience sees them, and never otherwise, whatever the filter
+// says. With a page limit it fetches one more than asked to tell whether
+// another page follows. ENOTFOUND if the ticket is not in the workspace,
+// ErrCursor if f.AfterID is not one of its messages.
 func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter) (*Conversation, error) {
+	f.IncludeInternal = p.Audience.SeesNotes()
 	c := &Conversation{}
 	limit := f.Page.Limit
 	if limit > 0 {
@@ -366,7 +390,9 @@ func resolveCursor(ctx context.Context, tx Tx, t *Ticket, f *MessageFilter) erro
 		return nil
 	}
 	m, err := tx.Message(ctx, t.WorkspaceID, ByID(*f.AfterID))
-	if ErrorCode(err) == ENOTFOUND || (err == nil && m.TicketID != t.ID) {
+	// A note is no cursor for an audience that cannot see it: the answer
+	// must not tell a note's id from one that does not exist.
+	if ErrorCode(err) == ENOTFOUND || (err == nil && (m.TicketID != t.ID || (m.Internal && !f.IncludeInternal))) {
 		return ErrCursor
 	} else if err != nil {
 		return err
@@ -397,6 +423,7 @@ func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, 
 	if f.Order == NewestByTime {
 		return errors.New("StreamMessages reads oldest first")
 	}
+	f.IncludeInternal = p.Audience.SeesNotes() // as for Messages: the audience decides
 	return s.store.View(ctx, func(tx Tx) error {
 		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
 		if err != nil {
@@ -449,11 +476,14 @@ func conversationTotal(t *Ticket, f MessageFilter) int {
 func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg Ref, in MessageUpdate) (*Message, error) {
 	var m *Message
 	err := s.store.Update(ctx, func(tx Tx) error {
-		t, found, err := lockTicketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, found, err := lockTicketMessage(ctx, tx, p, ticket, msg)
 		if err != nil {
 			return err
 		}
 		m = found
+		if in.Internal != nil && *in.Internal && !p.Audience.SeesNotes() {
+			return errNotesUnseen
+		}
 		wasInternal := m.Internal
 		patch := MessagePatch{UpdatedAt: s.Now()}
 		if in.Body != nil {
@@ -488,7 +518,7 @@ func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg R
 // last message if it was that.
 func (s *Service) DeleteMessage(ctx context.Context, p *Principal, ticket, msg Ref) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		t, m, err := lockTicketMessage(ctx, tx, p.WorkspaceID, ticket, msg)
+		t, m, err := lockTicketMessage(ctx, tx, p, ticket, msg)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package ticketd
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // The use cases in this file serve the operator at the command line, who
@@ -57,4 +58,15 @@ func (s *Service) OperatorAPIKey(ctx context.Context, ws ID, email, name string,
 	// the key acts as the named agent.
 	op := &Principal{WorkspaceID: ws, UserID: user.ID, Scopes: AllScopes}
 	return s.CreateAPIKey(ctx, op, NewAPIKeyInput{Name: name, Scopes: scopes, UserID: &user.ID})
+}
+
+// OutboxBacklog is how many replies wait in the outbox, in every
+// workspace, and when the oldest was queued (zero when none): what an
+// operator alerts on when the relay is down.
+func (s *Service) OutboxBacklog(ctx context.Context) (n int, oldest time.Time, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		n, oldest, err = tx.OutboxBacklog(ctx)
+		return err
+	})
+	return n, oldest, err
 }

@@ -56,8 +56,9 @@ type TicketPatch struct {
 	LastMessage   Set[string]
 	LastMessageAt Set[time.Time]
 	ClosedAt      Set[*time.Time]
-	HumanOpenedAt Set[*time.Time]
+	HandedOffAt   Set[*time.Time]
 	InboxID       Set[*ID]
+	SnoozedUntil  Set[*time.Time]
 	// AddMessages and AddPublic change the ticket's message counters by
 	// these amounts (every message, and public messages only). They are
 	// applied as increments in SQL, so concurrent posts never lose a count.
@@ -79,8 +80,9 @@ func (p *TicketPatch) Apply(t *Ticket) {
 	p.LastMessage.apply(&t.LastMessage)
 	p.LastMessageAt.apply(&t.LastMessageAt)
 	p.ClosedAt.apply(&t.ClosedAt)
-	p.HumanOpenedAt.apply(&t.HumanOpenedAt)
+	p.HandedOffAt.apply(&t.HandedOffAt)
 	p.InboxID.apply(&t.InboxID)
+	p.SnoozedUntil.apply(&t.SnoozedUntil)
 	t.MessageCount += p.AddMessages
 	t.PublicCount += p.AddPublic
 	t.UpdatedAt = p.UpdatedAt

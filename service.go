@@ -24,6 +24,8 @@ type Service struct {
 	authority DomainAuthority
 	analyzer  Analyzer
 	blobs     BlobStore
+	// sendTimeout is the deadline of one outbound send (WithSendTimeout).
+	sendTimeout time.Duration
 
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
@@ -43,7 +45,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.logger = l 
 
 // NewService returns the use cases over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, logger: slog.Default()}
+	s := &Service{store: store, now: time.Now, logger: slog.Default(), sendTimeout: DefaultSendTimeout}
 	for _, o := range opts {
 		o(s)
 	}
@@ -93,7 +95,7 @@ func (in NewWorkspace) Validate() error {
 
 func (in NewWorkspace) validate() (name, email string, err error) {
 	name = strings.TrimSpace(in.Name)
-	if err := checkText("name", name, 1, maxNameLen); err != nil {
+	if err := checkHeaderText("name", name, 1, maxNameLen); err != nil {
 		return "", "", err
 	}
 	email, err = normalizeEmail("owner_email", in.OwnerEmail, true)
@@ -146,6 +148,7 @@ type WorkspaceUpdate struct {
 	Name               *string
 	AutoTriage         *bool
 	EmailAgentComments *bool
+	Website            *string
 }
 
 // UpdateWorkspace changes the principal's workspace.
@@ -161,8 +164,14 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, in Workspac
 		if in.Name != nil {
 			patch.Name = SetTo(strings.TrimSpace(*in.Name))
 		}
-		if in.AutoTriage != nil || in.EmailAgentComments != nil {
+		if in.AutoTriage != nil || in.EmailAgentComments != nil || in.Website != nil {
 			settings := ws.Settings
+			if in.Website != nil {
+				settings.Website = strings.ToLower(strings.TrimSpace(*in.Website))
+				if err := checkText("website", settings.Website, 0, maxHeaderLen); err != nil {
+					return err
+				}
+			}
 			if in.AutoTriage != nil {
 				settings.AutoTriage = *in.AutoTriage
 			}
@@ -172,7 +181,7 @@ func (s *Service) UpdateWorkspace(ctx context.Context, p *Principal, in Workspac
 			patch.Settings = SetTo(settings)
 		}
 		patch.Apply(ws)
-		if err := checkText("name", ws.Name, 1, maxNameLen); err != nil {
+		if err := checkHeaderText("name", ws.Name, 1, maxNameLen); err != nil {
 			return err
 		}
 		return tx.UpdateWorkspace(ctx, ws.ID, patch)
@@ -262,13 +271,13 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, in NewAPIKeyIn
 		return nil, "", err
 	}
 	if len(in.Scopes) == 0 {
-		return nil, "", Invalid("scopes", "value_error.missing", "at least one scope is required")
+		return nil, "", Invalid("scopes", KindMissing, "at least one scope is required")
 	}
 	seen := map[Scope]bool{}
 	var scopes []Scope
 	for _, sc := range in.Scopes {
 		if !ValidScope(sc) {
-			return nil, "", Invalid("scopes", "value_error.scope", "unknown scope %q", sc)
+			return nil, "", Invalid("scopes", KindScope, "unknown scope %q", sc)
 		}
 		if !p.Can(sc) {
 			return nil, "", Errorf(EFORBIDDEN, "cannot grant scope %s: the calling key does not hold it", sc)
@@ -347,11 +356,14 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*Us
 }
 
 func validateUser(u *User) error {
+	if err := checkOneLine("name", u.Name); err != nil {
+		return err
+	}
 	if err := checkTexts(textField{"name", u.Name, 1, maxNameLen}, textField{"email", u.Email, 1, maxHeaderLen}); err != nil {
 		return err
 	}
 	if u.Role != RoleAdmin && u.Role != RoleAgent {
-		return Invalid("role", "value_error.enum", "must be admin or agent")
+		return Invalid("role", KindEnum, "must be admin or agent")
 	}
 	return nil
 }
@@ -413,6 +425,7 @@ type NewCustomer struct {
 	Phone     string
 	FirstName string
 	LastName  string
+	Profile   CustomerProfile
 }
 
 // CustomerUpdate changes the given fields of a customer.
@@ -428,18 +441,26 @@ func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
 	c := &Customer{
 		ID: NewID(), WorkspaceID: p.WorkspaceID, Phone: strings.TrimSpace(in.Phone),
 		FirstName: strings.TrimSpace(in.FirstName), LastName: strings.TrimSpace(in.LastName),
-		CreatedAt: now, UpdatedAt: now,
+		Profile: trimProfile(in.Profile), CreatedAt: now, UpdatedAt: now,
 	}
 	var err error
 	if c.Email, err = normalizeEmail("email", in.Email, false); err != nil {
+		return nil, err
+	}
+	if err := validateProfile(&c.Profile); err != nil {
 		return nil, err
 	}
 	return c, validateCustomer(c)
 }
 
 func validateCustomer(c *Customer) error {
+	for _, f := range []struct{ name, v string }{{"first_name", c.FirstName}, {"last_name", c.LastName}} {
+		if err := checkOneLine(f.name, f.v); err != nil {
+			return err
+		}
+	}
 	if c.Email == "" && c.Phone == "" {
-		return Invalid("email", "value_error.missing", "an email address or a phone number is required")
+		return Invalid("email", KindMissing, "an email address or a phone number is required")
 	}
 	return checkTexts(
 		textField{"email", c.Email, 0, maxHeaderLen},
@@ -551,16 +572,16 @@ func checkText(field, v string, minLen, maxLen int) error {
 	n := utf8.RuneCountInString(v)
 	switch {
 	case !utf8.ValidString(v):
-		return Invalid(field, "value_error.str", "must be valid UTF-8")
+		return Invalid(field, KindText, "must be valid UTF-8")
 	case strings.ContainsRune(v, 0):
 		// PostgreSQL cannot store NUL in text, and no person types one.
-		return Invalid(field, "value_error.str", "must not contain NUL characters")
+		return Invalid(field, KindText, "must not contain NUL characters")
 	case n < minLen && minLen == 1:
-		return Invalid(field, "value_error.missing", "must not be empty")
+		return Invalid(field, KindMissing, "must not be empty")
 	case n < minLen:
-		return Invalid(field, "value_error.any_str.min_length", "must be at least %d characters", minLen)
+		return Invalid(field, KindTooShort, "must be at least %d characters", minLen)
 	case n > maxLen:
-		return Invalid(field, "value_error.any_str.max_length", "must be at most %d characters", maxLen)
+		return Invalid(field, KindTooLong, "must be at most %d characters", maxLen)
 	}
 	return nil
 }
@@ -572,13 +593,13 @@ func normalizeEmail(field, v string, required bool) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		if required {
-			return "", Invalid(field, "value_error.missing", "field required")
+			return "", Invalid(field, KindMissing, "field required")
 		}
 		return "", nil
 	}
 	addr, err := mail.ParseAddress(v)
 	if err != nil || addr.Address != v || len(v) > 254 {
-		return "", Invalid(field, "value_error.email", "not a valid email address")
+		return "", Invalid(field, KindEmail, "not a valid email address")
 	}
 	if err := checkText(field, v, 1, 254); err != nil {
 		return "", err

@@ -65,6 +65,17 @@ type Tx interface {
 	// UpdateCustomer returns ENOTFOUND if the customer is not in workspace ws.
 	UpdateCustomer(ctx context.Context, ws, id ID, p CustomerPatch) error
 
+	// Customer profiles (customers.go). CreateCustomer stores c.Profile too.
+	// SetCustomerProfile writes c.Profile and c.UpdatedAt; ECONFLICT if an
+	// identity belongs to another customer of the workspace.
+	SetCustomerProfile(ctx context.Context, c *Customer) error
+	// CustomerByIdentity finds the customer with id externalID in system;
+	// ENOTFOUND if none.
+	CustomerByIdentity(ctx context.Context, ws ID, system, externalID string) (*Customer, error)
+	FindCustomers(ctx context.Context, ws ID, f CustomerFilter) ([]*Customer, error)
+	// CustomerTicketCounts counts the tickets of each customer (absent: 0).
+	CustomerTicketCounts(ctx context.Context, ws ID, customers []ID) (map[ID]int, error)
+
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
 	// key is what tells us the workspace. ENOTFOUND if none.
@@ -130,6 +141,9 @@ type Tx interface {
 	// UserByEmail finds an agent of ws by email, case-insensitively;
 	// ENOTFOUND if none.
 	UserByEmail(ctx context.Context, ws ID, email string) (*User, error)
+	// OutboxBacklog counts the outbox's entries in every workspace and
+	// returns the creation time of the oldest (zero when empty).
+	OutboxBacklog(ctx context.Context) (n int, oldest time.Time, err error)
 
 	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
 	// ClaimOutbox reserves up to limit entries that are due at now and not
@@ -164,6 +178,19 @@ type TicketFilter struct {
 	// read, and answers ErrCursor when it names no ticket of the workspace.
 	BeforeID *ID
 	Limit    int
+
+	// Filters of the product APIs (issue 11).
+	InboxID *ID
+	// Tag selects tickets carrying this tag.
+	Tag string
+	// Done selects tickets that are solved or closed (true) or not (false).
+	Done *bool
+	// SnoozedAt selects tickets snoozed at this time (with Snoozed true) or
+	// not snoozed then (false).
+	Snoozed   *bool
+	SnoozedAt time.Time
+	// ActiveSince selects tickets whose last message is this recent.
+	ActiveSince *time.Time
 }
 
 // MessageOrder is the order of a conversation listing.
@@ -181,6 +208,9 @@ const (
 
 // MessageFilter selects a ticket's messages.
 type MessageFilter struct {
+	// IncludeInternal lists internal notes too. Service.Messages sets it from
+	// the principal's audience, whatever a surface passed: no surface decides
+	// who sees notes.
 	IncludeInternal bool
 	Order           MessageOrder
 	// Page.AfterNumber applies to ByCreation, and to ByTime together with

@@ -28,6 +28,9 @@ type WorkspaceSettings struct {
 	// EmailAgentComments sends public agent comments on email tickets to the
 	// customer, as the messages resource always does.
 	EmailAgentComments bool `json:"email_agent_comments"`
+	// Website is the team's shop or website domain ("example.myshopify.com"),
+	// which the HelpWave API shows as every customer's shopDomain.
+	Website string `json:"website"`
 }
 
 // DefaultSettings are the settings of a new workspace.
@@ -62,12 +65,19 @@ type Customer struct {
 	Phone       string
 	FirstName   string
 	LastName    string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Profile is what else the team knows of the customer: a name as given,
+	// ids in other systems, free-form metadata (customers.go).
+	Profile   CustomerProfile
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
-// FullName is the customer's first and last name, as the surfaces show it.
+// FullName is the customer's name as given, or else the first and last
+// name, as the surfaces show it.
 func (c *Customer) FullName() string {
+	if c.Profile.Name != "" {
+		return c.Profile.Name
+	}
 	return strings.TrimSpace(c.FirstName + " " + c.LastName)
 }
 
@@ -88,6 +98,11 @@ func (s Status) Valid() bool {
 		return true
 	}
 	return false
+}
+
+// Snoozed reports whether the ticket is put aside at now.
+func (t *Ticket) Snoozed(now time.Time) bool {
+	return t.SnoozedUntil != nil && t.SnoozedUntil.After(now)
 }
 
 // Done reports whether a ticket in this status needs no more work.
@@ -119,18 +134,25 @@ type Ticket struct {
 	// InboxID is the monitored inbox an email ticket belongs to, if any.
 	InboxID *ID
 
-	// The shop API's fields (seed 002), kept so its integrations can read
-	// back what they wrote.
-	ThreadID      string
-	EmailUsed     string
-	ContactReason string
-	LanguageCode  string
-	Via           string
-	// HumanOpenedAt is set when a human ticket was opened on the conversation
-	// (the shop API's isOpenedTicket / HumanTicket).
-	HumanOpenedAt *time.Time
+	// ChannelThread is the channel's own id of the conversation (an email
+	// thread id, a chat thread), as an integration recorded it.
+	ChannelThread string
+	// ContactAddress is the address the customer wrote to or from.
+	ContactAddress string
+	// Reason is why the customer got in touch, in the team's own words.
+	Reason string
+	// Language is the conversation's language (an ISO 639-1 code).
+	Language string
+	// Source names the integration or path that opened the ticket ("api").
+	Source string
+	// HandedOffAt is when the conversation was handed to a human agent (an
+	// AI or a bot had it before); nil while no human was asked for.
+	HandedOffAt *time.Time
 	// ClosedAt is when the ticket last became solved or closed.
 	ClosedAt *time.Time
+	// SnoozedUntil puts the ticket aside until then: it keeps its status,
+	// but is snoozed while the time is in the future (Ticket.Snoozed).
+	SnoozedUntil *time.Time
 
 	// MessageCount and PublicCount count the ticket's messages (all of them,
 	// and those that are not internal notes). The store keeps them in the
@@ -212,9 +234,11 @@ type Message struct {
 	Language    *string
 	Sentiment   *string
 
-	// Shop API fields (seed 000).
-	Tags        []string
-	Attachments json.RawMessage
+	Tags []string
+	// ExternalAttachments describe files an integration keeps elsewhere (a
+	// shop's attachments payload, seed 000), as the JSON it sent, to be read
+	// back; they are not files ticketd stores (see Attachment).
+	ExternalAttachments json.RawMessage
 
 	Delivery         DeliveryStatus
 	DeliveryAttempts int

@@ -24,14 +24,14 @@ type NewTicket struct {
 	LastMessage   string
 	LastMessageAt *time.Time
 
-	ThreadID      string
-	EmailUsed     string
-	ContactReason string
-	LanguageCode  string
-	Via           string
-	// OpenHuman opens a human ticket on the conversation (the shop API's
+	ChannelThread  string
+	ContactAddress string
+	Reason         string
+	Language       string
+	Source         string
+	// HandOff opens a human ticket on the conversation (the shop API's
 	// isOpenedTicket).
-	OpenHuman bool
+	HandOff bool
 }
 
 // TicketUpdate changes the given fields of a ticket.
@@ -43,6 +43,8 @@ type TicketUpdate struct {
 	Assignee *Ref
 	// Unassign removes the assignee; it wins over Assignee.
 	Unassign bool
+	// Snooze sets or clears (nil value) the time the ticket is snoozed until.
+	Snooze Set[*time.Time]
 }
 
 // CreateTicket opens a ticket for an existing customer of the workspace.
@@ -53,8 +55,8 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 		ID: NewID(), WorkspaceID: p.WorkspaceID, Subject: strings.TrimSpace(in.Subject),
 		Channel: strings.TrimSpace(in.Channel), Status: in.Status, InboxID: in.InboxID,
 		UnreadCount: in.UnreadCount, LastMessage: preview(in.LastMessage),
-		ThreadID: in.ThreadID, EmailUsed: in.EmailUsed, ContactReason: in.ContactReason,
-		LanguageCode: in.LanguageCode, Via: in.Via,
+		ChannelThread: in.ChannelThread, ContactAddress: in.ContactAddress, Reason: in.Reason,
+		Language: in.Language, Source: in.Source,
 		Date: now, LastMessageAt: now, CreatedAt: now, UpdatedAt: now,
 	}
 	if t.Status == "" {
@@ -66,8 +68,8 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 	if in.LastMessageAt != nil {
 		t.LastMessageAt = in.LastMessageAt.UTC().Truncate(time.Microsecond)
 	}
-	if in.OpenHuman {
-		t.HumanOpenedAt = &now
+	if in.HandOff {
+		t.HandedOffAt = &now
 	}
 	if t.Status.Done() {
 		t.ClosedAt = &now
@@ -80,7 +82,7 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 		return nil, err
 	}
 	if t.UnreadCount < 0 {
-		return nil, Invalid("unread_count", "value_error.number.not_ge", "must not be negative")
+		return nil, Invalid("unread_count", KindRange, "must not be negative")
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
 		c, err := tx.Customer(ctx, p.WorkspaceID, in.Customer)
@@ -106,15 +108,18 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 // validateTicket checks every stored field of a ticket (tags are checked by
 // normalizeTags).
 func validateTicket(t *Ticket) error {
+	if err := checkOneLine("subject", t.Subject); err != nil {
+		return err
+	}
 	if err := checkTexts(
 		textField{"subject", t.Subject, 0, maxSubjectLen},
 		textField{"channel", t.Channel, 1, 40},
 		textField{"last_message", t.LastMessage, 0, lastMessagePreview},
-		textField{"thread_id", t.ThreadID, 0, maxHeaderLen},
-		textField{"email_used", t.EmailUsed, 0, maxHeaderLen},
-		textField{"contact_reason", t.ContactReason, 0, maxSubjectLen},
-		textField{"language_code", t.LanguageCode, 0, maxLabelLen},
-		textField{"via", t.Via, 0, maxLabelLen},
+		textField{"channel_thread", t.ChannelThread, 0, maxHeaderLen},
+		textField{"contact_address", t.ContactAddress, 0, maxHeaderLen},
+		textField{"reason", t.Reason, 0, maxSubjectLen},
+		textField{"language", t.Language, 0, maxLabelLen},
+		textField{"source", t.Source, 0, maxLabelLen},
 	); err != nil {
 		return err
 	}
@@ -125,7 +130,7 @@ func validateTicket(t *Ticket) error {
 		return err
 	}
 	if !t.Status.Valid() {
-		return Invalid("status", "value_error.enum", "must be one of open, pending, solved, closed")
+		return Invalid("status", KindEnum, "must be one of open, pending, solved, closed")
 	}
 	return nil
 }
@@ -146,7 +151,7 @@ func normalizeTags(tags []string) ([]string, error) {
 		out = append(out, tag)
 	}
 	if len(out) > maxTags {
-		return nil, Invalid("tags", "value_error.list.max_items", "at most %d tags", maxTags)
+		return nil, Invalid("tags", KindTooMany, "at most %d tags", maxTags)
 	}
 	return out, nil
 }
@@ -210,6 +215,16 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 				return err
 			}
 			patch.Tags = SetTo(tags)
+		}
+		if in.Snooze.OK {
+			if v := in.Snooze.V; v != nil {
+				if !v.After(now) {
+					return Invalid("snoozed_until", KindRange, "must be in the future")
+				}
+				u := v.UTC().Truncate(time.Microsecond)
+				in.Snooze.V = &u
+			}
+			patch.SnoozedUntil = in.Snooze
 		}
 		if in.Unassign {
 			patch.AssigneeID = SetTo[*ID](nil)

@@ -20,7 +20,7 @@ func TestDomainRefusesWhatCannotBeReadBack(t *testing.T) {
 	html := "<p>\xff</p>"
 	for name, err := range map[string]error{
 		"ticket via invalid UTF-8": func() error {
-			_, err := w.svc.CreateTicket(ctx, w.p, ticketd.NewTicket{Customer: ticketd.ByID(w.customer.ID), Channel: "chat", Via: "\xff"})
+			_, err := w.svc.CreateTicket(ctx, w.p, ticketd.NewTicket{Customer: ticketd.ByID(w.customer.ID), Channel: "chat", Source: "\xff"})
 			return err
 		}(),
 		"ticket date year 10000": func() error {
@@ -48,7 +48,7 @@ func TestDomainRefusesWhatCannotBeReadBack(t *testing.T) {
 			return err
 		}(),
 		"message attachments invalid UTF-8": func() error {
-			_, err := w.svc.PostMessage(ctx, w.p, ticketd.ByID(w.ticket.ID), ticketd.NewMessage{Body: "x", Attachments: json.RawMessage("[\"\xff\"]")})
+			_, err := w.svc.PostMessage(ctx, w.p, ticketd.ByID(w.ticket.ID), ticketd.NewMessage{Body: "x", ExternalAttachments: json.RawMessage("[\"\xff\"]")})
 			return err
 		}(),
 		"message edit NUL": func() error {

@@ -122,9 +122,9 @@ func TestNULIsRefusedOnEveryTextField(t *testing.T) {
 		body               any
 		status             int
 	}{
-		{"native ticket thread_id", "POST", "/v1/tickets", map[string]any{"customer_id": c.ID.String(), "thread_id": nul}, 422},
-		{"native ticket via", "POST", "/v1/tickets", map[string]any{"customer_id": c.ID.String(), "via": nul}, 422},
-		{"native ticket email_used", "POST", "/v1/tickets", map[string]any{"customer_id": c.ID.String(), "email_used": nul}, 422},
+		{"native ticket channel_thread", "POST", "/v1/tickets", map[string]any{"customer_id": c.ID.String(), "channel_thread": nul}, 422},
+		{"native ticket source", "POST", "/v1/tickets", map[string]any{"customer_id": c.ID.String(), "source": nul}, 422},
+		{"native ticket contact_address", "POST", "/v1/tickets", map[string]any{"customer_id": c.ID.String(), "contact_address": nul}, 422},
 		{"native ticket subject", "PATCH", "/v1/tickets/" + tk.ID.String(), map[string]any{"subject": nul}, 422},
 		{"native comment", "POST", "/v1/tickets/" + tk.ID.String() + "/comments", map[string]any{"content": nul}, 422},
 		{"native customer name", "PATCH", "/v1/customers/" + c.ID.String(), map[string]any{"first_name": nul}, 422},

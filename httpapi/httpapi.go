@@ -236,7 +236,7 @@ func DecodeJSON(r *http.Request, dst any) error {
 		if typeErr.Type.String() == "uuid.UUID" {
 			kind = "UUID string"
 		}
-		return ticketd.Invalid(field, "type_error", "must be a %s, not %s", kind, typeErr.Value)
+		return ticketd.Invalid(field, ticketd.KindType, "must be a %s, not %s", kind, typeErr.Value)
 	default:
 		return ticketd.Errorf(ticketd.EMALFORMED, "malformed JSON: %v", err)
 	}

@@ -36,7 +36,7 @@ func ParsePage(r *http.Request, cursorParam string) (PageParams, error) {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > MaxLimit {
 			return p, &ticketd.Error{Code: ticketd.EINVALID, Message: "limit must be an integer from 1 to 500",
-				Fields: []ticketd.FieldError{{In: "query", Field: "limit", Message: "must be an integer from 1 to 500", Type: "value_error.number"}}}
+				Fields: []ticketd.FieldError{{In: "query", Field: "limit", Message: "must be an integer from 1 to 500", Type: ticketd.KindRange}}}
 		}
 		p.Limit = n
 	}
@@ -46,7 +46,7 @@ func ParsePage(r *http.Request, cursorParam string) (PageParams, error) {
 // InvalidCursor is the error for a cursor that names nothing we can page from.
 func InvalidCursor(param string) error {
 	return &ticketd.Error{Code: ticketd.EINVALID, Message: param + " is not a valid cursor",
-		Fields: []ticketd.FieldError{{In: "query", Field: param, Message: "not a valid cursor", Type: "value_error.cursor"}}}
+		Fields: []ticketd.FieldError{{In: "query", Field: param, Message: "not a valid cursor", Type: ticketd.KindCursor}}}
 }
 
 // SetNextLink sets a Link header (RFC 8288) to the next page: the request's

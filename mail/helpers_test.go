@@ -11,6 +11,7 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/httpapi/apitest"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/mail/domainauth"
 	"github.com/ticketd/ticketd/mail/mailtest"
@@ -56,6 +57,8 @@ func sharedAnalyzer(t testing.TB) *triage.Analyzer {
 type env struct {
 	*apitest.Env
 	DNS *mailtest.DNSServer
+	// Blobs is the attachment directory.
+	Blobs string
 }
 
 func newEnv(t testing.TB) *env { return newEnvWith(t, apitest.Options{}) }
@@ -66,9 +69,10 @@ func newEnvWith(t testing.TB, o apitest.Options) *env {
 	// 1024-bit keys: the tests sign nothing they verify, and a 2048-bit key
 	// per domain would dominate the package's run time.
 	auth := &mail.Authority{Resolver: domainauth.NewResolver(dns.Addr()), KeyBits: 1024}
+	blobs := t.TempDir()
 	o.ServiceOptions = append(o.ServiceOptions, ticketd.WithDomainAuthority(auth),
-		ticketd.WithAnalyzer(sharedAnalyzer(t)), ticketd.WithBlobStore(&blob.Dir{Path: t.TempDir()}))
-	e := &env{Env: apitest.NewWith(t, o), DNS: dns}
+		ticketd.WithAnalyzer(sharedAnalyzer(t)), ticketd.WithBlobStore(&blob.Dir{Path: blobs}))
+	e := &env{Env: apitest.NewWith(t, o), DNS: dns, Blobs: blobs}
 	e.inbox(e.WS, shopInbox)
 	e.inbox(e.WS, supportInbox)
 	return e
@@ -124,7 +128,7 @@ func (e *env) messages(ws *apitest.Workspace, ticketID string) []map[string]any 
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	conv := ticketd.PrefixedID(ticketd.PrefixConversation, id)
+	conv := typeid.Format(typeid.Conversation, id)
 	body := e.As(ws.Key, "GET", "/v1/tickets/"+conv+"/messages", nil).Expect(200).Object()
 	var out []map[string]any
 	for _, m := range body["messages"].([]any) {
@@ -177,4 +181,20 @@ func fixtures(t testing.TB) []string {
 		names[i] = filepath.Base(n)
 	}
 	return names
+}
+
+// blobFiles counts the files in the attachment directory.
+func (e *env) blobFiles() int {
+	e.T.Helper()
+	n := 0
+	err := filepath.WalkDir(e.Blobs, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return n
 }

@@ -7,6 +7,7 @@ package mail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -69,7 +70,8 @@ type Sender struct {
 
 var _ ticketd.Mailer = (*Sender)(nil)
 
-// Send delivers e. Errors the relay calls permanent wrap
+// Send delivers e. A message the relay took for some recipients only is a
+// *ticketd.PartialDelivery. Errors the relay calls permanent wrap
 // ticketd.ErrPermanentDelivery; a message that cannot even be composed is
 // permanent too, since retrying would compose it the same way.
 func (s *Sender) Send(ctx context.Context, e *ticketd.OutgoingEmail) error {
@@ -93,6 +95,14 @@ func (s *Sender) Send(ctx context.Context, e *ticketd.OutgoingEmail) error {
 		return fmt.Errorf("%w: dkim: %v", ticketd.ErrPermanentDelivery, err)
 	}
 	if err := s.Relay.Send(ctx, e.From.Address, m.Recipients(), signed); err != nil {
+		var se *outbound.SendError
+		if errors.As(err, &se) && se.Delivered {
+			p := &ticketd.PartialDelivery{}
+			for i, a := range se.Rejected {
+				p.Refused = append(p.Refused, ticketd.RecipientRefusal{Address: a, Reason: se.Reasons[i]})
+			}
+			return p
+		}
 		if outbound.IsPermanent(err) {
 			return fmt.Errorf("%w: %v", ticketd.ErrPermanentDelivery, err)
 		}

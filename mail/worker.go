@@ -16,10 +16,11 @@ type Worker struct {
 	Mailer   ticketd.Mailer
 	Logger   *slog.Logger
 	Interval time.Duration // default 5 s
-	Batch    int           // default 20
-	// SendTimeout bounds one delivery; a shutdown waits for the delivery in
-	// flight up to this long.
-	SendTimeout time.Duration // default 2 min
+	// Batch is how many entries one pass delivers before the worker looks
+	// at its context again; each send has its own deadline, set on the
+	// service (ticketd.WithSendTimeout), and a shutdown waits for the send
+	// in flight up to that long.
+	Batch int // default 20
 
 	wake chan struct{}
 }
@@ -36,21 +37,18 @@ func (w *Worker) Start() {
 }
 
 // Run delivers until ctx ends. A delivery in flight when ctx ends is
-// finished, not abandoned: it runs under its own context, so that a message
-// the relay accepted is also recorded as sent.
+// finished, not abandoned (DeliverDue sends under its own deadline), so that
+// a message the relay accepted is also recorded as sent.
 func (w *Worker) Run(ctx context.Context) {
 	if w.wake == nil {
 		w.Start()
 	}
-	interval, batch, timeout := w.Interval, w.Batch, w.SendTimeout
+	interval, batch := w.Interval, w.Batch
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
 	if batch <= 0 {
 		batch = 20
-	}
-	if timeout <= 0 {
-		timeout = 2 * time.Minute
 	}
 	logger := w.Logger
 	if logger == nil {
@@ -60,9 +58,7 @@ func (w *Worker) Run(ctx context.Context) {
 	defer ticker.Stop()
 	for {
 		for ctx.Err() == nil {
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-			n, err := w.Service.DeliverDue(dctx, w.Mailer, batch)
-			cancel()
+			n, err := w.Service.DeliverDue(ctx, w.Mailer, batch)
 			if err != nil {
 				logger.Error("outbox", "err", err)
 				break

@@ -382,3 +382,12 @@ func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) (
 	}
 	return collect(rows, scanTicket)
 }
+
+// SendingDomains lists the workspace's domains in creation order.
+func (t *Tx) SendingDomains(ctx context.Context, ws ticketd.ID) ([]*ticketd.SendingDomain, error) {
+	rows, err := t.query(ctx, `SELECT `+domainColumns+` FROM sending_domains WHERE workspace_id = $1 ORDER BY number LIMIT 1000`, idArg(ws))
+	if err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return collect(rows, scanDomain)
+}

@@ -6,15 +6,20 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-const customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at`
+const customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at, ` + profileColumns
 
 func scanCustomer(row scanner) (*ticketd.Customer, error) {
 	var c ticketd.Customer
 	var id, ws string
-	if err := row.Scan(&c.Number, &id, &ws, &c.Email, &c.Phone, &c.FirstName, &c.LastName, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	var pr profileRow
+	if err := row.Scan(append([]any{&c.Number, &id, &ws, &c.Email, &c.Phone, &c.FirstName, &c.LastName, &c.CreatedAt, &c.UpdatedAt},
+		pr.dest()...)...); err != nil {
 		return nil, err
 	}
 	var err error
+	if c.Profile, err = pr.profile(); err != nil {
+		return nil, err
+	}
 	if c.ID, err = parseID(id); err != nil {
 		return nil, err
 	}
@@ -27,10 +32,15 @@ func scanCustomer(row scanner) (*ticketd.Customer, error) {
 
 // CreateCustomer inserts c and assigns its number.
 func (t *Tx) CreateCustomer(ctx context.Context, c *ticketd.Customer) error {
-	err := t.queryRow(ctx, `INSERT INTO customers (id, workspace_id, email, phone, first_name, last_name, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING number`,
-		idArg(c.ID), idArg(c.WorkspaceID), c.Email, c.Phone, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt).Scan(&c.Number)
-	return t.d.normalize(err)
+	err := t.queryRow(ctx, `INSERT INTO customers (id, workspace_id, email, phone, first_name, last_name, created_at, updated_at,
+		`+profileColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING number`,
+		append([]any{idArg(c.ID), idArg(c.WorkspaceID), c.Email, c.Phone, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt},
+			profileArgs(c.Profile)...)...).Scan(&c.Number)
+	if err != nil {
+		return t.d.normalize(err)
+	}
+	return t.insertIdentities(ctx, c)
 }
 
 // Customer returns the customer ref names in workspace ws.

@@ -47,6 +47,8 @@ type DB struct {
 	// group batches SQLite's write transactions (nil on PostgreSQL, whose
 	// writers commit in parallel).
 	group *groupCommitter
+	// secrets seals secret columns (secrets.go); nil stores them as given.
+	secrets ticketd.SecretBox
 }
 
 var _ ticketd.Store = (*DB)(nil)
@@ -128,7 +130,7 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sq
 	if err != nil {
 		return fmt.Errorf("begin: %w", db.dialect.normalize(err))
 	}
-	tx := &Tx{tx: sqlTx, d: db.dialect, stmts: stmts, trace: db.trace}
+	tx := db.newTx(sqlTx, stmts)
 	if err = fn(tx); err != nil {
 		sqlTx.Rollback()
 	} else if err = sqlTx.Commit(); err != nil {
@@ -142,6 +144,12 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sq
 	return err
 }
 
+// newTx wraps one SQL transaction; every Tx is made here, so that each
+// carries everything the DB configures (the group committer's too).
+func (db *DB) newTx(sqlTx *sql.Tx, stmts *stmtCache) *Tx {
+	return &Tx{tx: sqlTx, d: db.dialect, stmts: stmts, trace: db.trace, secrets: db.secrets}
+}
+
 // Tx implements ticketd.Tx over one SQL transaction.
 type Tx struct {
 	tx    *sql.Tx
@@ -150,6 +158,8 @@ type Tx struct {
 	// missed is set when a query ran unprepared.
 	missed bool
 	trace  func(query string, args []any)
+	// secrets is the DB's SecretBox.
+	secrets ticketd.SecretBox
 }
 
 // exec runs a statement and normalises its error.

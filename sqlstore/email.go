@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -33,9 +34,13 @@ func scanDomain(row scanner) (*ticketd.SendingDomain, error) {
 
 // CreateSendingDomain inserts d and assigns its number.
 func (t *Tx) CreateSendingDomain(ctx context.Context, d *ticketd.SendingDomain) error {
-	err := t.queryRow(ctx, `INSERT INTO sending_domains (id, workspace_id, name, selector, token, private_key,
+	key, err := t.sealSecret(d.Keys.PrivateKeyPEM)
+	if err != nil {
+		return err
+	}
+	err = t.queryRow(ctx, `INSERT INTO sending_domains (id, workspace_id, name, selector, token, private_key,
 		public_key, verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING number`,
-		idArg(d.ID), idArg(d.WorkspaceID), d.Name, d.Keys.Selector, d.Keys.Token, string(d.Keys.PrivateKeyPEM),
+		idArg(d.ID), idArg(d.WorkspaceID), d.Name, d.Keys.Selector, d.Keys.Token, key,
 		d.Keys.PublicKey, optTimeArg(d.VerifiedAt), d.CreatedAt).Scan(&d.Number)
 	return t.d.normalize(err)
 }
@@ -47,7 +52,7 @@ func (t *Tx) SendingDomain(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) 
 	if err != nil {
 		return nil, t.notFound(err, "domain")
 	}
-	return d, nil
+	return d, t.openDomainKey(d)
 }
 
 // SendingDomainByName finds a domain of ws by name.
@@ -57,7 +62,7 @@ func (t *Tx) SendingDomainByName(ctx context.Context, ws ticketd.ID, name string
 	if err != nil {
 		return nil, t.notFound(err, "domain")
 	}
-	return d, nil
+	return d, t.openDomainKey(d)
 }
 
 // MarkDomainVerified sets verified_at unless it is set: the decision is the
@@ -178,4 +183,14 @@ func (t *Tx) RescheduleOutbox(ctx context.Context, id ticketd.ID, attempts int, 
 func (t *Tx) DeleteOutbox(ctx context.Context, id ticketd.ID) error {
 	_, err := t.exec(ctx, `DELETE FROM outbox WHERE id = $1`, idArg(id))
 	return err
+}
+
+// openDomainKey opens the sealed private key scanDomain read.
+func (t *Tx) openDomainKey(d *ticketd.SendingDomain) error {
+	key, err := t.openSecret(string(d.Keys.PrivateKeyPEM))
+	if err != nil {
+		return fmt.Errorf("domain %s: %w", d.Name, err)
+	}
+	d.Keys.PrivateKeyPEM = key
+	return nil
 }

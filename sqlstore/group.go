@@ -109,7 +109,7 @@ func (g *groupCommitter) group(first *groupReq) {
 		first.done <- fmt.Errorf("begin: %w", g.db.dialect.normalize(err))
 		return
 	}
-	tx := &Tx{tx: sqlTx, d: g.db.dialect, stmts: g.db.writeStmts, trace: g.db.trace}
+	tx := g.db.newTx(sqlTx, g.db.writeStmts)
 	var aborted error
 	for i := 0; ; i++ {
 		r := members[i]

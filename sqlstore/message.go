@@ -49,16 +49,16 @@ func scanMessage(row scanner) (*ticketd.Message, error) {
 	}
 	m.BodyHTML, m.BodyCleaned, m.Language, m.Sentiment = optString(html), optString(cleaned), optString(lang), optString(sentiment)
 	if attachments.Valid {
-		m.Attachments = []byte(attachments.String)
+		m.ExternalAttachments = []byte(attachments.String)
 	}
 	return &m, nil
 }
 
 func attachmentsArg(m *ticketd.Message) any {
-	if len(m.Attachments) == 0 {
+	if len(m.ExternalAttachments) == 0 {
 		return nil
 	}
-	return string(m.Attachments)
+	return string(m.ExternalAttachments)
 }
 
 // CreateMessage inserts m and assigns its number.

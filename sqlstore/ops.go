@@ -2,8 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 )
@@ -42,4 +45,31 @@ func (t *Tx) UserByEmail(ctx context.Context, ws ticketd.ID, email string) (*tic
 		return nil, t.notFound(err, "user")
 	}
 	return u, nil
+}
+
+// OutboxBacklog counts the outbox and finds its oldest entry. The oldest is
+// read as a row, not as MIN(), so that both drivers scan it as a time.
+func (t *Tx) OutboxBacklog(ctx context.Context) (int, time.Time, error) {
+	var n int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM outbox`).Scan(&n); err != nil {
+		return 0, time.Time{}, t.d.normalize(err)
+	}
+	if n == 0 {
+		return 0, time.Time{}, nil
+	}
+	var oldest time.Time
+	err := t.queryRow(ctx, `SELECT created_at FROM outbox ORDER BY created_at LIMIT 1`).Scan(&oldest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, nil // delivered between the two reads
+	}
+	return n, oldest.UTC(), t.d.normalize(err)
+}
+
+// Pools returns the connection pools by role, for pool metrics: "write" and
+// "read" on SQLite, one "main" pool on PostgreSQL.
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.write == db.read {
+		return map[string]*sql.DB{"main": db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
 }

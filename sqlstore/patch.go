@@ -91,11 +91,14 @@ func (t *Tx) UpdateTicket(ctx context.Context, ws, id ticketd.ID, p ticketd.Tick
 	if p.ClosedAt.OK {
 		s.set("closed_at", optTimeArg(p.ClosedAt.V))
 	}
-	if p.HumanOpenedAt.OK {
-		s.set("human_opened_at", optTimeArg(p.HumanOpenedAt.V))
+	if p.HandedOffAt.OK {
+		s.set("human_opened_at", optTimeArg(p.HandedOffAt.V))
 	}
 	if p.InboxID.OK {
 		s.set("inbox_id", optIDArg(p.InboxID.V))
+	}
+	if p.SnoozedUntil.OK {
+		s.set("snoozed_until", optTimeArg(p.SnoozedUntil.V))
 	}
 	s.add("message_count", p.AddMessages)
 	s.add("public_count", p.AddPublic)

@@ -254,7 +254,7 @@ func TestMessageRoundTrip(t *testing.T) {
 		Author: ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &f.customer.ID}, Body: "hi", BodyHTML: &html,
 		Time: t0, Channel: "email", Subject: "Hi", FromAddress: "ada@example.com", FromName: "Ada",
 		To: []string{"support@example.com"}, Cc: []string{"b@example.com"}, ExternalID: "<a@b>", InReplyTo: "<x@y>",
-		References: []string{"<x@y>"}, Language: &lang, Tags: []string{"t"}, Attachments: []byte(`[{"name":"a.pdf"}]`),
+		References: []string{"<x@y>"}, Language: &lang, Tags: []string{"t"}, ExternalAttachments: []byte(`[{"name":"a.pdf"}]`),
 		CreatedAt: t0, UpdatedAt: t0}
 	must(t, db.Update(ctx, func(tx ticketd.Tx) error { return tx.CreateMessage(ctx, m) }))
 	var got *ticketd.Message
@@ -263,7 +263,7 @@ func TestMessageRoundTrip(t *testing.T) {
 		return err
 	}))
 	if *got.BodyHTML != html || *got.Language != lang || got.Sentiment != nil || got.Cc[0] != "b@example.com" ||
-		got.References[0] != "<x@y>" || string(got.Attachments) != `[{"name":"a.pdf"}]` || *got.Author.CustomerID != f.customer.ID ||
+		got.References[0] != "<x@y>" || string(got.ExternalAttachments) != `[{"name":"a.pdf"}]` || *got.Author.CustomerID != f.customer.ID ||
 		got.Author.UserID != nil || got.Time != t0 {
 		t.Fatalf("round trip lost something: %+v", got)
 	}

@@ -12,20 +12,21 @@ import (
 // ticketCols is ticketColumns as each engine's queries select it (see
 // timecol.go).
 var ticketCols = columnList{sqlite: withTextTimes(ticketColumns, "last_message_at", "date", "human_opened_at", "closed_at",
-	"created_at", "updated_at"), postgres: ticketColumns}
+	"created_at", "updated_at", "snoozed_until"), postgres: ticketColumns}
 
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
-	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count`
+	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count,
+	snoozed_until`
 
 func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var t ticketd.Ticket
 	var id, ws, customer, tags string
 	var assignee, inbox sql.NullString
 	if err := row.Scan(&t.Number, &id, &ws, &customer, &t.Subject, &t.Channel, &t.Status, &assignee, &tags,
-		&t.UnreadCount, &t.LastMessage, timeDest{&t.LastMessageAt}, timeDest{&t.Date}, &inbox, &t.ThreadID, &t.EmailUsed,
-		&t.ContactReason, &t.LanguageCode, &t.Via, optTimeDest{&t.HumanOpenedAt}, optTimeDest{&t.ClosedAt},
-		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, &t.MessageCount, &t.PublicCount); err != nil {
+		&t.UnreadCount, &t.LastMessage, timeDest{&t.LastMessageAt}, timeDest{&t.Date}, &inbox, &t.ChannelThread,
+		&t.ContactAddress, &t.Reason, &t.Language, &t.Source, optTimeDest{&t.HandedOffAt}, optTimeDest{&t.ClosedAt},
+		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, &t.MessageCount, &t.PublicCount, optTimeDest{&t.SnoozedUntil}); err != nil {
 		return nil, err
 	}
 	var err error
@@ -61,8 +62,8 @@ func (t *Tx) CreateTicket(ctx context.Context, tk *ticketd.Ticket) error {
 		RETURNING number`,
 		idArg(tk.ID), idArg(tk.WorkspaceID), idArg(tk.CustomerID), tk.Subject, tk.Channel, string(tk.Status),
 		optIDArg(tk.AssigneeID), jsonArg(tk.Tags), tk.UnreadCount, tk.LastMessage, tk.LastMessageAt, tk.Date,
-		optIDArg(tk.InboxID), tk.ThreadID, tk.EmailUsed, tk.ContactReason, tk.LanguageCode, tk.Via,
-		optTimeArg(tk.HumanOpenedAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
+		optIDArg(tk.InboxID), tk.ChannelThread, tk.ContactAddress, tk.Reason, tk.Language, tk.Source,
+		optTimeArg(tk.HandedOffAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
 		tk.PublicCount).Scan(&tk.Number)
 	return t.d.normalize(err)
 }
@@ -108,6 +109,32 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 	}
 	if f.BeforeNumber != 0 {
 		w.add("number", "<", f.BeforeNumber)
+	}
+	if f.InboxID != nil {
+		w.add("inbox_id", "=", idArg(*f.InboxID))
+	}
+	if f.Tag != "" {
+		w.add("tags", "LIKE", tagPattern(f.Tag))
+		w.conds[len(w.conds)-1] += ` ESCAPE '\'`
+	}
+	if f.Done != nil {
+		if *f.Done {
+			w.conds = append(w.conds, "status IN ('solved', 'closed')")
+		} else {
+			w.conds = append(w.conds, "status NOT IN ('solved', 'closed')")
+		}
+	}
+	if f.Snoozed != nil {
+		w.args = append(w.args, f.SnoozedAt.UTC())
+		n := "$" + strconv.Itoa(len(w.args))
+		if *f.Snoozed {
+			w.conds = append(w.conds, "(snoozed_until IS NOT NULL AND snoozed_until > "+n+")")
+		} else {
+			w.conds = append(w.conds, "(snoozed_until IS NULL OR snoozed_until <= "+n+")")
+		}
+	}
+	if f.ActiveSince != nil {
+		w.add("last_message_at", ">=", f.ActiveSince.UTC())
 	}
 	w.args = append(w.args, limitArg(f.Limit))
 	rows, err := t.query(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+

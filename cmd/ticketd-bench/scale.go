@@ -9,6 +9,7 @@ import (
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
 // scaleSeed names the scale workspace's objects the measurements use.
@@ -181,7 +182,7 @@ func (e *env) runScale(ctx context.Context, s *scaleSeed) ([]scaleRow, error) {
 	get("messages resource, first page of 50, 50-message ticket", msgs(s.small.ID)+"/messages?limit=50")
 	get("messages resource, first page of 50, "+bigN, msgs(s.big.ID)+"/messages?limit=50")
 	get("messages resource, last page of 50, "+bigN, msgs(s.big.ID)+"/messages?limit=50&cursor="+
-		ticketd.PrefixedID(ticketd.PrefixMessage, s.bigLastCursor))
+		typeid.Format(typeid.Message, s.bigLastCursor))
 	get(fmt.Sprintf("tickets ?status=open&assignee_id (of %d)", s.tickets), base+"/v1/tickets?status=open&limit=50&assignee_id="+s.agent.String())
 	get(fmt.Sprintf("tickets ?status=pending (of %d)", s.tickets), base+"/v1/tickets?status=pending&limit=50")
 	get(fmt.Sprintf("tickets ?assignee_id (of %d)", s.tickets), base+"/v1/tickets?limit=50&assignee_id="+s.agent.String())

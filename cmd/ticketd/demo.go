@@ -30,12 +30,12 @@ func (m *Main) fillDemo(ctx context.Context) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	p := &ticketd.Principal{WorkspaceID: ws.ID, UserID: owner.ID, Scopes: ticketd.AllScopes}
+	p := &ticketd.Principal{WorkspaceID: ws.ID, UserID: owner.ID, Scopes: ticketd.AllScopes, Audience: ticketd.AudienceTeam}
 	sam, err := svc.CreateUser(ctx, p, ticketd.NewUser{Email: "sam@demo.ticketd.test", Name: "Sam Support"})
 	if err != nil {
 		return "", "", err
 	}
-	samP := &ticketd.Principal{WorkspaceID: ws.ID, UserID: sam.ID, Scopes: ticketd.AllScopes}
+	samP := &ticketd.Principal{WorkspaceID: ws.ID, UserID: sam.ID, Scopes: ticketd.AllScopes, Audience: ticketd.AudienceTeam}
 
 	type line struct {
 		customer bool

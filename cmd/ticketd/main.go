@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -20,7 +21,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := runWithStdin(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		// -h and --help asked for the usage, which was printed: success.
 		if errors.Is(err, flag.ErrHelp) {
 			return
@@ -38,6 +39,7 @@ commands:
   serve              run the HTTP server (and the mail workers)
   workspace create   create a workspace, its owner and an owner API key
   workspace list     list the workspaces of a database
+  user set-password  set an agent's console password, read from standard input
   key create         make a new API key for an agent of a workspace
   backup             copy a live database and its attachments into one file
   restore            restore a backup into a new database
@@ -50,6 +52,11 @@ with an environment variable TICKETD_<NAME> (upper case, - as _).`
 
 // run dispatches a command line; it is main without the process around it.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runWithStdin(ctx, args, strings.NewReader(""), stdout, stderr)
+}
+
+// runWithStdin is run with a standard input, for the commands that read one.
+func runWithStdin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return errUsage
@@ -68,6 +75,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return m.Close()
 	case "workspace":
 		return workspaceCommand(ctx, args[1:], stdout, stderr)
+	case "user":
+		if len(args) < 2 || args[1] != "set-password" {
+			return fmt.Errorf("usage: ticketd user set-password --db DB --email EMAIL (the password on standard input)")
+		}
+		return userSetPassword(ctx, args[2:], stdin, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/metrics"
 )
 
 // OpsConfig is serve's operational settings: timeouts, proxies, metrics
@@ -18,6 +19,11 @@ type OpsConfig struct {
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
 	TrustedProxies string
+	MetricsAddr    string
+	SecretKeyFile  string
+	// SMTPRelayPasswordFile holds the relay password, so that it is not
+	// on the command line for ps to show.
+	SMTPRelayPasswordFile string
 
 	trustedProxies []netip.Prefix
 }
@@ -28,6 +34,12 @@ func (m *Main) opsFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.WriteTimeout, "http-write-timeout", 60*time.Second,
 		"longest time to write a response; streams (GET /v1/events) lift it, downloads move it while they progress")
 	fs.DurationVar(&c.IdleTimeout, "http-idle-timeout", 120*time.Second, "how long an idle keep-alive connection stays open")
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", "",
+		"key file that seals stored secrets (default: <db>.secret-key beside a SQLite database, created on first start)")
+	fs.StringVar(&c.SMTPRelayPasswordFile, "smtp-relay-password-file", "",
+		"file holding the relay password (instead of --smtp-relay-password, which ps shows)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "",
+		"serve GET /metrics on this address only, e.g. 127.0.0.1:9090 (empty: on --addr)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "",
 		"comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For names the client (empty: none)")
 }
@@ -41,6 +53,14 @@ func (m *Main) checkOpsFlags() error {
 		}
 	}
 	var err error
+	if c.SMTPRelayPasswordFile != "" {
+		if m.Config.SMTPRelayPassword != "" {
+			return fmt.Errorf("give --smtp-relay-password-file or --smtp-relay-password, not both")
+		}
+		if m.Config.SMTPRelayPassword, err = readSecretFile("--smtp-relay-password-file", c.SMTPRelayPasswordFile); err != nil {
+			return err
+		}
+	}
 	if c.trustedProxies, err = httpapi.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
@@ -53,4 +73,45 @@ func (m *Main) applyTimeouts(s *http.Server) {
 	s.ReadTimeout = m.Config.Ops.ReadTimeout
 	s.WriteTimeout = m.Config.Ops.WriteTimeout
 	s.IdleTimeout = m.Config.Ops.IdleTimeout
+}
+
+// observe registers what the metrics read on each scrape: the outbox
+// backlog and the connection pools.
+func (m *Main) observe() {
+	m.metrics.AddBacklog(metrics.Backlog{Name: "outbox", Stats: m.svc.OutboxBacklog})
+	m.metrics.AddDBPools(m.db.Pools())
+}
+
+// serveMetrics serves /metrics on --metrics-addr, when set; preflight took
+// the listener.
+func (m *Main) serveMetrics() {
+	if m.metricsListener == nil {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.metrics.Handler())
+	m.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	l := m.metricsListener
+	go func() { _ = m.metricsServer.Serve(l) }()
+	m.logger.Info("metrics listening", "addr", l.Addr().String())
+}
+
+// MetricsAddr is where --metrics-addr listens ("" when off).
+func (m *Main) MetricsAddr() string {
+	if m.metricsListener == nil {
+		return ""
+	}
+	return m.metricsListener.Addr().String()
+}
+
+func (m *Main) closeMetrics() error {
+	if m.metricsServer != nil {
+		err := m.metricsServer.Close()
+		m.metricsServer = nil
+		return err
+	}
+	if m.metricsListener != nil {
+		m.metricsListener.Close()
+	}
+	return nil
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
+	"net/smtp"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +33,40 @@ func TestServeTimeoutsAndProxies(t *testing.T) {
 	for _, bad := range [][]string{{"--http-write-timeout", "0s"}, {"--trusted-proxies", "proxy.local"}} {
 		if err := NewMain(io.Discard, io.Discard).ParseFlags(bad); err == nil {
 			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+// With --metrics-addr, /metrics is served there and not on --addr; the
+// scrape counts a real inbound SMTP session and reads the outbox.
+func TestMetricsAddr(t *testing.T) {
+	m := NewMain(io.Discard, io.Discard)
+	if err := m.ParseFlags([]string{"--db", sqlstoretest.DSN(t), "--addr", "127.0.0.1:0",
+		"--smtp-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	c, err := smtp.Dial(m.SMTPAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Quit()
+	if resp, err := http.Get("http://" + m.Addr() + "/metrics"); err != nil || resp.StatusCode != 404 {
+		t.Fatalf("/metrics on --addr with --metrics-addr set: %v %v", resp.StatusCode, err)
+	}
+	resp, err := http.Get("http://" + m.MetricsAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`ticketd_smtp_sessions_total{result="accepted"} 1`, `ticketd_queue_backlog{queue="outbox"} 0`,
+		`ticketd_http_requests_total{code="404",method="GET",route=`, "go_sql_open_connections"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("scrape lacks %s", want)
 		}
 	}
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/ticketd/ticketd/mail/domainauth"
 	"github.com/ticketd/ticketd/mail/inbound"
 	"github.com/ticketd/ticketd/mail/outbound"
+	"github.com/ticketd/ticketd/metrics"
+	"github.com/ticketd/ticketd/secretbox"
 	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/triage"
 )
@@ -55,6 +57,9 @@ type Config struct {
 	// Operations (issue 15; opsflags.go).
 	Ops OpsConfig
 
+	// Email (issue 14; emailflags.go).
+	Email EmailConfig
+
 	// PprofAddr serves Go's profiler (pprof.go).
 	PprofAddr string
 }
@@ -76,8 +81,12 @@ type Main struct {
 	smtpListener net.Listener
 	smtpAddr     string
 
-	stopWorkers context.CancelFunc
-	workers     sync.WaitGroup
+	secretBox       *secretbox.Box
+	metrics         *metrics.Metrics
+	metricsServer   *http.Server
+	metricsListener net.Listener
+	stopWorkers     context.CancelFunc
+	workers         sync.WaitGroup
 
 	pprofServer *http.Server
 }
@@ -119,11 +128,15 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	rateLimitFlags(fs, &c.RateLimits)
 	m.opsFlags(fs)
+	m.emailFlags(fs)
 	pprofFlag(fs, &c.PprofAddr)
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
 	if err := m.checkOpsFlags(); err != nil {
+		return err
+	}
+	if err := m.checkEmailFlags(); err != nil {
 		return err
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
@@ -151,6 +164,7 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 // serving. It returns once the server listens; Close stops it.
 func (m *Main) Run(ctx context.Context) (err error) {
 	m.logger = newLogger(m.Config.LogFormat, m.stderr)
+	m.metrics = metrics.New()
 	// Everything that can be refused is checked before the database is
 	// opened, so that a start that fails creates and migrates nothing.
 	analyzer, err := triage.New(splitList(m.Config.Languages))
@@ -168,6 +182,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	} else if n > 0 {
 		m.logger.Info("migrated database", "applied", n, "engine", m.db.Engine())
 	}
+	if err := m.setupSecrets(ctx); err != nil {
+		return err
+	}
 	authority := &mail.Authority{Resolver: domainauth.NewResolver(m.Config.DNSServer)}
 	if host, _, err := net.SplitHostPort(m.Config.SMTPRelay); err == nil {
 		authority.SPFIncludes = []string{host}
@@ -176,7 +193,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// beside start-up, rather than in the first email's request.
 	go analyzer.Lang.Preload()
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
-		ticketd.WithAnalyzer(analyzer), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
+		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
+	m.observe()
 	if err := m.startOutbox(); err != nil {
 		return err
 	}
@@ -190,7 +208,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
 			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
-			TrustedProxies: m.Config.Ops.trustedProxies}),
+			TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics, MetricsElsewhere: m.Config.Ops.MetricsAddr != ""}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
@@ -200,6 +218,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.serveDone = make(chan error, 1)
 	go func() { m.serveDone <- m.httpServer.Serve(m.httpListener) }()
+	m.serveMetrics()
 	m.logger.Info("listening", "addr", m.httpListener.Addr().String(), "engine", m.db.Engine(), "version", version)
 	if demoKey != "" {
 		fmt.Fprintf(m.stdout, "Demo workspace %q created.\nAPI key (shown once): %s\nTry:\n  curl -H 'Authorization: Bearer %s' http://%s/v1/tickets\n",
@@ -223,8 +242,8 @@ func (m *Main) startSMTP() error {
 	}
 	l := m.smtpListener
 	m.smtpListener = nil // the server owns it now
-	m.smtpServer = inbound.NewServer(inbound.ServerConfig{Domain: m.Config.SMTPDomain, MaxMessageBytes: m.Config.SMTPMaxBytes,
-		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger},
+	m.smtpServer = inbound.NewServer(m.smtpLimits(inbound.ServerConfig{Domain: m.Config.SMTPDomain, MaxMessageBytes: m.Config.SMTPMaxBytes,
+		MaxConnections: m.Config.SMTPMaxConns, TLSConfig: tlsConfig, Logger: m.logger, OnConnection: m.metrics.SMTPConnection}),
 		&mail.InboundHandler{Service: m.svc, MaxBytes: m.Config.SMTPMaxBytes, Logger: m.logger})
 	m.smtpAddr = l.Addr().String()
 	go func() {
@@ -307,6 +326,7 @@ func (m *Main) Close() error {
 		m.pprofServer = nil
 	}
 	m.closeListeners()
+	errs = append(errs, m.closeMetrics())
 	if m.stopWorkers != nil {
 		m.stopWorkers()
 		m.workers.Wait()

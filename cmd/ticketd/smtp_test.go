@@ -16,6 +16,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 	"github.com/ticketd/ticketd/mail/mailtest"
 	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
@@ -134,7 +135,7 @@ func TestSMTPEndToEnd(t *testing.T) {
 	var conv struct {
 		Messages []map[string]any `json:"messages"`
 	}
-	api.do("GET", "/v1/tickets/"+ticketd.PrefixedID(ticketd.PrefixConversation, id)+"/messages", nil, 200, &conv)
+	api.do("GET", "/v1/tickets/"+typeid.Format(typeid.Conversation, id)+"/messages", nil, 200, &conv)
 	if len(conv.Messages) != 3 {
 		t.Fatalf("%d messages", len(conv.Messages))
 	}

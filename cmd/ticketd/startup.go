@@ -219,8 +219,18 @@ func (m *Main) preflight() error {
 			return fmt.Errorf("--smtp-addr %s: %w", m.Config.SMTPAddr, listenCause(err))
 		}
 	}
+	if a := m.Config.Ops.MetricsAddr; a != "" {
+		if m.metricsListener, err = net.Listen("tcp", a); err != nil {
+			return fmt.Errorf("--metrics-addr %s: %w", a, listenCause(err))
+		}
+	}
 	if err := checkDBPath(m.Config.DB, false); err != nil {
 		return err
+	}
+	if f := m.Config.Ops.SecretKeyFile; f != "" {
+		if m.secretBox, err = loadSecretBox(m.Config.DB, f, m.logger.Warn); err != nil {
+			return err
+		}
 	}
 	return checkBlobDir(m.blobDir(), m.Config.BlobDir != "")
 }

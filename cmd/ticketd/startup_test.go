@@ -150,7 +150,7 @@ func TestFailedCommandCreatesNothing(t *testing.T) {
 
 // helpCommands is every command line that takes flags.
 var helpCommands = [][]string{{"serve"}, {"migrate"}, {"workspace"}, {"workspace", "create"}, {"workspace", "list"},
-	{"key"}, {"key", "create"}, {"backup"}, {"restore"}, {"version"}, {"help"}}
+	{"key"}, {"key", "create"}, {"backup"}, {"restore"}, {"secret-key"}, {"secret-key", "rotate"}, {"version"}, {"help"}}
 
 // --help and -h on every command print its usage and exit 0.
 func TestHelpExitsZero(t *testing.T) {

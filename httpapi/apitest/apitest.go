@@ -89,6 +89,8 @@ func (e *Env) NewWorkspace(name string) *Workspace {
 	if err != nil {
 		e.T.Fatal(err)
 	}
+	// Fixtures are written by the team (they may hold internal notes).
+	p.Audience = ticketd.AudienceTeam
 	return &Workspace{Workspace: ws, Owner: owner, Key: key, Principal: p}
 }
 
@@ -165,6 +167,7 @@ func (e *Env) Do(method, path string, body any, headers ...string) *Response {
 	}
 	rec := httptest.NewRecorder()
 	e.Handler.ServeHTTP(rec, req)
+	e.checkDocs(req, rec.Code, rec.Header(), rec.Body.Bytes())
 	return &Response{T: e.T, Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 }
 

@@ -64,11 +64,11 @@ func (b body) str(k string) (string, bool, error) {
 	}
 	var s string
 	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
-		return "", false, invalid(k, "type_error.str", "must be a string, not %s", kind(v))
+		return "", false, invalid(k, ticketd.KindType, "must be a string, not %s", kind(v))
 	}
 	if strings.IndexByte(s, 0) >= 0 {
 		// No engine stores NUL in text, and no caller means to send one.
-		return "", false, invalid(k, "value_error.str", "must not contain NUL characters")
+		return "", false, invalid(k, ticketd.KindText, "must not contain NUL characters")
 	}
 	return s, true, nil
 }
@@ -92,7 +92,7 @@ func (b body) number(k, objKind string) (int64, bool, error) {
 	s := string(v)
 	if v[0] == '"' {
 		if err := json.Unmarshal(v, &s); err != nil {
-			return 0, false, invalid(k, "type_error.integer", "must be an integer")
+			return 0, false, invalid(k, ticketd.KindType, "must be an integer")
 		}
 		s = strings.TrimSpace(s)
 	}
@@ -103,7 +103,7 @@ func (b body) number(k, objKind string) (int64, bool, error) {
 	case numOverflow:
 		return 0, false, ticketd.NotFound(objKind)
 	}
-	return 0, false, invalid(k, "type_error.integer", "must be a positive integer or a string of digits, not %s", kind(v))
+	return 0, false, invalid(k, ticketd.KindType, "must be a positive integer or a string of digits, not %s", kind(v))
 }
 
 // count reads an optional count: an integer or a numeric string, which may be
@@ -116,13 +116,13 @@ func (b body) count(k string) (int, error) {
 	s := string(v)
 	if v[0] == '"' {
 		if err := json.Unmarshal(v, &s); err != nil {
-			return 0, invalid(k, "type_error.integer", "must be an integer")
+			return 0, invalid(k, ticketd.KindType, "must be an integer")
 		}
 		s = strings.TrimSpace(s)
 	}
 	n, err := strconv.ParseInt(s, 10, 32)
 	if err != nil {
-		return 0, invalid(k, "type_error.integer", "must be an integer, not %s", kind(v))
+		return 0, invalid(k, ticketd.KindType, "must be an integer, not %s", kind(v))
 	}
 	return int(n), nil
 }
@@ -135,11 +135,11 @@ func (b body) strings(k string) ([]string, bool, error) {
 	}
 	var out []string
 	if v[0] != '[' || json.Unmarshal(v, &out) != nil {
-		return nil, false, invalid(k, "type_error.list", "must be an array of strings")
+		return nil, false, invalid(k, ticketd.KindType, "must be an array of strings")
 	}
 	for _, s := range out {
 		if strings.IndexByte(s, 0) >= 0 {
-			return nil, false, invalid(k, "value_error.str", "must not contain NUL characters")
+			return nil, false, invalid(k, ticketd.KindText, "must not contain NUL characters")
 		}
 	}
 	return out, true, nil
@@ -153,11 +153,11 @@ func (b body) time(k string) (*time.Time, error) {
 	}
 	var s string
 	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
-		return nil, invalid(k, "type_error.datetime", "must be an ISO 8601 date string, not %s", kind(v))
+		return nil, invalid(k, ticketd.KindType, "must be an ISO 8601 date string, not %s", kind(v))
 	}
 	t, ok := parseTime(s)
 	if !ok {
-		return nil, invalid(k, "value_error.datetime", "must be an ISO 8601 date, not %s", strconv.Quote(s))
+		return nil, invalid(k, ticketd.KindInvalid, "must be an ISO 8601 date, not %s", strconv.Quote(s))
 	}
 	return &t, nil
 }
@@ -201,11 +201,29 @@ func (b body) json(k string) (json.RawMessage, error) {
 		return nil, nil
 	}
 	if !utf8.Valid(v) {
-		return nil, invalid(k, "value_error.str", "must be valid UTF-8")
+		return nil, invalid(k, ticketd.KindText, "must be valid UTF-8")
 	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, v); err != nil {
-		return nil, invalid(k, "type_error.json", "must be JSON")
+		return nil, invalid(k, ticketd.KindType, "must be JSON")
 	}
 	return buf.Bytes(), nil
+}
+
+// idText reads an optional external id the way the product does: a string,
+// or a number converted to its decimal text ("converted to strings before
+// persistence", developers.helpwave.ai/reference/customers/create).
+func (b body) idText(k string) (string, error) {
+	v := b.raw(k)
+	if v == nil {
+		return "", nil
+	}
+	if v[0] == '"' {
+		return b.text(k)
+	}
+	var n json.Number
+	if json.Unmarshal(v, &n) != nil {
+		return "", invalid(k, ticketd.KindType, "must be a string or a number, not %s", kind(v))
+	}
+	return n.String(), nil
 }

@@ -93,7 +93,7 @@ func readNewComment(b body) (in ticketd.NewMessage, fromShop bool, err error) {
 		return in, false, err
 	}
 	if !given {
-		return in, false, invalid("text", "value_error.missing", "field required")
+		return in, false, invalid("text", ticketd.KindMissing, "field required")
 	}
 	in.Body = text // the domain refuses a blank one
 	if fromShop, err = readFromShop(b); err != nil {
@@ -121,7 +121,7 @@ func readNewComment(b body) (in ticketd.NewMessage, fromShop bool, err error) {
 	if in.Tags, _, err = b.strings("tags"); err != nil {
 		return in, false, err
 	}
-	if in.Attachments, err = b.json("attachments"); err != nil {
+	if in.ExternalAttachments, err = b.json("attachments"); err != nil {
 		return in, false, err
 	}
 	return in, fromShop, nil
@@ -138,5 +138,5 @@ func readFromShop(b body) (bool, error) {
 	case "false", `"false"`:
 		return false, nil
 	}
-	return false, invalid("isFromShop", "type_error.bool", "must be a boolean or the string 'false'")
+	return false, invalid("isFromShop", ticketd.KindType, "must be a boolean or the string 'false'")
 }

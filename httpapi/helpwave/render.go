@@ -3,6 +3,7 @@ package helpwave
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -38,6 +39,15 @@ func nullable(s string) *string {
 
 func idString(n int64) string { return strconv.FormatInt(n, 10) }
 
+// channel names an email channel "Mail", as the product's integrations test
+// (Channel === "Mail", seeds 000 and 002), whichever surface stored it.
+func channel(c string) string {
+	if ticketd.IsEmailChannel(c) {
+		return "Mail"
+	}
+	return c
+}
+
 // ticketJSON is the conversation the seed's POST /api/v1/tickets returns: its
 // documented fields, plus the scalar fields every stored conversation has
 // (date, lastMessageTime, unReadChatCount).
@@ -46,15 +56,15 @@ type ticketJSON struct {
 	CustomerID      int64    `json:"customerID"`
 	Channel         string   `json:"Channel"`
 	Name            *string  `json:"name"`
-	ThreadID        *string  `json:"threadId"`
-	EmailUsed       *string  `json:"emailUsed"`
+	ChannelThread   *string  `json:"threadId"`
+	ContactAddress  *string  `json:"emailUsed"`
 	LastMessage     *string  `json:"lastMessage"`
-	ContactReason   *string  `json:"contact_reason"`
+	Reason          *string  `json:"contact_reason"`
 	AssignedTo      *int64   `json:"assigned_to"`
 	IsOpenedTicket  bool     `json:"isOpenedTicket"`
 	Tags            []string `json:"tags"`
-	LanguageCode    *string  `json:"language_code"`
-	Via             *string  `json:"via"`
+	Language        *string  `json:"language_code"`
+	Source          *string  `json:"via"`
 	Date            isoTime  `json:"date"`
 	LastMessageTime isoTime  `json:"lastMessageTime"`
 	UnReadChatCount int      `json:"unReadChatCount"`
@@ -64,7 +74,8 @@ type ticketJSON struct {
 // related customer, assigned agent and human ticket.
 type ticketDetailJSON struct {
 	ticketJSON
-	Customer    *customerRefJSON `json:"Customer"`
+	ShopDomain  *string          `json:"shopDomain"`
+	Customer    *ticketCustomer  `json:"Customer"`
 	User        *userJSON        `json:"User"`
 	HumanTicket *humanTicketJSON `json:"HumanTicket"`
 }
@@ -74,7 +85,7 @@ type ticketDetailJSON struct {
 // itself, so its id is the ticket's and it is CLOSED when the ticket is
 // solved or closed.
 type humanTicketJSON struct {
-	ID                string   `json:"id"`
+	ID                int64    `json:"id"`
 	HumanTicketStatus string   `json:"HumanTicketStatus"`
 	OpenedAt          isoTime  `json:"openedAt"`
 	ClosedAt          *isoTime `json:"closedAt"`
@@ -84,10 +95,10 @@ type humanTicketJSON struct {
 // (0: none), which the caller has resolved.
 func renderTicket(t *ticketd.Ticket, customer, assignee int64) ticketJSON {
 	j := ticketJSON{
-		ID: idString(t.Number), CustomerID: customer, Channel: t.Channel, Name: nullable(t.Subject),
-		ThreadID: nullable(t.ThreadID), EmailUsed: nullable(t.EmailUsed), LastMessage: nullable(t.LastMessage),
-		ContactReason: nullable(t.ContactReason), IsOpenedTicket: t.HumanOpenedAt != nil, Tags: t.Tags,
-		LanguageCode: nullable(t.LanguageCode), Via: nullable(t.Via), Date: isoTime(t.Date),
+		ID: idString(t.Number), CustomerID: customer, Channel: channel(t.Channel), Name: nullable(t.Subject),
+		ChannelThread: nullable(t.ChannelThread), ContactAddress: nullable(t.ContactAddress), LastMessage: nullable(t.LastMessage),
+		Reason: nullable(t.Reason), IsOpenedTicket: t.HandedOffAt != nil, Tags: t.Tags,
+		Language: nullable(t.Language), Source: nullable(t.Source), Date: isoTime(t.Date),
 		LastMessageTime: isoTime(t.LastMessageAt), UnReadChatCount: t.UnreadCount,
 	}
 	if j.Tags == nil {
@@ -100,10 +111,10 @@ func renderTicket(t *ticketd.Ticket, customer, assignee int64) ticketJSON {
 }
 
 func renderHumanTicket(t *ticketd.Ticket) *humanTicketJSON {
-	if t.HumanOpenedAt == nil {
+	if t.HandedOffAt == nil {
 		return nil
 	}
-	h := &humanTicketJSON{ID: idString(t.Number), HumanTicketStatus: "OPEN", OpenedAt: isoTime(*t.HumanOpenedAt)}
+	h := &humanTicketJSON{ID: t.Number, HumanTicketStatus: "OPEN", OpenedAt: isoTime(*t.HandedOffAt)}
 	if t.Status.Done() {
 		h.HumanTicketStatus = "CLOSED"
 		h.ClosedAt = optTime(t.ClosedAt)
@@ -121,6 +132,19 @@ type customerRefJSON struct {
 	FullName  *string `json:"full_name"`
 }
 
+// ticketCustomer is the Customer of a ticket read back: the reference, the
+// phone number and the Shopify id (developers.helpwave.ai/reference/tickets/get-by-id).
+type ticketCustomer struct {
+	customerRefJSON
+	PhoneNumber *string `json:"phone_number"`
+	ShopifyID   *string `json:"shopify_id"`
+}
+
+func renderTicketCustomer(c *ticketd.Customer) *ticketCustomer {
+	return &ticketCustomer{customerRefJSON: *renderCustomerRef(c), PhoneNumber: nullable(c.Phone),
+		ShopifyID: nullable(c.Profile.Identities[ticketd.SystemShopify])}
+}
+
 func renderCustomerRef(c *ticketd.Customer) *customerRefJSON {
 	if c == nil {
 		return nil
@@ -129,30 +153,70 @@ func renderCustomerRef(c *ticketd.Customer) *customerRefJSON {
 		LastName: nullable(c.LastName), FullName: nullable(c.FullName())}
 }
 
-// customerJSON is a customer as the customer routes return it: the same
-// fields and the phone number.
+// customerJSON is a customer as the customer routes return it
+// (developers.helpwave.ai/reference/customers/get-by-id): the same fields,
+// the phone number, the platform and import ids (null when unknown), the
+// shop's facts and the shop's domain. createdAt is kept beside the
+// product's creationDate for the clients of earlier ticketd versions.
 type customerJSON struct {
 	customerRefJSON
-	PhoneNumber *string `json:"phone_number"`
-	CreatedAt   isoTime `json:"createdAt"`
+	PhoneNumber     *string  `json:"phone_number"`
+	ShopifyID       *string  `json:"shopify_id"`
+	WordPressID     *string  `json:"wordpress_id"`
+	PrestaShopID    *string  `json:"prestashop_id"`
+	FacebookID      *string  `json:"fb_user_id"`
+	InstagramID     *string  `json:"ig_user_id"`
+	WhatsAppID      *string  `json:"whatsapp_id"`
+	NumberOfOrders  int      `json:"numberOfOrders"`
+	ShopDomain      *string  `json:"shopDomain"`
+	CreationDate    isoTime  `json:"creationDate"`
+	CMSCreationDate *isoTime `json:"cms_creationDate"`
+	CMS             *string  `json:"CMS"`
+	ZendeskID       *string  `json:"zendesk_id"`
+	FreshdeskID     *string  `json:"freshdesk_id"`
+	InstagramHandle *string  `json:"ig_pseudo"`
+	GmeliusID       *string  `json:"gmelius_id"`
+	GorgiasID       *string  `json:"gorgias_id"`
+	CreatedAt       isoTime  `json:"createdAt"`
 }
 
-func renderCustomer(c *ticketd.Customer) customerJSON {
-	return customerJSON{customerRefJSON: *renderCustomerRef(c), PhoneNumber: nullable(c.Phone), CreatedAt: isoTime(c.CreatedAt)}
+func renderCustomer(c *ticketd.Customer, ws *ticketd.Workspace) customerJSON {
+	id := func(system string) *string { return nullable(c.Profile.Identities[system]) }
+	j := customerJSON{customerRefJSON: *renderCustomerRef(c), PhoneNumber: nullable(c.Phone),
+		ShopifyID: id(ticketd.SystemShopify), WordPressID: id(ticketd.SystemWordPress),
+		PrestaShopID: id(ticketd.SystemPrestaShop), FacebookID: id(ticketd.SystemFacebook),
+		InstagramID: id(ticketd.SystemInstagram), WhatsAppID: id(ticketd.SystemWhatsApp),
+		ZendeskID: id(ticketd.SystemZendesk), FreshdeskID: id(ticketd.SystemFreshdesk),
+		InstagramHandle: id(ticketd.SystemInstagramHandle), GmeliusID: id(ticketd.SystemGmelius),
+		GorgiasID: id(ticketd.SystemGorgias), ShopDomain: nullable(ws.Settings.Website),
+		CreationDate: isoTime(c.CreatedAt), CMSCreationDate: optTime(c.Profile.PlatformCreatedAt),
+		CMS: nullable(c.Profile.Platform), CreatedAt: isoTime(c.CreatedAt)}
+	if c.Profile.Orders != nil {
+		j.NumberOfOrders = *c.Profile.Orders
+	}
+	return j
 }
 
-// userJSON is an agent inside a ticket or a comment (seed 000's "User").
+// userJSON is an agent inside a ticket or a comment
+// (developers.helpwave.ai/reference/tickets/get-by-id, "User"). ticketd
+// keeps one name per agent; first_name is its first word and last_name the
+// rest, so first and last always join back to full_name.
 type userJSON struct {
-	ID    int64   `json:"id"`
-	Email *string `json:"email"`
-	Name  *string `json:"name"`
+	ID        int64   `json:"id"`
+	Email     *string `json:"email"`
+	FirstName *string `json:"first_name"`
+	LastName  *string `json:"last_name"`
+	FullName  *string `json:"full_name"`
 }
 
 func renderUser(u *ticketd.User) *userJSON {
 	if u == nil {
 		return nil
 	}
-	return &userJSON{ID: u.Number, Email: nullable(u.Email), Name: nullable(u.Name)}
+	name := strings.Join(strings.Fields(u.Name), " ")
+	first, last, _ := strings.Cut(name, " ")
+	return &userJSON{ID: u.Number, Email: nullable(u.Email), FirstName: nullable(first), LastName: nullable(last),
+		FullName: nullable(name)}
 }
 
 // commentJSON is a message as seed 000's POST returns it, with its stored
@@ -179,9 +243,9 @@ type commentDetailJSON struct {
 }
 
 func renderComment(m *ticketd.Message) commentJSON {
-	c := commentJSON{ID: idString(m.Number), Text: m.Body, Time: isoTime(m.Time), Channel: m.Channel,
+	c := commentJSON{ID: idString(m.Number), Text: m.Body, Time: isoTime(m.Time), Channel: channel(m.Channel),
 		IsFromShop: m.FromShop(), Subject: nullable(m.Subject), FromEmail: nullable(m.FromAddress),
-		ToEmails: m.To, Tags: m.Tags, Attachments: m.Attachments}
+		ToEmails: m.To, Tags: m.Tags, Attachments: m.ExternalAttachments}
 	if c.ToEmails == nil {
 		c.ToEmails = []string{}
 	}

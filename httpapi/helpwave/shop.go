@@ -18,6 +18,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
@@ -55,11 +56,16 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	m.PathID = func(_ string, _ ticketd.ID, number int64) string { return strconv.FormatInt(number, 10) }
 
 	m.Handle("POST", "/tickets", "tickets:write", h.createTicket)
+	// The quickstart's first call; a literal segment, so {ticketId} never
+	// catches it.
+	m.Handle("GET", "/tickets/getRecentConversations", "tickets:read", h.recentConversations)
 	m.Handle("GET", "/tickets/{ticketId}", "tickets:read", h.getTicket)
+	m.Handle("GET", "/tickets/{$}", "tickets:read", required("ticketId"))
 	m.Handle("GET", "/tickets/{ticketId}/comments", "comments:read", h.listComments)
 	m.Handle("POST", "/tickets/{ticketId}/comments", "comments:write", h.createComment)
 	m.Handle("POST", "/customers", "customers:write", h.createCustomer)
 	m.Handle("GET", "/customers/{customerId}", "customers:read", h.getCustomer)
+	m.Handle("GET", "/customers/{$}", "customers:read", required("customerId"))
 	return m
 }
 
@@ -72,15 +78,28 @@ type errorJSON struct {
 // WriteError renders err as {"success": false, "error": "..."}. Every kind of
 // bad input is 400 here (the domain's EINVALID would be 422 elsewhere), and
 // the two 401s carry the seed product's messages.
+//
+// Where the product's docs give the text, it is theirs: "Ticket not found",
+// "Customer not found" (404s name the object with a capital, as the
+// product's do), and 401 is exactly {"error": "..."}, as
+// developers.helpwave.ai/reference/authentication shows it.
 func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	msg := ticketd.ErrorMessage(err)
 	switch status {
 	case http.StatusUnprocessableEntity:
 		status = http.StatusBadRequest
+	case http.StatusNotFound:
+		if msg != "" {
+			msg = strings.ToUpper(msg[:1]) + msg[1:]
+		}
+	case http.StatusTooManyRequests:
+		msg = "Too many requests"
 	case http.StatusUnauthorized:
 		if msg != msgMissingKey {
 			msg = msgBadKey
 		}
+		httpapi.WriteJSON(w, status, map[string]string{"error": msg})
+		return
 	}
 	httpapi.WriteJSON(w, status, errorJSON{Success: false, Error: msg})
 }
@@ -115,7 +134,7 @@ func pathNumber(r *http.Request, name, kind string) (int64, error) {
 	case numOverflow:
 		return 0, ticketd.NotFound(kind)
 	}
-	return 0, invalid(name, "type_error.integer", "must be a positive integer, not %s", strconv.Quote(s))
+	return 0, invalid(name, ticketd.KindType, "must be a positive integer, not %s", strconv.Quote(s))
 }
 
 // numResult says how reading a number went.
@@ -159,3 +178,12 @@ type ok struct {
 }
 
 var success = ok{Success: true}
+
+// required answers a route whose path parameter is empty with the product's
+// own 400, e.g. "ticketId is required"
+// (developers.helpwave.ai/reference/tickets/get-by-id).
+func required(param string) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+		return &ticketd.Error{Code: ticketd.EMALFORMED, Message: param + " is required"}
+	}
+}

@@ -53,6 +53,19 @@ func failed(t *testing.T, r *apitest.Response, status int) string {
 	return msg
 }
 
+// unauthorized checks a 401: exactly {"error": "<message>"}, as
+// developers.helpwave.ai/reference/authentication shows it.
+func unauthorized(t *testing.T, r *apitest.Response) string {
+	t.Helper()
+	r.Expect(401)
+	o := r.Object()
+	msg, _ := o["error"].(string)
+	if msg == "" || len(o) != 1 {
+		t.Fatalf(`want {"error": "..."}, got %s`, r.Body)
+	}
+	return msg
+}
+
 // isNow checks that an ISO time of a response is the test clock's "now",
 // rendered as the seed renders times.
 func isNow(t *testing.T, field string, v any) time.Time {
@@ -189,7 +202,7 @@ func TestCreateTicketSeedExample(t *testing.T) {
 	}
 	// A human ticket is open on it.
 	got := f.getTicket(t, id)
-	if h, _ := got["HumanTicket"].(map[string]any); h == nil || h["HumanTicketStatus"] != "OPEN" || h["closedAt"] != nil || h["id"] != id {
+	if h, _ := got["HumanTicket"].(map[string]any); h == nil || h["HumanTicketStatus"] != "OPEN" || h["closedAt"] != nil || fmt.Sprint(h["id"]) != id {
 		t.Fatalf("HumanTicket %v", got["HumanTicket"])
 	}
 	isNow(t, "HumanTicket.openedAt", apitest.Get(got, "HumanTicket.openedAt"))
@@ -330,9 +343,13 @@ func TestCreateTicketIsOpenedTicket(t *testing.T) {
 			}
 		})
 	}
+	// Anything but true or "true" is false, never an error (seed 002).
 	for _, v := range []string{`1`, `[true]`, `{}`} {
-		failed(t, call(f.e, f.key, "POST", "/api/v1/tickets",
-			fmt.Sprintf(`{"customerId": %d, "Channel": "Mail", "isOpenedTicket": %s}`, f.customer.Number, v)), 400)
+		o := succeeded(t, call(f.e, f.key, "POST", "/api/v1/tickets",
+			fmt.Sprintf(`{"customerId": %d, "Channel": "Mail", "isOpenedTicket": %s}`, f.customer.Number, v)), 201)
+		if apitest.Get(o, "ticket.isOpenedTicket") != false {
+			t.Fatalf("isOpenedTicket %s: %v", v, o)
+		}
 	}
 }
 
@@ -406,11 +423,12 @@ func TestGetTicket(t *testing.T) {
 		t.Fatalf("ticket: %v", tk)
 	}
 	wantCustomer := fmt.Sprint(map[string]any{"id": float64(f.customer.Number), "email": "dev@example.com",
-		"first_name": "Ada", "last_name": "Lovelace", "full_name": "Ada Lovelace"})
+		"first_name": "Ada", "last_name": "Lovelace", "full_name": "Ada Lovelace", "phone_number": nil, "shopify_id": nil})
 	if fmt.Sprint(tk["Customer"]) != wantCustomer {
 		t.Errorf("Customer %v, want %v", tk["Customer"], wantCustomer)
 	}
-	wantUser := fmt.Sprint(map[string]any{"id": float64(f.agent.Number), "email": "sam@acme.test", "name": "Sam Agent"})
+	wantUser := fmt.Sprint(map[string]any{"id": float64(f.agent.Number), "email": "sam@acme.test",
+		"first_name": "Sam", "last_name": "Agent", "full_name": "Sam Agent"})
 	if fmt.Sprint(tk["User"]) != wantUser {
 		t.Errorf("User %v, want %v", tk["User"], wantUser)
 	}
@@ -489,7 +507,8 @@ func TestListCommentsSeedShape(t *testing.T) {
 	}
 	a := list[1]
 	if a["isFromShop"] != true || a["Customer"] != nil ||
-		fmt.Sprint(a["User"]) != fmt.Sprint(map[string]any{"id": float64(f.agent.Number), "email": "sam@acme.test", "name": "Sam Agent"}) {
+		fmt.Sprint(a["User"]) != fmt.Sprint(map[string]any{"id": float64(f.agent.Number), "email": "sam@acme.test",
+			"first_name": "Sam", "last_name": "Agent", "full_name": "Sam Agent"}) {
 		t.Fatalf("agent message: %v", a)
 	}
 	if _, err := strconv.ParseInt(a["id"].(string), 10, 64); err != nil {
@@ -830,11 +849,11 @@ func TestAuthentication(t *testing.T) {
 	f := newFixture(t)
 	path := "/api/v1/customers/" + num(f.customer.Number)
 	bad := "tkd_" + strings.Repeat("a", 48)
-	if msg := failed(t, f.e.Do("GET", path, nil), 401); msg != "Missing API key" {
+	if msg := unauthorized(t, f.e.Do("GET", path, nil)); msg != "Missing API key" {
 		t.Fatalf("no key: %q", msg)
 	}
 	for _, h := range [][]string{{"x-api-key", bad}, {"x-api-key", "nonsense"}, {"Authorization", "Bearer " + bad}} {
-		if msg := failed(t, f.e.Do("GET", path, nil, h...), 401); msg != "Unauthorized - Invalid API key" {
+		if msg := unauthorized(t, f.e.Do("GET", path, nil, h...)); msg != "Unauthorized - Invalid API key" {
 			t.Fatalf("%v: %q", h, msg)
 		}
 	}
@@ -842,7 +861,7 @@ func TestAuthentication(t *testing.T) {
 	succeeded(t, f.e.Do("GET", path, nil, "X-API-KEY", f.key), 200)
 	// x-api-key is read first.
 	succeeded(t, f.e.Do("GET", path, nil, "x-api-key", f.key, "Authorization", "Bearer "+bad), 200)
-	failed(t, f.e.Do("GET", path, nil, "x-api-key", bad, "Authorization", "Bearer "+f.key), 401)
+	unauthorized(t, f.e.Do("GET", path, nil, "x-api-key", bad, "Authorization", "Bearer "+f.key))
 }
 
 type route struct {
@@ -875,8 +894,8 @@ func TestScopes(t *testing.T) {
 	for _, r := range routes(f.e, f.e.WS) {
 		name := r.method + " " + r.path
 		before := f.counts(t)
-		failed(t, f.e.Do(r.method, r.path, r.body), 401)
-		failed(t, f.e.Do(r.method, r.path, r.body, "x-api-key", "tkd_"+strings.Repeat("b", 48)), 401)
+		unauthorized(t, f.e.Do(r.method, r.path, r.body))
+		unauthorized(t, f.e.Do(r.method, r.path, r.body, "x-api-key", "tkd_"+strings.Repeat("b", 48)))
 		msg := failed(t, call(f.e, f.e.KeyWith(f.e.WS, apitest.AllBut(r.scope)...), r.method, r.path, r.body), 403)
 		if !strings.Contains(msg, string(r.scope)) {
 			t.Errorf("%s: 403 %q does not name %s", name, msg, r.scope)
@@ -974,9 +993,9 @@ func TestOneDataset(t *testing.T) {
 		t.Fatalf("/v1 finds %d tickets numbered %s", len(list), id)
 	}
 	v1 := list[0]
-	if v1["subject"] != "Refund request" || v1["channel"] != "Mail" || v1["thread_id"] != "thread-001" ||
+	if v1["subject"] != "Refund request" || v1["channel"] != "Mail" || v1["channel_thread"] != "thread-001" ||
 		v1["customer_id"] != f.customer.ID.String() || v1["assignee_id"] != f.agent.ID.String() ||
-		v1["human_opened_at"] == nil || fmt.Sprint(v1["tags"]) != "[refund]" {
+		v1["handed_off_at"] == nil || fmt.Sprint(v1["tags"]) != "[refund]" {
 		t.Fatalf("the ticket on /v1: %v", v1)
 	}
 	uuid := v1["id"].(string)

@@ -10,10 +10,15 @@ import (
 
 // ticketFields names the domain's ticket fields as seed 002 does.
 var ticketFields = map[string]string{
-	"subject":      "name",
-	"channel":      "Channel",
-	"unread_count": "unReadChatCount",
-	"tags":         "tags",
+	"subject":         "name",
+	"channel":         "Channel",
+	"unread_count":    "unReadChatCount",
+	"tags":            "tags",
+	"channel_thread":  "threadId",
+	"contact_address": "emailUsed",
+	"reason":          "contact_reason",
+	"language":        "language_code",
+	"source":          "via",
 }
 
 // createTicket is seed 002's POST /api/v1/tickets.
@@ -47,7 +52,7 @@ func readNewTicket(b body) (in ticketd.NewTicket, customer, assignee int64, err 
 		return in, 0, 0, err
 	}
 	if !given {
-		return in, 0, 0, invalid("customerId", "value_error.missing", "field required")
+		return in, 0, 0, invalid("customerId", ticketd.KindMissing, "field required")
 	}
 	in.Customer = ticketd.ByNumber(customer)
 	channel, given, err := b.str("Channel")
@@ -55,7 +60,7 @@ func readNewTicket(b body) (in ticketd.NewTicket, customer, assignee int64, err 
 		return in, 0, 0, err
 	}
 	if !given {
-		return in, 0, 0, invalid("Channel", "value_error.missing", "field required")
+		return in, 0, 0, invalid("Channel", ticketd.KindMissing, "field required")
 	}
 	in.Channel = channel
 	// An empty assigned_to is "no one", as the seed's falsy check read it.
@@ -70,16 +75,16 @@ func readNewTicket(b body) (in ticketd.NewTicket, customer, assignee int64, err 
 			in.Assignee = &ref
 		}
 	}
-	if in.OpenHuman, err = readOpened(b); err != nil {
+	if in.HandOff, err = readOpened(b); err != nil {
 		return in, 0, 0, err
 	}
 	for _, f := range []struct {
 		key string
 		dst *string
 	}{
-		{"name", &in.Subject}, {"threadId", &in.ThreadID}, {"emailUsed", &in.EmailUsed},
-		{"lastMessage", &in.LastMessage}, {"contact_reason", &in.ContactReason},
-		{"language_code", &in.LanguageCode}, {"via", &in.Via},
+		{"name", &in.Subject}, {"threadId", &in.ChannelThread}, {"emailUsed", &in.ContactAddress},
+		{"lastMessage", &in.LastMessage}, {"contact_reason", &in.Reason},
+		{"language_code", &in.Language}, {"via", &in.Source},
 	} {
 		if *f.dst, err = b.text(f.key); err != nil {
 			return in, 0, 0, err
@@ -100,23 +105,19 @@ func readNewTicket(b body) (in ticketd.NewTicket, customer, assignee int64, err 
 	return in, customer, assignee, nil
 }
 
-// readOpened reads isOpenedTicket: true only for the boolean true or the
-// string "true" (seed 002). Any other boolean or string is false; a number,
-// an array or an object is a wrong type.
+// readOpened reads isOpenedTicket: "true when the value is the boolean true
+// or the string 'true'" (seed 002), so anything else — false, 1, "yes", an
+// array — is false, never an error.
 func readOpened(b body) (bool, error) {
 	v := b.raw("isOpenedTicket")
 	if v == nil {
 		return false, nil
 	}
-	switch v[0] {
-	case 't', 'f':
-		return string(v) == "true", nil
-	case '"':
-		var s string
-		_ = json.Unmarshal(v, &s)
-		return s == "true", nil
+	if string(v) == "true" {
+		return true, nil
 	}
-	return false, invalid("isOpenedTicket", "type_error.bool", "must be a boolean or the string 'true', not %s", kind(v))
+	var s string
+	return v[0] == '"' && json.Unmarshal(v, &s) == nil && s == "true", nil
 }
 
 // getTicket returns one ticket with its customer, assigned agent and human
@@ -142,10 +143,14 @@ func (h *Handler) getTicket(w http.ResponseWriter, r *http.Request, p *ticketd.P
 		}
 		assignee = u.Number
 	}
+	ws, err := h.svc.Workspace(r.Context(), p)
+	if err != nil {
+		return err
+	}
 	httpapi.WriteJSON(w, http.StatusOK, struct {
 		ok
 		Ticket ticketDetailJSON `json:"ticket"`
-	}{success, ticketDetailJSON{ticketJSON: renderTicket(t, c.Number, assignee), Customer: renderCustomerRef(c),
-		User: renderUser(u), HumanTicket: renderHumanTicket(t)}})
+	}{success, ticketDetailJSON{ticketJSON: renderTicket(t, c.Number, assignee), ShopDomain: nullable(ws.Settings.Website),
+		Customer: renderTicketCustomer(c), User: renderUser(u), HumanTicket: renderHumanTicket(t)}})
 	return nil
 }

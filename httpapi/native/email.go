@@ -6,6 +6,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
 // registerEmail adds the routes of sending domains, inboxes and message
@@ -53,7 +54,7 @@ func (h *Handler) createDomain(w http.ResponseWriter, r *http.Request, p *ticket
 		return err
 	}
 	if b.Name == nil {
-		return ticketd.Invalid("name", "value_error.missing", "field required")
+		return ticketd.Invalid("name", ticketd.KindMissing, "field required")
 	}
 	d, err := h.svc.CreateSendingDomain(r.Context(), p, *b.Name)
 	if err != nil {
@@ -200,7 +201,7 @@ func renderMessage(m *ticketd.Message) messageJSON {
 // getMessage shows one message with its delivery status, by UUID or by the
 // messages resource's msg_ id.
 func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	id, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, r.PathValue("id"))
+	id, err := typeid.Parse(r.PathValue("id"), typeid.Message)
 	if err != nil {
 		return ticketd.NotFound("message")
 	}

@@ -11,6 +11,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 	"github.com/ticketd/ticketd/mail"
 )
 
@@ -95,7 +96,7 @@ func renderAttachment(a *ticketd.Attachment) attachmentJSON {
 }
 
 func (h *Handler) listAttachments(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	id, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, r.PathValue("id"))
+	id, err := typeid.Parse(r.PathValue("id"), typeid.Message)
 	if err != nil {
 		return ticketd.NotFound("message")
 	}
@@ -115,7 +116,7 @@ func (h *Handler) listAttachments(w http.ResponseWriter, r *http.Request, p *tic
 // always offered as a download (Content-Disposition: attachment, nosniff), so
 // an HTML or SVG file a customer sent never runs in an agent's browser.
 func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	msg, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, r.PathValue("id"))
+	msg, err := typeid.Parse(r.PathValue("id"), typeid.Message)
 	if err != nil {
 		return ticketd.NotFound("attachment")
 	}

@@ -63,6 +63,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	h.registerEmail()
 	h.registerInbound()
 	h.registerWorkspace()
+	h.registerSearch()
 	return s
 }
 
@@ -81,12 +82,42 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 			if in == "" {
 				in = "body"
 			}
-			items[i] = detailItem{Loc: []any{in, apiField(f.Field)}, Msg: f.Message, Type: f.Type}
+			items[i] = detailItem{Loc: []any{in, apiField(f.Field)}, Msg: f.Message, Type: fastAPIType(f.Type)}
 		}
 		httpapi.WriteJSON(w, status, map[string]any{"detail": items})
 		return
 	}
 	httpapi.WriteJSON(w, status, map[string]any{"detail": ticketd.ErrorMessage(err)})
+}
+
+// fastAPITypes name the domain's kinds of field problems as FastAPI does,
+// which the comments resource's clients (seed 001) were written against.
+var fastAPITypes = map[string]string{
+	ticketd.KindMissing:    "value_error.missing",
+	ticketd.KindType:       "type_error",
+	ticketd.KindInvalid:    "value_error",
+	ticketd.KindEnum:       "type_error.enum",
+	ticketd.KindText:       "value_error.str",
+	ticketd.KindTooShort:   "value_error.any_str.min_length",
+	ticketd.KindTooLong:    "value_error.any_str.max_length",
+	ticketd.KindTooMany:    "value_error.list.max_items",
+	ticketd.KindRange:      "value_error.number",
+	ticketd.KindEmail:      "value_error.email",
+	ticketd.KindDomain:     "value_error.domain",
+	ticketd.KindScope:      "value_error.scope",
+	ticketd.KindNotAllowed: "value_error.not_allowed",
+	ticketd.KindReference:  "value_error.reference",
+	ticketd.KindCursor:     "value_error.cursor",
+	ticketd.KindUnknown:    "value_error.extra",
+}
+
+// fastAPIType names a kind as FastAPI does; a kind it does not know (one a
+// newer domain rule uses) is shown as it is.
+func fastAPIType(kind string) string {
+	if t, ok := fastAPITypes[kind]; ok {
+		return t
+	}
+	return kind
 }
 
 // apiField names a domain field as this API does.
@@ -96,6 +127,8 @@ func apiField(f string) string {
 		return "content"
 	case "phone":
 		return "phone_number"
+	case "internal":
+		return "is_internal"
 	}
 	return f
 }

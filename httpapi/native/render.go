@@ -75,36 +75,36 @@ func renderAPIKey(k *ticketd.APIKey, raw string) apiKeyJSON {
 }
 
 type ticketJSON struct {
-	ID            ticketd.ID  `json:"id"`
-	Number        int64       `json:"number"`
-	CustomerID    ticketd.ID  `json:"customer_id"`
-	Subject       string      `json:"subject"`
-	Channel       string      `json:"channel"`
-	Status        string      `json:"status"`
-	AssigneeID    *ticketd.ID `json:"assignee_id"`
-	Tags          []string    `json:"tags"`
-	UnreadCount   int         `json:"unread_count"`
-	LastMessage   string      `json:"last_message"`
-	LastMessageAt time.Time   `json:"last_message_at"`
-	Date          time.Time   `json:"date"`
-	InboxID       *ticketd.ID `json:"inbox_id"`
-	ThreadID      string      `json:"thread_id"`
-	EmailUsed     string      `json:"email_used"`
-	ContactReason string      `json:"contact_reason"`
-	LanguageCode  string      `json:"language_code"`
-	Via           string      `json:"via"`
-	HumanOpenedAt *time.Time  `json:"human_opened_at"`
-	ClosedAt      *time.Time  `json:"closed_at"`
-	CreatedAt     time.Time   `json:"created_at"`
-	UpdatedAt     time.Time   `json:"updated_at"`
+	ID             ticketd.ID  `json:"id"`
+	Number         int64       `json:"number"`
+	CustomerID     ticketd.ID  `json:"customer_id"`
+	Subject        string      `json:"subject"`
+	Channel        string      `json:"channel"`
+	Status         string      `json:"status"`
+	AssigneeID     *ticketd.ID `json:"assignee_id"`
+	Tags           []string    `json:"tags"`
+	UnreadCount    int         `json:"unread_count"`
+	LastMessage    string      `json:"last_message"`
+	LastMessageAt  time.Time   `json:"last_message_at"`
+	Date           time.Time   `json:"date"`
+	InboxID        *ticketd.ID `json:"inbox_id"`
+	ChannelThread  string      `json:"channel_thread"`
+	ContactAddress string      `json:"contact_address"`
+	Reason         string      `json:"reason"`
+	Language       string      `json:"language"`
+	Source         string      `json:"source"`
+	HandedOffAt    *time.Time  `json:"handed_off_at"`
+	ClosedAt       *time.Time  `json:"closed_at"`
+	CreatedAt      time.Time   `json:"created_at"`
+	UpdatedAt      time.Time   `json:"updated_at"`
 }
 
 func renderTicket(t *ticketd.Ticket) ticketJSON {
 	return ticketJSON{ID: t.ID, Number: t.Number, CustomerID: t.CustomerID, Subject: t.Subject, Channel: t.Channel,
 		Status: string(t.Status), AssigneeID: t.AssigneeID, Tags: t.Tags, UnreadCount: t.UnreadCount,
 		LastMessage: t.LastMessage, LastMessageAt: t.LastMessageAt, Date: t.Date, InboxID: t.InboxID,
-		ThreadID: t.ThreadID, EmailUsed: t.EmailUsed, ContactReason: t.ContactReason, LanguageCode: t.LanguageCode,
-		Via: t.Via, HumanOpenedAt: t.HumanOpenedAt, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+		ChannelThread: t.ChannelThread, ContactAddress: t.ContactAddress, Reason: t.Reason, Language: t.Language,
+		Source: t.Source, HandedOffAt: t.HandedOffAt, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 
 // commentJSON is the comment object of seed 001, exactly its nine fields.

@@ -14,18 +14,18 @@ import (
 var uuidType = reflect.TypeOf(uuid.UUID{})
 
 type ticketBody struct {
-	CustomerID    optionalID      `json:"customer_id"`
-	Subject       *string         `json:"subject"`
-	Channel       *string         `json:"channel"`
-	Status        *ticketd.Status `json:"status"`
-	AssigneeID    optionalID      `json:"assignee_id"`
-	Tags          *[]string       `json:"tags"`
-	ThreadID      string          `json:"thread_id"`
-	EmailUsed     string          `json:"email_used"`
-	ContactReason string          `json:"contact_reason"`
-	LanguageCode  string          `json:"language_code"`
-	Via           string          `json:"via"`
-	Date          *time.Time      `json:"date"`
+	CustomerID     optionalID      `json:"customer_id"`
+	Subject        *string         `json:"subject"`
+	Channel        *string         `json:"channel"`
+	Status         *ticketd.Status `json:"status"`
+	AssigneeID     optionalID      `json:"assignee_id"`
+	Tags           *[]string       `json:"tags"`
+	ChannelThread  string          `json:"channel_thread"`
+	ContactAddress string          `json:"contact_address"`
+	Reason         string          `json:"reason"`
+	Language       string          `json:"language"`
+	Source         string          `json:"source"`
+	Date           *time.Time      `json:"date"`
 }
 
 func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -34,11 +34,11 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 		return err
 	}
 	if !b.CustomerID.Set || b.CustomerID.Null {
-		return ticketd.Invalid("customer_id", "value_error.missing", "field required")
+		return ticketd.Invalid("customer_id", ticketd.KindMissing, "field required")
 	}
 	in := ticketd.NewTicket{Customer: ticketd.ByID(b.CustomerID.ID), Subject: deref(b.Subject), Channel: "email",
-		ThreadID: b.ThreadID, EmailUsed: b.EmailUsed, ContactReason: b.ContactReason, LanguageCode: b.LanguageCode,
-		Via: b.Via, Date: b.Date}
+		ChannelThread: b.ChannelThread, ContactAddress: b.ContactAddress, Reason: b.Reason, Language: b.Language,
+		Source: b.Source, Date: b.Date}
 	if b.Channel != nil {
 		in.Channel = *b.Channel
 	}
@@ -70,7 +70,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 	if s := q.Get("status"); s != "" {
 		st := ticketd.Status(s)
 		if !st.Valid() {
-			return queryInvalid("status", "value_error.enum", "must be one of open, pending, solved, closed")
+			return queryInvalid("status", ticketd.KindEnum, "must be one of open, pending, solved, closed")
 		}
 		f.Status = &st
 	}
@@ -81,7 +81,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 		if s := q.Get(param.name); s != "" {
 			id, err := ticketd.ParseID(s)
 			if err != nil {
-				return queryInvalid(param.name, "type_error.uuid", "must be a UUID")
+				return queryInvalid(param.name, ticketd.KindType, "must be a UUID")
 			}
 			*param.dst = &id
 		}
@@ -89,7 +89,7 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 	if s := q.Get("number"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 1 {
-			return queryInvalid("number", "type_error.integer", "must be a positive integer")
+			return queryInvalid("number", ticketd.KindType, "must be a positive integer")
 		}
 		f.Number = &n
 	}
@@ -165,7 +165,7 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 		return err
 	}
 	if b.Content == nil {
-		return ticketd.Invalid("content", "value_error.missing", "field required")
+		return ticketd.Invalid("content", ticketd.KindMissing, "field required")
 	}
 	// A public agent comment on an email ticket reaches the customer by email
 	// (when the workspace sends agent comments); the domain decides.
@@ -200,7 +200,7 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 	}
 	// One read: the ticket, the cursor and the page.
 	conv, err := h.svc.Messages(r.Context(), p, ticketd.ByID(ticket), ticketd.MessageFilter{
-		IncludeInternal: true, AfterID: after, Page: ticketd.Page{Limit: page.Limit}})
+		AfterID: after, Page: ticketd.Page{Limit: page.Limit}})
 	if err == ticketd.ErrCursor {
 		return httpapi.InvalidCursor("after")
 	} else if err != nil {

@@ -28,15 +28,17 @@ func (h *Handler) updateWorkspace(w http.ResponseWriter, r *http.Request, p *tic
 	var b struct {
 		Name     *string `json:"name"`
 		Settings struct {
-			AutoTriage         *bool `json:"auto_triage"`
-			EmailAgentComments *bool `json:"email_agent_comments"`
+			AutoTriage         *bool   `json:"auto_triage"`
+			EmailAgentComments *bool   `json:"email_agent_comments"`
+			Website            *string `json:"website"`
 		} `json:"settings"`
 	}
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
 	ws, err := h.svc.UpdateWorkspace(r.Context(), p, ticketd.WorkspaceUpdate{Name: b.Name,
-		AutoTriage: b.Settings.AutoTriage, EmailAgentComments: b.Settings.EmailAgentComments})
+		AutoTriage: b.Settings.AutoTriage, EmailAgentComments: b.Settings.EmailAgentComments,
+		Website: b.Settings.Website})
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,13 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/console"
 	"github.com/ticketd/ticketd/httpapi/helpwave"
 	"github.com/ticketd/ticketd/httpapi/native"
+	"github.com/ticketd/ticketd/httpapi/openapi"
 	"github.com/ticketd/ticketd/httpapi/ratelimit"
 	"github.com/ticketd/ticketd/httpapi/ticket0"
+	"github.com/ticketd/ticketd/metrics"
 )
 
 // Config is what the handler needs besides the service.
@@ -33,6 +36,10 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (--trusted-proxies).
 	TrustedProxies []netip.Prefix
+	// Metrics, when set, counts and times every request and is served at
+	// GET /metrics, unless MetricsElsewhere (--metrics-addr serves it).
+	Metrics          *metrics.Metrics
+	MetricsElsewhere bool
 }
 
 // RateLimits are requests per minute per API key and per workspace, by
@@ -74,10 +81,22 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 		}
 		httpapi.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	for _, m := range Mounts(svc, cfg) {
+	openapi.Register(mux) // /openapi/<surface>.json and /docs
+	mounts := Mounts(svc, cfg)
+	for _, m := range mounts {
 		m.Register(mux)
 	}
-	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, mux)))
+	// The agent console: "/", "/login", "/logout" and "/console/...".
+	console.Register(mux, svc, console.Config{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies})
+	var h http.Handler = mux
+	if cfg.Metrics != nil {
+		cfg.Metrics.SetSurfaces(surfaceRoutes(mounts))
+		if !cfg.MetricsElsewhere {
+			mux.Handle("GET /metrics", cfg.Metrics.Handler())
+		}
+		h = cfg.Metrics.Instrument(mux)
+	}
+	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, h)))
 }
 
 // Mounts returns every API mount: the native API and one per product, each
@@ -113,4 +132,20 @@ func Mounts(svc *ticketd.Service, cfg Config) []*httpapi.Mount {
 		}
 	}
 	return mounts
+}
+
+// surfaceRoutes tells the metrics which mount each route pattern belongs to.
+func surfaceRoutes(mounts []*httpapi.Mount) metrics.SurfaceRoutes {
+	s := metrics.SurfaceRoutes{Prefixes: map[string]string{}, Exact: map[string]string{}}
+	for _, m := range mounts {
+		for _, p := range m.Prefixes() {
+			s.Prefixes[p] = m.Name
+		}
+		for _, r := range m.Routes() {
+			for _, also := range r.Also {
+				s.Exact[also+r.Path] = m.Name
+			}
+		}
+	}
+	return s
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 	"github.com/jhillyerd/enmime/v2"
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 	tdmail "github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/mail/domainauth"
 	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
@@ -116,7 +117,7 @@ func TestReplyByEmailEndToEnd(t *testing.T) {
 	// The customer writes in.
 	in := e.As(key, "POST", "/v1/inbound/email", customerEmail, "Content-Type", "message/rfc822").Expect(201).Object()
 	ticketID, _ := ticketd.ParseID(in["ticket_id"].(string))
-	path := "/v1/tickets/" + ticketd.PrefixedID("conv", ticketID) + "/messages"
+	path := "/v1/tickets/" + typeid.Format(typeid.Conversation, ticketID) + "/messages"
 	first := e.As(key, "GET", path, nil).Expect(200).Object()["messages"].([]any)[0].(map[string]any)
 	if first["externalId"] != "<order-1@mail.example.com>" || first["direction"] != "inbound" || first["fromName"] != "Jane Smith" {
 		t.Fatalf("the customer's email: %v", first)

@@ -9,6 +9,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi/apitest"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/mail/domainauth"
 	"github.com/ticketd/ticketd/mail/mailtest"
@@ -123,8 +124,8 @@ func (e *env) emailTicket(ws *apitest.Workspace, email, first, last, subject str
 	return c, t
 }
 
-func conv(t *ticketd.Ticket) string { return ticketd.PrefixedID(ticketd.PrefixConversation, t.ID) }
-func userID(u *ticketd.User) string { return ticketd.PrefixedID(ticketd.PrefixUser, u.ID) }
+func conv(t *ticketd.Ticket) string { return typeid.Format(typeid.Conversation, t.ID) }
+func userID(u *ticketd.User) string { return typeid.Format(typeid.User, u.ID) }
 
 func msgPath(t *ticketd.Ticket) string { return "/v1/tickets/" + conv(t) + "/messages" }
 

@@ -18,6 +18,7 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/httpapi/ratelimit"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
 // Handler serves the messages resource.
@@ -51,13 +52,13 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 func pathID(kind string, id ticketd.ID, _ int64) string {
 	switch kind {
 	case "tickets":
-		return ticketd.PrefixedID(ticketd.PrefixConversation, id)
+		return typeid.Format(typeid.Conversation, id)
 	case "messages":
-		return ticketd.PrefixedID(ticketd.PrefixMessage, id)
+		return typeid.Format(typeid.Message, id)
 	case "customers":
-		return ticketd.PrefixedID(ticketd.PrefixCustomer, id)
+		return typeid.Format(typeid.Customer, id)
 	case "users":
-		return ticketd.PrefixedID(ticketd.PrefixUser, id)
+		return typeid.Format(typeid.User, id)
 	}
 	return id.String()
 }
@@ -132,7 +133,7 @@ func apiField(f string) string {
 		return "ccAddresses"
 	case "author":
 		return "userId"
-	case "is_internal":
+	case "internal":
 		return "isInternal"
 	}
 	return f
@@ -140,13 +141,13 @@ func apiField(f string) string {
 
 // invalid is a VALIDATION_ERROR about one field of the body.
 func invalid(field, format string, args ...any) error {
-	return ticketd.Invalid(field, "value_error", format, args...)
+	return ticketd.Invalid(field, ticketd.KindInvalid, format, args...)
 }
 
 // ticketRef reads the path's ticket id: its UUID or its conv_ form. An id
 // that cannot exist is simply not found, like one of another workspace.
 func ticketRef(r *http.Request) (ticketd.Ref, error) {
-	id, err := ticketd.ParsePrefixedID(ticketd.PrefixConversation, r.PathValue("id"))
+	id, err := typeid.Parse(r.PathValue("id"), typeid.Conversation, typeid.Ticket)
 	if err != nil {
 		return ticketd.Ref{}, ticketd.NotFound("ticket")
 	}
@@ -195,7 +196,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 	}
 	f.Page.Limit, f.Authors = page.Limit, true
 	if page.After != "" {
-		id, err := ticketd.ParsePrefixedID(ticketd.PrefixMessage, page.After)
+		id, err := typeid.Parse(page.After, typeid.Message)
 		if err != nil {
 			// The ticket is looked up first so that an unknown ticket is
 			// a 404 whatever the cursor says.
@@ -218,7 +219,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 	}
 	resp := pageJSON{Messages: out, Total: conv.Total}
 	if conv.More {
-		next := ticketd.PrefixedID(ticketd.PrefixMessage, conv.Messages[len(conv.Messages)-1].ID)
+		next := typeid.Format(typeid.Message, conv.Messages[len(conv.Messages)-1].ID)
 		resp.NextCursor = &next
 		httpapi.SetNextLink(w, r, "cursor", next, page.Limit)
 	}
@@ -271,10 +272,8 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 		return invalid("bodyText", "field required")
 	case b.UserID == nil || strings.TrimSpace(*b.UserID) == "":
 		return invalid("userId", "field required")
-	case (b.IsInternal != nil && *b.IsInternal) || (b.IsInternalSnake != nil && *b.IsInternalSnake):
-		return invalid("isInternal", "internal notes cannot be created on this resource; every message posted here is sent to the customer")
 	}
-	userID, err := ticketd.ParsePrefixedID(ticketd.PrefixUser, strings.TrimSpace(*b.UserID))
+	userID, err := typeid.Parse(strings.TrimSpace(*b.UserID), typeid.User, typeid.UserAlt)
 	if err != nil {
 		return invalid("userId", "not a user id (user_… or UUID)")
 	}
@@ -291,6 +290,9 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 		Cc:        b.CcAddresses,
 		Email:     ticketd.EmailAlways,
 		FromInbox: strings.TrimSpace(*b.FromAddress),
+		// Passed on as asked: the domain refuses a note from this
+		// customer-facing mount, rather than have it emailed.
+		Internal: (b.IsInternal != nil && *b.IsInternal) || (b.IsInternalSnake != nil && *b.IsInternalSnake),
 	}
 	if b.BodyHTML != nil && strings.TrimSpace(*b.BodyHTML) != "" {
 		in.BodyHTML = b.BodyHTML

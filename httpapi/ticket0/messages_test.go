@@ -10,6 +10,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi/apitest"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
 // seedFields are the fields of the seed's message object.
@@ -77,7 +78,7 @@ func TestListEveryField(t *testing.T) {
 		"bodyHtml", "<p>Your order ships tomorrow.</p>", "ccAddresses", []string{"Boss@Example.com"})).Expect(201).Object()["message"].(map[string]any)
 	checkShape(t, sent)
 	// Even with a cleaned body stored, an outbound message shows none.
-	sentID, _ := ticketd.ParsePrefixedID("msg", sent["id"].(string))
+	sentID, _ := typeid.Parse(sent["id"].(string), "msg")
 	setTriage(t, e, &ticketd.Message{ID: sentID, WorkspaceID: ws.ID}, "cleaned reply", "en", "positive")
 	// 4. An AI agent's message and 5. an automation without a user, not emailed.
 	owner := ws.Owner.ID
@@ -104,11 +105,11 @@ func TestListEveryField(t *testing.T) {
 			t.Fatal("an internal note is listed")
 		}
 	}
-	custID := ticketd.PrefixedID(ticketd.PrefixCustomer, cust.ID)
+	custID := typeid.Format(typeid.Customer, cust.ID)
 	convID := conv(tk)
 	created := e.Clock.Now().Format(time.RFC3339)
 	want := []map[string]any{
-		{"id": ticketd.PrefixedID(ticketd.PrefixMessage, in.ID), "direction": "inbound", "channel": "email",
+		{"id": typeid.Format(typeid.Message, in.ID), "direction": "inbound", "channel": "email",
 			"subject": "Where's my order?", "fromAddress": "jane@example.com", "fromName": "Jane S.",
 			"toAddresses": []any{inbox}, "ccAddresses": []any{"bob@example.com"},
 			"bodyText": "Hi, my order hasn't arrived yet.\n\n> old quote", "bodyHtml": nil,
@@ -178,7 +179,7 @@ func TestIDsRoundTrip(t *testing.T) {
 				t.Errorf("%s %q is not a lower-case %s_<ULID>", field, s, prefix)
 			}
 		}
-		id, err := ticketd.ParsePrefixedID("msg", m["id"].(string))
+		id, err := typeid.Parse(m["id"].(string), "msg")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,19 +190,19 @@ func TestIDsRoundTrip(t *testing.T) {
 		if native["ticket_id"] != tk.ID.String() {
 			t.Errorf("native ticket_id %v", native["ticket_id"])
 		}
-		convID, _ := ticketd.ParsePrefixedID("conv", m["conversationId"].(string))
+		convID, _ := typeid.Parse(m["conversationId"].(string), "conv")
 		if got := e.As(ws.Key, "GET", "/v1/tickets/"+convID.String(), nil).Expect(200).Object()["id"]; got != tk.ID.String() {
 			t.Errorf("conversationId %s is ticket %v, want %s", m["conversationId"], got, tk.ID)
 		}
 		switch m["authorType"] {
 		case "customer":
-			id, _ := ticketd.ParsePrefixedID("cust", m["authorId"].(string))
+			id, _ := typeid.Parse(m["authorId"].(string), "cust")
 			got := e.As(ws.Key, "GET", "/v1/customers/"+id.String(), nil).Expect(200).Object()
 			if got["id"] != cust.ID.String() || got["full_name"] != m["authorName"] {
 				t.Errorf("authorId %s: native customer %v", m["authorId"], got)
 			}
 		case "user":
-			id, _ := ticketd.ParsePrefixedID("user", m["authorId"].(string))
+			id, _ := typeid.Parse(m["authorId"].(string), "user")
 			got := e.As(ws.Key, "GET", "/v1/users/"+id.String(), nil).Expect(200).Object()
 			if got["id"] != ws.Owner.ID.String() || got["name"] != m["authorName"] {
 				t.Errorf("authorId %s: native user %v", m["authorId"], got)
@@ -231,9 +232,9 @@ func TestPathForms(t *testing.T) {
 		}
 	}
 	for _, id := range []string{
-		ticketd.PrefixedID(ticketd.PrefixMessage, tk.ID), // right bits, wrong prefix
-		ticketd.PrefixedID(ticketd.PrefixUser, tk.ID),
-		ticketd.PrefixedID(ticketd.PrefixConversation, m.ID), // a message is not a ticket
+		typeid.Format(typeid.Message, tk.ID), // right bits, wrong prefix
+		typeid.Format(typeid.User, tk.ID),
+		typeid.Format(typeid.Conversation, m.ID), // a message is not a ticket
 		conv(tk)[:20], "conv_" + strings.Repeat("z", 26), "42", fmt.Sprint(tk.Number), "not-an-id",
 		ticketd.NewID().String(),
 	} {
@@ -293,7 +294,7 @@ func TestTenantIsolation(t *testing.T) {
 	expectError(t, e.As(a.Key, "POST", msgPath(tk), reply(inboxA, b.Owner, "x")), 400, "VALIDATION_ERROR", "userId")
 	// A cursor of another workspace's message is not a cursor.
 	mB := e.Post(b, tkB, ticketd.NewMessage{Body: "B's"})
-	expectError(t, e.As(a.Key, "GET", msgPath(tk)+"?cursor="+ticketd.PrefixedID("msg", mB.ID), nil), 400, "VALIDATION_ERROR", "cursor")
+	expectError(t, e.As(a.Key, "GET", msgPath(tk)+"?cursor="+typeid.Format("msg", mB.ID), nil), 400, "VALIDATION_ERROR", "cursor")
 
 	if n := e.total(a, tk); n != 1 {
 		t.Fatalf("A's ticket has %d messages, want 1", n)
@@ -341,8 +342,8 @@ func TestSendValidation(t *testing.T) {
 		{"userId empty", with(ok, "userId", ""), 400, "userId"},
 		{"userId garbage", with(ok, "userId", "bob"), 400, "userId"},
 		{"userId a number", with(ok, "userId", 1), 400, "userId"},
-		{"userId wrong prefix", with(ok, "userId", ticketd.PrefixedID("cust", ws.Owner.ID)), 400, "userId"},
-		{"userId unknown", with(ok, "userId", ticketd.PrefixedID("user", ticketd.NewID())), 400, "userId"},
+		{"userId wrong prefix", with(ok, "userId", typeid.Format("cust", ws.Owner.ID)), 400, "userId"},
+		{"userId unknown", with(ok, "userId", typeid.Format("user", ticketd.NewID())), 400, "userId"},
 		{"userId unknown UUID", with(ok, "userId", ticketd.NewID().String()), 400, "userId"},
 		{"userId of another workspace", with(ok, "userId", userID(other.Owner)), 400, "userId"},
 		{"ccAddresses not an address", with(ok, "ccAddresses", []string{"boss"}), 400, "ccAddresses"},
@@ -418,7 +419,7 @@ func TestPaging(t *testing.T) {
 	var ids []string
 	for i := range 7 {
 		m := e.Post(ws, tk, ticketd.NewMessage{Body: fmt.Sprint("m", i)})
-		ids = append(ids, ticketd.PrefixedID("msg", m.ID))
+		ids = append(ids, typeid.Format("msg", m.ID))
 		if i == 2 || i == 5 {
 			e.Post(ws, tk, ticketd.NewMessage{Body: "note", Internal: true})
 		}
@@ -470,7 +471,7 @@ func TestPaging(t *testing.T) {
 		t.Fatalf("limit=7: %v", body)
 	}
 	// cursor alone pages with the default limit; a UUID cursor works too.
-	id3, _ := ticketd.ParsePrefixedID("msg", ids[3])
+	id3, _ := typeid.Parse(ids[3], "msg")
 	if body := get("?cursor=" + ids[3]); !slices.Equal(listed(body), ids[4:]) || body["nextCursor"] != nil {
 		t.Fatalf("cursor alone: %v", body)
 	}
@@ -488,8 +489,8 @@ func TestPaging(t *testing.T) {
 	otherTicket := e.Ticket(ws, "chat")
 	foreign := e.Post(ws, otherTicket, ticketd.NewMessage{Body: "elsewhere"})
 	for _, q := range []string{"?limit=0", "?limit=501", "?limit=x", "?limit=-1", "?cursor=nope",
-		"?cursor=" + ticketd.PrefixedID("msg", ticketd.NewID()), "?cursor=" + ticketd.PrefixedID("msg", foreign.ID),
-		"?cursor=" + ticketd.PrefixedID("cust", ticketd.NewID())} {
+		"?cursor=" + typeid.Format("msg", ticketd.NewID()), "?cursor=" + typeid.Format("msg", foreign.ID),
+		"?cursor=" + typeid.Format("cust", ticketd.NewID())} {
 		field := "limit"
 		if strings.HasPrefix(q, "?cursor") {
 			field = "cursor"
@@ -504,11 +505,11 @@ func TestPaging(t *testing.T) {
 // the ULID text (26 Crockford base32 characters) of the same 128 bits.
 func TestPrefixedIDIsTheULIDText(t *testing.T) {
 	// 01ARZ3NDEKTSV4RRFFQ69G5FAV is the ULID spec's example; its bytes are fixed.
-	id, err := ticketd.ParsePrefixedID("msg", "msg_01ARZ3NDEKTSV4RRFFQ69G5FAV")
+	id, err := typeid.Parse("msg_01ARZ3NDEKTSV4RRFFQ69G5FAV", "msg")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ticketd.PrefixedID("msg", id); got != "msg_01arz3ndektsv4rrffq69g5fav" {
+	if got := typeid.Format("msg", id); got != "msg_01arz3ndektsv4rrffq69g5fav" {
 		t.Fatalf("round trip %s", got)
 	}
 	if id.String() != "01563e3a-b5d3-d676-4c61-efb99302bd5b" {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
 // messageJSON is the seed's message object, every field always present: a
@@ -64,7 +65,7 @@ func authorType(k ticketd.AuthorKind) string {
 
 func renderMessage(m *ticketd.Message, people *ticketd.Participants) messageJSON {
 	j := messageJSON{
-		ID:               ticketd.PrefixedID(ticketd.PrefixMessage, m.ID),
+		ID:               typeid.Format(typeid.Message, m.ID),
 		Direction:        string(m.Direction()),
 		Channel:          "chat",
 		Subject:          nullable(m.Subject),
@@ -77,7 +78,7 @@ func renderMessage(m *ticketd.Message, people *ticketd.Participants) messageJSON
 		ExternalID:       nullable(m.ExternalID),
 		InReplyTo:        nullable(m.InReplyTo),
 		AuthorType:       authorType(m.Author.Kind),
-		ConversationID:   ticketd.PrefixedID(ticketd.PrefixConversation, m.TicketID),
+		ConversationID:   typeid.Format(typeid.Conversation, m.TicketID),
 		AISentiment:      m.Sentiment,
 		DetectedLanguage: m.Language,
 		CreatedAt:        m.CreatedAt.UTC().Format(time.RFC3339),
@@ -90,7 +91,7 @@ func renderMessage(m *ticketd.Message, people *ticketd.Participants) messageJSON
 	}
 	switch {
 	case m.Author.CustomerID != nil:
-		id := ticketd.PrefixedID(ticketd.PrefixCustomer, *m.Author.CustomerID)
+		id := typeid.Format(typeid.Customer, *m.Author.CustomerID)
 		j.AuthorID = &id
 		if c := people.Customers[*m.Author.CustomerID]; c != nil {
 			j.AuthorName = nullable(c.FullName())
@@ -105,7 +106,7 @@ func renderMessage(m *ticketd.Message, people *ticketd.Participants) messageJSON
 			}
 		}
 	case m.Author.UserID != nil:
-		id := ticketd.PrefixedID(ticketd.PrefixUser, *m.Author.UserID)
+		id := typeid.Format(typeid.User, *m.Author.UserID)
 		j.AuthorID = &id
 		if u := people.Users[*m.Author.UserID]; u != nil {
 			j.AuthorName = nullable(u.Name)

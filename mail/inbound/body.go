@@ -18,34 +18,12 @@ import (
 // Warnings) rather than refused, so the text still reaches an agent.
 const maxHTMLBytes = 4 << 20
 
-// bodies picks the text and HTML bodies the way mail clients do: in a
-// multipart/alternative the first text/plain and the first text/html; in
-// other multiparts every text/plain body part in order (Apple Mail splits
-// the text around inline images) and the first text/html. Text is derived
+// bodies renders the body parts bodyParts chose. Text is derived
 // from the HTML when there is none, format=flowed is undone (otherwise
 // Thunderbird and Apple Mail paragraphs stay hard-wrapped at 72 columns and
 // confuse quote stripping), and line endings become "\n". The HTML is
 // sanitised.
-func bodies(root *enmime.Part, e *Email) (text, htmlBody string) {
-	var plain []*enmime.Part
-	var htmlPart *enmime.Part
-	_ = root.DepthMatchAll(func(p *enmime.Part) bool {
-		if p.FirstChild != nil || !isBodyPart(p) {
-			return false
-		}
-		if p.ContentType == "text/html" {
-			if htmlPart == nil {
-				htmlPart = p
-			}
-		} else {
-			plain = append(plain, p)
-		}
-		return false
-	})
-	if root.ContentType == "multipart/alternative" && len(plain) > 1 {
-		plain = plain[:1]
-	}
-
+func bodies(plain []*enmime.Part, htmlPart *enmime.Part, e *Email) (text, htmlBody string) {
 	var b strings.Builder
 	for i, p := range plain {
 		if i > 0 && !strings.HasSuffix(b.String(), "\n") {
@@ -194,8 +172,67 @@ func unflow(s string, delsp bool) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
+// bodyParts picks the leaves that make up the body: in a
+// multipart/alternative the first text/plain and the first text/html; in
+// other multiparts every text/plain body part in order (Apple Mail splits
+// the text around inline images) and the first text/html. A body part is
+// text/plain or text/html that is neither marked as an attachment nor named.
+// When no leaf qualifies, the first text/plain or text/html leaf not marked
+// as an attachment is the body even if it is named (old Netscape named
+// the only text part of every message), and a message that is a single
+// text part is its own body whatever its headers say: the customer's words
+// belong in the message, not in a file.
+func bodyParts(root *enmime.Part) (plain []*enmime.Part, htmlPart *enmime.Part, isBody map[*enmime.Part]bool) {
+	isBody = map[*enmime.Part]bool{}
+	var named *enmime.Part
+	_ = root.DepthMatchAll(func(p *enmime.Part) bool {
+		if p.FirstChild != nil || !isText(p) {
+			return false
+		}
+		if p.Disposition == "attachment" || p.FileName != "" {
+			if named == nil && (p.Disposition != "attachment" || p == root) {
+				named = p
+			}
+			return false
+		}
+		if p.ContentType == "text/html" {
+			if htmlPart == nil {
+				htmlPart = p
+			}
+		} else {
+			plain = append(plain, p)
+		}
+		return false
+	})
+	if root.ContentType == "multipart/alternative" && len(plain) > 1 {
+		plain = plain[:1]
+	}
+	if len(plain) == 0 && htmlPart == nil && named != nil {
+		if named.ContentType == "text/html" {
+			htmlPart = named
+		} else {
+			plain = []*enmime.Part{named}
+		}
+	}
+	for _, p := range plain {
+		isBody[p] = true
+	}
+	if htmlPart != nil {
+		isBody[htmlPart] = true
+	}
+	return plain, htmlPart, isBody
+}
+
+func isText(p *enmime.Part) bool {
+	switch p.ContentType {
+	case "", "text/plain", "text/html":
+		return true
+	}
+	return false
+}
+
 // attachments lists every leaf part that is not body text, in document order.
-func attachments(root *enmime.Part) []Attachment {
+func attachments(root *enmime.Part, isBody map[*enmime.Part]bool) []Attachment {
 	var out []Attachment
 	var walk func(p *enmime.Part)
 	walk = func(p *enmime.Part) {
@@ -205,7 +242,7 @@ func attachments(root *enmime.Part) []Attachment {
 			}
 			return
 		}
-		if strings.HasPrefix(p.ContentType, "multipart/") || isBodyPart(p) {
+		if strings.HasPrefix(p.ContentType, "multipart/") || isBody[p] {
 			return
 		}
 		out = append(out, Attachment{
@@ -218,18 +255,6 @@ func attachments(root *enmime.Part) []Attachment {
 	}
 	walk(root)
 	return out
-}
-
-// isBodyPart reports whether a leaf is (part of) the message body rather
-// than a file: text/plain or text/html that is neither marked as an
-// attachment nor named.
-func isBodyPart(p *enmime.Part) bool {
-	switch p.ContentType {
-	case "", "text/plain", "text/html":
-	default:
-		return false
-	}
-	return p.Disposition != "attachment" && p.FileName == ""
 }
 
 // checkShape walks the raw lines once, before enmime, to bound the MIME

@@ -99,10 +99,13 @@ var (
 	bounceSubject   = regexp.MustCompile(`(?i)undeliver|delivery (?:status notification|failure|has failed)|mail delivery failed|returned mail|failure notice|non[- ]?delivery|unzustellbar|nicht zugestellt`)
 )
 
-// looksLikeClassicBounce requires a daemon sender: From MAILER-DAEMON, or
-// postmaster with a bounce-like subject, because a human postmaster also
-// writes ordinary mail and text heuristics alone would misfire on customers
-// forwarding a bounce to support.
+// looksLikeClassicBounce requires a machine sender: From MAILER-DAEMON, or
+// postmaster with a bounce-like subject, or the null reverse-path
+// (Return-Path: <>, which RFC 5321 reserves for notifications) with the
+// subject or the text of a known bounce, qmail's included ("This is the
+// qmail-send program", "--- Below this line is a copy of the message.").
+// Text heuristics alone would misfire on customers forwarding a bounce to
+// support, and a human postmaster also writes ordinary mail.
 func looksLikeClassicBounce(e *Email) bool {
 	local, _, _ := strings.Cut(strings.ToLower(e.From.Email), "@")
 	switch local {
@@ -111,8 +114,14 @@ func looksLikeClassicBounce(e *Email) bool {
 	case "postmaster":
 		return bounceSubject.MatchString(e.Subject)
 	}
+	if strings.TrimSpace(e.Header.Get("Return-Path")) == "<>" {
+		return bounceSubject.MatchString(e.Subject) || bounceText.MatchString(e.Text)
+	}
 	return false
 }
+
+// bounceText matches the fixed sentences of bounce generators.
+var bounceText = regexp.MustCompile(`(?m)^Hi\. This is the qmail-send program|^--- Below this line is a copy of the message\.|wasn't able to deliver your message to the following addresses`)
 
 func isDaemon(addr string) bool {
 	local, _, _ := strings.Cut(strings.ToLower(addr), "@")

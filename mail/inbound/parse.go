@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
 	"github.com/microcosm-cc/bluemonday"
 )
 
@@ -187,7 +188,26 @@ var enmimeParser = enmime.NewParser(
 	enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
 	enmime.StripMediaTypeInvalidCharacters(true),
 	enmime.MaxStoredPartErrors(50),
+	enmime.RawContent(true), // decodeParts decodes; see decode.go
+	enmime.SetCustomParseMediaType(parseMediaType),
 )
+
+// parseMediaType is enmime's media type parser, plus one repair: a type
+// written with a space for its slash ("text plain", seen from broken
+// scripts) means what it would with the slash, and refusing the whole email
+// for it would bounce a customer.
+func parseMediaType(v string) (string, map[string]string, []string, error) {
+	opts := mediatype.ParseOptions{StripMediaTypeInvalidCharacters: true}
+	mt, params, invalid, err := mediatype.ParseWithOptions(v, opts)
+	if err != nil {
+		if m := spacedMediaType.FindStringSubmatch(v); m != nil {
+			return mediatype.ParseWithOptions(m[1]+"/"+m[2]+m[3], opts)
+		}
+	}
+	return mt, params, invalid, err
+}
+
+var spacedMediaType = regexp.MustCompile(`^\s*([A-Za-z0-9!#$&^_.+-]+)\s+([A-Za-z0-9!#$&^_.+-]+)\s*(;.*)?$`)
 
 // htmlPolicy is the UGC policy plus what email HTML needs and is harmless:
 // the two image sources for embedded pictures, cid: (multipart/related) and
@@ -215,7 +235,7 @@ func (p Parser) Parse(raw []byte) (*Email, error) {
 	if int64(len(raw)) > limit {
 		return nil, fmt.Errorf("parse email: %d bytes over the %d byte limit: %w", len(raw), limit, ErrTooLarge)
 	}
-	raw = stripMboxLine(raw)
+	raw = stripMboxLine(bytes.TrimPrefix(raw, utf8BOM))
 	if !hasHeaderSection(raw) {
 		return nil, fmt.Errorf("parse email: no header section: %w", ErrNotEmail)
 	}
@@ -225,7 +245,7 @@ func (p Parser) Parse(raw []byte) (*Email, error) {
 	// ReadParts rather than ReadEnvelope: the envelope builder joins
 	// text parts with string concatenation, quadratic in the number of
 	// parts, and a hostile message with thousands of them took minutes.
-	root, err := enmimeParser.ReadParts(bytes.NewReader(raw))
+	root, err := enmimeParser.ReadParts(repairHeader(raw))
 	if err != nil {
 		return nil, fmt.Errorf("parse email: %v: %w", err, ErrNotEmail)
 	}
@@ -234,14 +254,18 @@ func (p Parser) Parse(raw []byte) (*Email, error) {
 	e := &Email{Header: h}
 	_ = root.DepthMatchAll(func(part *enmime.Part) bool {
 		for _, w := range part.Errors {
-			if len(e.Warnings) < maxWarnings {
-				e.Warnings = append(e.Warnings, w.Error())
-			}
+			e.warn(w.Error())
 		}
 		return false
 	})
+	plain, htmlPart, isBody := bodyParts(root)
+	decodeParts(root, isBody, e)
 
-	e.Subject = cleanHeaderText(decodeHeader(h.Get("Subject")))
+	// Raw 8-bit bytes inside encoded words belong to the word's charset
+	// (escapeRawQ); those outside are read in the message's.
+	raw8 := newRawHeaderDecoder(rawHeaderSample(h), declaredCharset(root))
+	hv := func(name string) string { return raw8.text(escapeRawQ(h.Get(name))) }
+	e.Subject = cleanHeaderText(decodeHeader(hv("Subject")))
 	e.MessageID = firstMsgID(h.Get("Message-Id"))
 	if e.MessageID == "" {
 		e.MessageID = syntheticMessageID(raw)
@@ -249,20 +273,27 @@ func (p Parser) Parse(raw []byte) (*Email, error) {
 	e.InReplyTo = firstMsgID(h.Get("In-Reply-To"))
 	e.References = limitRefs(msgIDs(strings.Join(h.Values("References"), " ")))
 
-	from := parseAddressList(h.Get("From"))
+	from := parseAddressList(hv("From"))
 	if len(from) == 0 {
-		from = parseAddressList(h.Get("Sender"))
+		from = parseAddressList(hv("Sender"))
 	}
 	if len(from) > 0 {
 		e.From = from[0]
 	}
-	e.To = parseAddressList(strings.Join(h.Values("To"), ", "))
-	e.Cc = parseAddressList(strings.Join(h.Values("Cc"), ", "))
-	e.ReplyTo = parseAddressList(h.Get("Reply-To"))
+	list := func(name string) []Address {
+		var vs []string
+		for _, v := range h.Values(name) {
+			vs = append(vs, raw8.text(escapeRawQ(v)))
+		}
+		return parseAddressList(strings.Join(vs, ", "))
+	}
+	e.To = list("To")
+	e.Cc = list("Cc")
+	e.ReplyTo = parseAddressList(hv("Reply-To"))
 	e.Date = parseDate(h.Get("Date"))
 
-	e.Text, e.HTML = bodies(root, e)
-	e.Attachments = attachments(root)
+	e.Text, e.HTML = bodies(plain, htmlPart, e)
+	e.Attachments = attachments(root, isBody)
 
 	e.Bounce = detectBounce(e, root)
 	e.AutoSubmitted = e.Bounce != nil || isAutoSubmitted(root)
@@ -480,82 +511,6 @@ func parseDate(v string) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-// parseAddressList parses an address header with enmime (which decodes RFC
-// 2047 names and repairs missing commas), falling back to picking anything
-// shaped like an address out of each comma-separated piece, so one malformed
-// entry does not lose the sender.
-func parseAddressList(v string) []Address {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil
-	}
-	var out []Address
-	if list, err := enmime.ParseAddressList(v); err == nil {
-		for _, a := range list {
-			if addr := normaliseAddress(a.Address); addr != "" {
-				out = append(out, Address{Name: cleanName(a.Name, addr), Email: addr})
-			}
-		}
-		return out
-	}
-	for _, piece := range splitAddressPieces(v) {
-		m := looseAddr.FindStringIndex(piece)
-		if m == nil {
-			continue
-		}
-		addr := normaliseAddress(piece[m[0]:m[1]])
-		if addr == "" {
-			continue
-		}
-		name := piece[:m[0]] + piece[m[1]:]
-		name = strings.NewReplacer("<", "", ">", "").Replace(name)
-		name = decodeHeader(strings.TrimSpace(name))
-		out = append(out, Address{Name: cleanName(name, addr), Email: addr})
-	}
-	return out
-}
-
-var looseAddr = regexp.MustCompile(`[^\s<>"(),;:\[\]]+@[^\s<>"(),;:\[\]]+`)
-
-// splitAddressPieces splits on commas outside double quotes.
-func splitAddressPieces(v string) []string {
-	var pieces []string
-	quoted := false
-	start := 0
-	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '"':
-			quoted = !quoted
-		case ',':
-			if !quoted {
-				pieces = append(pieces, v[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(pieces, v[start:])
-}
-
-func normaliseAddress(a string) string {
-	a = strings.TrimSpace(a)
-	at := strings.LastIndexByte(a, '@')
-	if at <= 0 || at == len(a)-1 {
-		return ""
-	}
-	return a[:at] + "@" + strings.ToLower(a[at+1:])
-}
-
-// cleanName trims quotes and whitespace from a display name and drops it
-// when it merely repeats the address ("jane@example.com" <jane@example.com>).
-func cleanName(name, addr string) string {
-	name = cleanHeaderText(name)
-	name = strings.TrimSpace(strings.Trim(name, `"'`))
-	if strings.EqualFold(name, addr) {
-		return ""
-	}
-	return name
 }
 
 // nextLine splits the first line off b, without its LF or CRLF ending.

@@ -2,6 +2,8 @@ package inbound
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -39,6 +41,7 @@ type wantAttachment struct {
 	filename, contentType, contentID string
 	inline                           bool
 	dataPrefix                       string
+	sha256                           string // of the whole content, when set: byte-exact
 }
 
 var syntheticID = regexp.MustCompile(`^<[0-9a-f]{64}@ticketd\.invalid>$`)
@@ -291,7 +294,7 @@ func TestParseFixtures(t *testing.T) {
 	// there untested.
 	files, _ := filepath.Glob("testdata/*.eml")
 	var listed []string
-	for _, f := range fixtures {
+	for _, f := range append(fixtures, defectFixtures...) {
 		listed = append(listed, f.file)
 	}
 	for _, f := range files {
@@ -300,7 +303,7 @@ func TestParseFixtures(t *testing.T) {
 		}
 	}
 
-	for _, tc := range fixtures {
+	for _, tc := range append(fixtures, defectFixtures...) {
 		t.Run(strings.TrimSuffix(tc.file, ".eml"), func(t *testing.T) {
 			e, err := Parse(readFixture(t, tc.file))
 			if err != nil {
@@ -368,6 +371,9 @@ func TestParseFixtures(t *testing.T) {
 				eq("ContentID", got.ContentID, want.contentID)
 				if got.Inline != want.inline {
 					t.Errorf("attachment %d Inline = %v, want %v", i, got.Inline, want.inline)
+				}
+				if sum := sha256.Sum256(got.Data); want.sha256 != "" && hex.EncodeToString(sum[:]) != want.sha256 {
+					t.Errorf("attachment %d (%d bytes) is not the bytes sent: sha256 %x, want %s", i, len(got.Data), sum, want.sha256)
 				}
 				if !bytes.HasPrefix(got.Data, []byte(want.dataPrefix)) {
 					t.Errorf("attachment %d data starts %q, want prefix %q", i, got.Data[:min(len(got.Data), 20)], want.dataPrefix)

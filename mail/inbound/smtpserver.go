@@ -66,10 +66,28 @@ type ServerConfig struct {
 	// greeted with 421 and disconnected, which a sending server treats as
 	// "try again later". Default DefaultMaxConnections.
 	MaxConnections int
+	// MaxConnectionsPerIP caps the sessions one client address holds at
+	// once, so that one noisy sender cannot take every slot of
+	// MaxConnections and lock the others out; past it the client is
+	// greeted with 421. Default DefaultMaxConnectionsPerIP.
+	MaxConnectionsPerIP int
+	// IdleTimeout ends a session that makes no progress (no MAIL, RCPT or
+	// DATA) for this long, however busy it keeps itself with NOOP or RSET;
+	// default DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// MaxSessionDuration ends any session this long after it opened;
+	// default DefaultMaxSessionDuration.
+	MaxSessionDuration time.Duration
+	// MaxCommands caps the commands of one session (every command line,
+	// NOOP included); default DefaultMaxCommands.
+	MaxCommands int
 	// TLSConfig, when set, enables STARTTLS.
 	TLSConfig *tls.Config
 	// Logger receives one record per session and per message; default slog.Default().
 	Logger *slog.Logger
+	// OnConnection, when set, is told of each connection: accepted as a
+	// session, or refused past MaxConnections (for metrics).
+	OnConnection func(accepted bool)
 }
 
 // DefaultMaxConnections is the default ServerConfig.MaxConnections: Postfix's
@@ -77,6 +95,16 @@ type ServerConfig struct {
 // open at once, and low enough that a flood of idle connections cannot
 // exhaust the process's file descriptors.
 const DefaultMaxConnections = 100
+
+// Defaults of the per-session limits (see ServerConfig). A real sending
+// server opens a few sessions, sends within seconds and quits; the limits
+// are far above that and bound what an abusive client can hold.
+const (
+	DefaultMaxConnectionsPerIP = 10
+	DefaultIdleTimeout         = 2 * time.Minute
+	DefaultMaxSessionDuration  = 30 * time.Minute
+	DefaultMaxCommands         = 1000
+)
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown.
 var ErrServerClosed = errors.New("smtp server closed")
@@ -97,6 +125,7 @@ type Server struct {
 	mu       sync.Mutex
 	listener net.Listener
 	conns    map[*trackedConn]struct{}
+	perIP    map[string]int // open sessions by client IP
 	closing  bool
 }
 
@@ -127,6 +156,18 @@ func NewServer(cfg ServerConfig, h Handler) *Server {
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = DefaultMaxConnections
 	}
+	if cfg.MaxConnectionsPerIP <= 0 {
+		cfg.MaxConnectionsPerIP = DefaultMaxConnectionsPerIP
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxSessionDuration <= 0 {
+		cfg.MaxSessionDuration = DefaultMaxSessionDuration
+	}
+	if cfg.MaxCommands <= 0 {
+		cfg.MaxCommands = DefaultMaxCommands
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -135,6 +176,7 @@ func NewServer(cfg ServerConfig, h Handler) *Server {
 		handler: h,
 		log:     cfg.Logger,
 		conns:   make(map[*trackedConn]struct{}),
+		perIP:   make(map[string]int),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 
@@ -262,40 +304,69 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		tc := &trackedConn{Conn: c, s: l.s}
+		now := time.Now()
+		tc := &trackedConn{Conn: c, s: l.s, ip: clientIP(c), opened: now}
+		tc.progress.Store(now.UnixNano())
 		l.s.mu.Lock()
-		full := len(l.s.conns) >= l.s.cfg.MaxConnections
-		if !full {
+		why := ""
+		switch {
+		case len(l.s.conns) >= l.s.cfg.MaxConnections:
+			why = "too many connections"
+		case l.s.perIP[tc.ip] >= l.s.cfg.MaxConnectionsPerIP:
+			why = "too many connections from your address"
+		default:
 			l.s.conns[tc] = struct{}{}
+			l.s.perIP[tc.ip]++
 			if l.s.closing {
 				tc.drain()
 			}
 		}
 		l.s.mu.Unlock()
-		if !full {
+		if f := l.s.cfg.OnConnection; f != nil {
+			f(why == "")
+		}
+		if why == "" {
 			return tc, nil
 		}
 		// Off the accept loop: a client that does not read must not stall
 		// the clients behind it.
-		go l.s.refuse(c)
+		go l.s.refuse(c, why)
 	}
 }
 
-// refuse tells a client past MaxConnections to come back later (RFC 5321
-// section 3.8: a 421 greeting, then the server closes).
-func (s *Server) refuse(c net.Conn) {
+// clientIP is the host part of a connection's remote address.
+func clientIP(c net.Conn) string {
+	host, _, err := net.SplitHostPort(c.RemoteAddr().String())
+	if err != nil {
+		return c.RemoteAddr().String()
+	}
+	return host
+}
+
+// refuse tells a client past MaxConnections or MaxConnectionsPerIP to come
+// back later (RFC 5321 section 3.8: a 421 greeting, then the server closes).
+func (s *Server) refuse(c net.Conn, why string) {
 	defer c.Close()
-	s.log.Warn("smtp connection refused: too many open", "remote", c.RemoteAddr().String(), "max", s.cfg.MaxConnections)
+	s.log.Warn("smtp connection refused: "+why, "remote", c.RemoteAddr().String(),
+		"max", s.cfg.MaxConnections, "max_per_ip", s.cfg.MaxConnectionsPerIP)
 	_ = c.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	_, _ = fmt.Fprintf(c, "421 4.7.0 %s Too many connections, try again later\r\n", s.cfg.Domain)
+	_, _ = fmt.Fprintf(c, "421 4.7.0 %s %s, try again later\r\n", s.cfg.Domain, strings.ToUpper(why[:1])+why[1:])
 }
 
 // trackedConn lets Shutdown end a connection at its next read: once
 // draining, every read deadline go-smtp sets is pulled into the past, so the
 // client gets "421 idle timeout" instead of another command being accepted.
+// The same hook enforces the per-session limits: go-smtp sets a read
+// deadline before reading each command line, so each call counts one
+// command, and the deadline is pulled in to the session's idle and lifetime
+// limits; past any of them the read times out and the client gets 421.
 type trackedConn struct {
 	net.Conn
 	s        *Server
+	ip       string
+	opened   time.Time
+	progress atomic.Int64 // UnixNano of the last MAIL, RCPT or DATA
+	commands atomic.Int64
 	draining atomic.Bool
 	once     sync.Once
 }
@@ -307,9 +378,25 @@ func (c *trackedConn) drain() {
 	_ = c.Conn.SetReadDeadline(past)
 }
 
+// progressed records a step of a mail transaction, which resets the idle
+// timeout.
+func (c *trackedConn) progressed() { c.progress.Store(time.Now().UnixNano()) }
+
 func (c *trackedConn) SetReadDeadline(t time.Time) error {
 	if c.draining.Load() {
 		t = past
+	} else if !t.IsZero() {
+		cfg := &c.s.cfg
+		if n := c.commands.Add(1); n > int64(cfg.MaxCommands) {
+			c.s.log.Warn("smtp session ended: too many commands", "remote", c.RemoteAddr().String(), "max", cfg.MaxCommands)
+			t = past
+		}
+		if idle := time.Unix(0, c.progress.Load()).Add(cfg.IdleTimeout); idle.Before(t) {
+			t = idle
+		}
+		if end := c.opened.Add(cfg.MaxSessionDuration); end.Before(t) {
+			t = end
+		}
 	}
 	return c.Conn.SetReadDeadline(t)
 }
@@ -325,6 +412,9 @@ func (c *trackedConn) Close() error {
 	c.once.Do(func() {
 		c.s.mu.Lock()
 		delete(c.s.conns, c)
+		if c.s.perIP[c.ip]--; c.s.perIP[c.ip] <= 0 {
+			delete(c.s.perIP, c.ip)
+		}
 		c.s.mu.Unlock()
 	})
 	return c.Conn.Close()
@@ -334,6 +424,7 @@ func (c *trackedConn) Close() error {
 // which starts a new session as RFC 3207 requires).
 type session struct {
 	s       *Server
+	conn    *trackedConn // nil if go-smtp hands us a connection we did not wrap
 	remote  string
 	helo    string
 	tls     bool
@@ -348,8 +439,14 @@ type session struct {
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	_, isTLS := c.TLSConnectionState()
+	nc := c.Conn()
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn() // after STARTTLS
+	}
+	tracked, _ := nc.(*trackedConn)
 	return &session{
 		s:       s,
+		conn:    tracked,
 		remote:  c.Conn().RemoteAddr().String(),
 		helo:    c.Hostname(),
 		tls:     isTLS,
@@ -357,12 +454,20 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	}, nil
 }
 
+func (ss *session) progressed() {
+	if ss.conn != nil {
+		ss.conn.progressed()
+	}
+}
+
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.progressed()
 	ss.env = Envelope{From: from, RemoteAddr: ss.remote, HeloName: ss.helo}
 	return nil
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.progressed()
 	ok, err := ss.s.handler.AcceptRecipient(ss.s.ctx, to)
 	if err != nil {
 		ss.s.log.Warn("smtp recipient check failed", "remote", ss.remote, "rcpt", to, "err", err)
@@ -383,6 +488,8 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
+	defer ss.progressed() // a delivery that took long must not count as idle
+	ss.progressed()
 	start := time.Now()
 	raw, err := io.ReadAll(r)
 	if err != nil {

@@ -462,7 +462,7 @@ func TestSMTPMaxConnections(t *testing.T) {
 	if g := greeting(); !strings.HasPrefix(g, "421 4.7.0 mx.test ") {
 		t.Fatalf("a third connection was greeted with %q, want 421", g)
 	}
-	if !strings.Contains(logs.String(), "too many open") {
+	if !strings.Contains(logs.String(), "too many connections") {
 		t.Errorf("the refusal was not logged:\n%s", logs)
 	}
 	// The two sessions already open are unaffected.

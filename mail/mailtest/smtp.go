@@ -66,12 +66,14 @@ type SMTPServer struct {
 	cert    *x509.Certificate
 	addr    string
 
-	mu       sync.Mutex
-	srv      *smtp.Server
-	received []Received
-	changed  chan struct{} // closed and replaced whenever received grows
-	rejects  []*smtp.SMTPError
-	rcptRej  map[string]*smtp.SMTPError
+	mu        sync.Mutex
+	srv       *smtp.Server
+	received  []Received
+	changed   chan struct{} // closed and replaced whenever received grows
+	rejects   []*smtp.SMTPError
+	rcptRej   map[string]*smtp.SMTPError
+	onData    func(n int)
+	dataCount int
 }
 
 // NewSMTPServer starts an SMTP server on a free loopback port and closes it
@@ -140,6 +142,17 @@ func (s *SMTPServer) RejectNext(n, code int, text string) {
 	for range n {
 		s.rejects = append(s.rejects, smtpErr(code, text))
 	}
+}
+
+// OnData calls fn with the message's number (1, 2, ...) each time a message's
+// data has been read, before the server answers; fn runs in the session's
+// goroutine, so the client waits for it. A test uses it as a slow relay:
+// advancing a pinned clock while the sender waits, or letting another node
+// act in the middle of a send.
+func (s *SMTPServer) OnData(fn func(n int)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onData = fn
 }
 
 // RejectRecipient answers RCPT TO for address with code and text, for as
@@ -273,6 +286,13 @@ func (ss *session) Data(r io.Reader) error {
 	_, isTLS := ss.conn.TLSConnectionState()
 
 	s := ss.srv
+	s.mu.Lock()
+	s.dataCount++
+	n, hook := s.dataCount, s.onData
+	s.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.rejects) > 0 {

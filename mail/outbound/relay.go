@@ -110,7 +110,12 @@ type SendError struct {
 	// accepted, the message was delivered to those, Permanent is true, and
 	// the message must not be sent again.
 	Rejected []string
-	Err      error
+	// Reasons holds the relay's reply for each of Rejected, in order.
+	Reasons []string
+	// Delivered is true when the relay accepted the message for the other
+	// recipients: it has been sent and must not be sent again.
+	Delivered bool
+	Err       error
 }
 
 // Error names the failed step and carries the relay's reply, e.g.
@@ -209,7 +214,7 @@ func (r *Relay) Send(ctx context.Context, envelopeFrom string, recipients []stri
 		return r.fail(ctx, "MAIL FROM", err)
 	}
 
-	var rejected []string
+	var rejected, reasons []string
 	var rejections []error
 	allPermanent := true
 	for _, rcpt := range recipients {
@@ -223,6 +228,7 @@ func (r *Relay) Send(ctx context.Context, envelopeFrom string, recipients []stri
 		}
 		rejected = append(rejected, rcpt)
 		rejections = append(rejections, fmt.Errorf("<%s>: %w", rcpt, err))
+		reasons = append(reasons, err.Error())
 		if smtpErr.Code < 500 {
 			allPermanent = false
 		}
@@ -231,7 +237,7 @@ func (r *Relay) Send(ctx context.Context, envelopeFrom string, recipients []stri
 		se := r.fail(ctx, "RCPT TO", errorList(rejections))
 		se.Code = firstCode(rejections)
 		se.Permanent = allPermanent
-		se.Rejected = rejected
+		se.Rejected, se.Reasons = rejected, reasons
 		return se
 	}
 
@@ -255,6 +261,8 @@ func (r *Relay) Send(ctx context.Context, envelopeFrom string, recipients []stri
 			Code:      firstCode(rejections),
 			Permanent: true,
 			Rejected:  rejected,
+			Reasons:   reasons,
+			Delivered: true,
 			Err: fmt.Errorf("delivered to %d of %d recipients; rejected: %w",
 				len(recipients)-len(rejected), len(recipients), errorList(rejections)),
 		}

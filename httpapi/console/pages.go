@@ -1,0 +1,416 @@
+package console
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+func (c *Console) routes() {
+	m := c.mux
+	m.HandleFunc("GET /console/static/{name}", c.serveAsset)
+	m.HandleFunc("GET /login", c.loginForm)
+	m.HandleFunc("POST /login", c.login)
+	m.HandleFunc("POST /logout", c.logout)
+	m.HandleFunc("GET /console/forgot", c.forgotForm)
+	m.HandleFunc("POST /console/forgot", c.forgot)
+	m.HandleFunc("GET /console/invite/{token}", c.linkForm)
+	m.HandleFunc("POST /console/invite/{token}", c.redeem)
+	m.HandleFunc("GET /console/reset/{token}", c.linkForm)
+	m.HandleFunc("POST /console/reset/{token}", c.redeem)
+
+	c.page("GET /{$}", c.list)
+	c.page("GET /console/search", c.search)
+	c.page("GET /console/poll", c.poll)
+	c.page("GET /console/tickets/{number}", c.ticket)
+	c.page("POST /console/tickets/{number}/reply", c.reply)
+	c.page("POST /console/tickets/{number}/note", c.note)
+	c.page("POST /console/tickets/{number}/update", c.update)
+	c.page("GET /console/messages/{message}/attachments/{attachment}", c.attachment)
+	c.page("GET /console/account", c.account)
+	c.page("POST /console/account/password", c.changePassword)
+	c.adminRoutes()
+}
+
+// ---- data every page has ----------------------------------------------------
+
+type navItem struct {
+	Label   string
+	URL     string
+	Count   int
+	Current bool
+}
+
+type baseData struct {
+	Title   string
+	User    *ticketd.User
+	Admin   bool
+	Nav     []navItem
+	Query   string
+	Poll    string
+	Version string
+	Flash   string
+	Error   string
+	Back    string
+}
+
+var viewLabels = map[ticketd.View]string{
+	ticketd.ViewMine: "Mine", ticketd.ViewUnassigned: "Unassigned", ticketd.ViewOpen: "All open",
+	ticketd.ViewPending: "Pending", ticketd.ViewSolved: "Solved",
+}
+
+func (c *Console) base(r *http.Request, s *session, title string) baseData {
+	d := baseData{Title: title}
+	if s == nil {
+		return d
+	}
+	d.User, d.Admin = s.user, s.admin()
+	counts, err := c.svc.ViewCounts(r.Context(), s.p)
+	if err != nil {
+		c.cfg.Logger.WarnContext(r.Context(), "view counts", "err", err)
+	}
+	current := r.URL.Query().Get("view")
+	if r.URL.Path == "/" && current == "" {
+		current = string(defaultView)
+	}
+	for _, v := range ticketd.Views {
+		d.Nav = append(d.Nav, navItem{Label: viewLabels[v], URL: "/?view=" + string(v), Count: counts[v],
+			Current: r.URL.Path == "/" && current == string(v)})
+	}
+	return d
+}
+
+// ---- signing in -------------------------------------------------------------------
+
+type loginData struct {
+	baseData
+	Email string
+	Next  string
+}
+
+// safeNext keeps a post-sign-in destination on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (c *Console) loginForm(w http.ResponseWriter, r *http.Request) {
+	d := loginData{baseData: c.base(r, nil, "Sign in"), Next: safeNext(r.URL.Query().Get("next"))}
+	d.Flash = flashes[r.URL.Query().Get("flash")]
+	c.render(w, r, http.StatusOK, "login", d)
+}
+
+// flashes are the fixed notes a redirect can ask a page to show.
+var flashes = map[string]string{
+	"signedout": "You are signed out.",
+	"password":  "Your password was changed. Sign in with the new one.",
+	"sent":      "If that email belongs to an agent, a link to reset the password is on its way.",
+}
+
+func (c *Console) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		c.errorPage(w, r, nil, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	email, next := r.PostForm.Get("email"), safeNext(r.PostForm.Get("next"))
+	in, err := c.svc.SignIn(r.Context(), email, r.PostForm.Get("password"), c.clientAddr(r))
+	if err != nil {
+		code := ticketd.ErrorCode(err)
+		if code != ticketd.EUNAUTHORIZED && code != ticketd.ETHROTTLED {
+			c.fail(w, r, nil, err)
+			return
+		}
+		status := http.StatusUnauthorized
+		if code == ticketd.ETHROTTLED {
+			status = http.StatusTooManyRequests
+		}
+		d := loginData{baseData: c.base(r, nil, "Sign in"), Email: email, Next: next}
+		d.Error = ticketd.ErrorMessage(err)
+		c.render(w, r, status, "login", d)
+		return
+	}
+	c.setSessionCookie(w, r, in)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
+	if ck, err := r.Cookie(SessionCookie); err == nil {
+		if err := c.svc.SignOut(r.Context(), ck.Value); err != nil {
+			c.fail(w, r, nil, err)
+			return
+		}
+	}
+	c.clearSessionCookie(w, r)
+	http.Redirect(w, r, "/login?flash=signedout", http.StatusSeeOther)
+}
+
+func (c *Console) forgotForm(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, http.StatusOK, "forgot", c.base(r, nil, "Forgot your password?"))
+}
+
+// linkBase is the start of a one-time link on this console.
+func (c *Console) linkBase(r *http.Request, kind string) string {
+	scheme := "http"
+	if c.secureRequest(r) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/console/" + kind + "/"
+}
+
+func (c *Console) forgot(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		c.errorPage(w, r, nil, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	if err := c.svc.RequestPasswordReset(r.Context(), r.PostForm.Get("email"), c.clientAddr(r), c.linkBase(r, "reset")); err != nil {
+		c.fail(w, r, nil, err)
+		return
+	}
+	http.Redirect(w, r, "/login?flash=sent", http.StatusSeeOther)
+}
+
+type linkData struct {
+	baseData
+	Action string
+}
+
+func (c *Console) linkForm(w http.ResponseWriter, r *http.Request) {
+	title := "Choose a new password"
+	if strings.HasPrefix(r.URL.Path, "/console/invite/") {
+		title = "Welcome: choose your password"
+	}
+	c.render(w, r, http.StatusOK, "setpassword", linkData{baseData: c.base(r, nil, title), Action: r.URL.Path})
+}
+
+func (c *Console) redeem(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		c.errorPage(w, r, nil, http.StatusBadRequest, "The form could not be read.")
+		return
+	}
+	pw := r.PostForm.Get("password")
+	if pw != r.PostForm.Get("confirm") {
+		d := linkData{baseData: c.base(r, nil, "Choose a new password"), Action: r.URL.Path}
+		d.Error = "The two passwords differ."
+		c.render(w, r, http.StatusUnprocessableEntity, "setpassword", d)
+		return
+	}
+	in, err := c.svc.RedeemToken(r.Context(), r.PathValue("token"), pw)
+	if ticketd.ErrorCode(err) == ticketd.EINVALID {
+		d := linkData{baseData: c.base(r, nil, "Choose a new password"), Action: r.URL.Path}
+		d.Error = ticketd.ErrorMessage(err)
+		c.render(w, r, http.StatusUnprocessableEntity, "setpassword", d)
+		return
+	} else if err != nil {
+		c.fail(w, r, nil, err)
+		return
+	}
+	c.setSessionCookie(w, r, in)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// ---- ticket lists --------------------------------------------------------------------
+
+const defaultView = ticketd.ViewOpen
+
+type row struct {
+	*ticketd.Ticket
+	Customer string
+	Assignee string
+}
+
+type filterData struct {
+	View     string
+	Inbox    string
+	Tag      string
+	Assignee string
+	Order    string
+}
+
+type listData struct {
+	baseData
+	Heading string
+	Rows    []row
+	Next    string
+	Filter  filterData
+	Inboxes []*ticketd.Inbox
+	Agents  []*ticketd.User
+	Search  bool
+}
+
+// filterFrom reads the list filters common to the views and search. Values
+// that cannot be ids are treated as absent: a filter link edited by hand
+// shows more, not an error.
+func filterFrom(q url.Values, f *ticketd.ViewFilter) filterData {
+	fd := filterData{Inbox: q.Get("inbox"), Tag: strings.TrimSpace(q.Get("tag")), Assignee: q.Get("assignee"), Order: q.Get("order")}
+	if id, err := uuid.Parse(fd.Inbox); err == nil {
+		f.InboxID = &id
+	}
+	if len(fd.Tag) > 100 {
+		fd.Tag = fd.Tag[:100]
+	}
+	f.Tag = fd.Tag
+	if fd.Assignee == "none" {
+		f.AssigneeID, f.Unassigned = nil, true
+	} else if id, err := uuid.Parse(fd.Assignee); err == nil && f.AssigneeID == nil && !f.Unassigned {
+		f.AssigneeID = &id
+	}
+	f.Oldest = fd.Order == "oldest"
+	return fd
+}
+
+func (c *Console) list(w http.ResponseWriter, r *http.Request, s *session) error {
+	q := r.URL.Query()
+	view := ticketd.View(q.Get("view"))
+	if view == "" {
+		view = defaultView
+	}
+	f, ok := view.Filter(s.p)
+	if !ok {
+		return ticketd.NotFound("view")
+	}
+	fd := filterFrom(q, &f)
+	fd.View = string(view)
+	if after, err := strconv.ParseInt(q.Get("after"), 10, 64); err == nil && after > 0 {
+		f.After = after
+	}
+	ts, next, err := c.svc.ViewTickets(r.Context(), s.p, f)
+	if err != nil {
+		return err
+	}
+	d, err := c.listData(r, s, viewLabels[view], ts, fd)
+	if err != nil {
+		return err
+	}
+	if next > 0 {
+		nq := r.URL.Query()
+		nq.Set("after", strconv.FormatInt(next, 10))
+		d.Next = "/?" + nq.Encode()
+	}
+	d.Poll = "/console/poll?list=1"
+	if d.Version, err = c.svc.ListVersion(r.Context(), s.p); err != nil {
+		return err
+	}
+	c.render(w, r, http.StatusOK, "list", d)
+	return nil
+}
+
+func (c *Console) listData(r *http.Request, s *session, heading string, ts []*ticketd.Ticket, fd filterData) (*listData, error) {
+	people, err := c.svc.TicketPeople(r.Context(), s.p, ts)
+	if err != nil {
+		return nil, err
+	}
+	d := &listData{baseData: c.base(r, s, heading), Heading: heading, Filter: fd}
+	for _, t := range ts {
+		rw := row{Ticket: t}
+		if cu := people.Customers[t.CustomerID]; cu != nil {
+			rw.Customer = cu.FullName()
+			if rw.Customer == "" {
+				rw.Customer = cu.Email
+			}
+		}
+		if t.AssigneeID != nil {
+			if u := people.Users[*t.AssigneeID]; u != nil {
+				rw.Assignee = u.Name
+			}
+		}
+		d.Rows = append(d.Rows, rw)
+	}
+	if d.Inboxes, err = c.svc.Inboxes(r.Context(), s.p, ticketd.Page{Limit: 200}); err != nil {
+		return nil, err
+	}
+	if d.Agents, err = c.svc.Users(r.Context(), s.p, ticketd.Page{Limit: 1000}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) error {
+	q := r.URL.Query()
+	var f ticketd.ViewFilter
+	if st := ticketd.Status(q.Get("status")); st.Valid() {
+		f.Status = &st
+	}
+	fd := filterFrom(q, &f)
+	text := q.Get("q")
+	var ts []*ticketd.Ticket
+	if strings.TrimSpace(text) != "" {
+		var err error
+		if ts, err = c.svc.Search(r.Context(), s.p, text, f, 50); err != nil && ticketd.ErrorCode(err) != ticketd.EINVALID {
+			return err
+		}
+	}
+	d, err := c.listData(r, s, "Search", ts, fd)
+	if err != nil {
+		return err
+	}
+	d.Query, d.Search = text, true
+	d.Heading = "Search results for “" + text + "”"
+	c.render(w, r, http.StatusOK, "list", d)
+	return nil
+}
+
+// poll answers the live updates' question "has this changed?" with a
+// version token. It reads the database, so every node answers the same.
+func (c *Console) poll(w http.ResponseWriter, r *http.Request, s *session) error {
+	var v string
+	var err error
+	if id, perr := uuid.Parse(r.URL.Query().Get("ticket")); perr == nil {
+		v, err = c.svc.TicketVersion(r.Context(), s.p, id)
+	} else {
+		v, err = c.svc.ListVersion(r.Context(), s.p)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(`{"version":` + strconv.Quote(v) + `}`))
+	return nil
+}
+
+// ---- account ------------------------------------------------------------------------
+
+func (c *Console) account(w http.ResponseWriter, r *http.Request, s *session) error {
+	c.render(w, r, http.StatusOK, "account", c.base(r, s, "Your account"))
+	return nil
+}
+
+func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, s *session) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	if r.PostForm.Get("new_password") != r.PostForm.Get("confirm") {
+		return ticketd.Invalid("confirm", "value_error", "the two new passwords differ")
+	}
+	if err := c.svc.ChangePassword(r.Context(), s.p, r.PostForm.Get("current_password"), r.PostForm.Get("new_password")); err != nil {
+		return err
+	}
+	c.clearSessionCookie(w, r)
+	http.Redirect(w, r, "/login?flash=password", http.StatusSeeOther)
+	return nil
+}
+
+// ago renders a time relative to now, for lists.
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " min ago"
+	case d < 24*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " h ago"
+	}
+	return t.UTC().Format("2 Jan 2006")
+}

@@ -1,0 +1,273 @@
+package console
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/microcosm-cc/bluemonday"
+
+	ticketd "github.com/ticketd/ticketd"
+)
+
+// emailPolicy sanitises an email's HTML before it is shown, as a second wall
+// behind the sandboxed frame: no scripts, handlers, styles, forms or
+// javascript: links survive it, and the frame could not run them anyway.
+// Images are dropped too: a remote image is a tracking pixel, and the
+// console makes no request to another host.
+var emailPolicy = newEmailPolicy()
+
+func newEmailPolicy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowStandardURLs()
+	p.AllowAttrs("href").OnElements("a")
+	p.RequireNoFollowOnLinks(true)
+	p.AllowElements("p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "small", "sub", "sup",
+		"blockquote", "pre", "code", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "center", "font")
+	p.AllowLists()
+	p.AllowTables()
+	return p
+}
+
+type attachmentView struct {
+	*ticketd.Attachment
+	URL   string
+	Image bool
+}
+
+type messageView struct {
+	*ticketd.Message
+	Kind     string // customer, agent, note, system
+	Label    string // the article's accessible name
+	Author   string
+	Shown    string // the cleaned body, when it differs from the whole
+	HTML     string // sanitised HTML, for the sandboxed frame
+	Files    []attachmentView
+	Delivery string
+}
+
+type ticketData struct {
+	baseData
+	T        *ticketd.Ticket
+	Customer *ticketd.Customer
+	Messages []messageView
+	Others   []*ticketd.Ticket
+	Agents   []*ticketd.User
+	Statuses []ticketd.Status
+	Tags     string
+	Assignee string
+}
+
+// previewTypes are the image types shown inline; anything else (SVG, which
+// can carry script, included) is a download only.
+var previewTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+func ticketRef(r *http.Request) (ticketd.Ref, error) {
+	n, err := strconv.ParseInt(r.PathValue("number"), 10, 64)
+	if err != nil || n <= 0 {
+		return ticketd.Ref{}, ticketd.NotFound("ticket")
+	}
+	return ticketd.ByNumber(n), nil
+}
+
+func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) error {
+	ref, err := ticketRef(r)
+	if err != nil {
+		return err
+	}
+	td, err := c.svc.TicketDetail(r.Context(), s.p, ref)
+	if err != nil {
+		return err
+	}
+	d := ticketData{baseData: c.base(r, s, td.Ticket.Subject), T: td.Ticket, Customer: td.Customer,
+		Others: td.CustomerTickets, Agents: td.Agents, Tags: strings.Join(td.Ticket.Tags, ", "),
+		Statuses: []ticketd.Status{ticketd.StatusOpen, ticketd.StatusPending, ticketd.StatusSolved, ticketd.StatusClosed}}
+	for _, a := range td.Agents {
+		if td.Ticket.AssigneeID != nil && *td.Ticket.AssigneeID == a.ID {
+			d.Assignee = a.Name
+		}
+	}
+	d.Poll = "/console/poll?ticket=" + td.Ticket.ID.String()
+	d.Version = td.Version
+	for _, m := range td.Messages {
+		d.Messages = append(d.Messages, c.messageView(m, td))
+	}
+	c.render(w, r, http.StatusOK, "ticket", d)
+	return nil
+}
+
+func (c *Console) messageView(m *ticketd.Message, td *ticketd.TicketDetail) messageView {
+	v := messageView{Message: m, Delivery: string(m.Delivery)}
+	switch {
+	case m.Internal:
+		v.Kind = "note"
+	case m.Author.Kind == ticketd.AuthorCustomer:
+		v.Kind = "customer"
+	case m.Author.Kind == ticketd.AuthorAgent:
+		v.Kind = "agent"
+	default:
+		v.Kind = "system"
+	}
+	switch {
+	case m.Author.CustomerID != nil && td.Authors.Customers[*m.Author.CustomerID] != nil:
+		cu := td.Authors.Customers[*m.Author.CustomerID]
+		v.Author = cu.FullName()
+		if v.Author == "" {
+			v.Author = cu.Email
+		}
+	case m.Author.UserID != nil && td.Authors.Users[*m.Author.UserID] != nil:
+		v.Author = td.Authors.Users[*m.Author.UserID].Name
+	case m.FromName != "":
+		v.Author = m.FromName
+	case m.FromAddress != "":
+		v.Author = m.FromAddress
+	default:
+		v.Author = string(m.Author.Kind)
+	}
+	switch v.Kind {
+	case "note":
+		v.Label = "Internal note by " + v.Author
+	case "customer":
+		v.Label = "Message from " + v.Author
+	default:
+		v.Label = "Reply by " + v.Author
+	}
+	if m.BodyCleaned != nil && strings.TrimSpace(*m.BodyCleaned) != "" && strings.TrimSpace(*m.BodyCleaned) != strings.TrimSpace(m.Body) {
+		v.Shown = *m.BodyCleaned
+	}
+	if m.BodyHTML != nil && strings.TrimSpace(*m.BodyHTML) != "" {
+		v.HTML = emailPolicy.Sanitize(*m.BodyHTML)
+	}
+	for _, a := range td.Attachments[m.ID] {
+		v.Files = append(v.Files, attachmentView{Attachment: a, Image: previewTypes[strings.ToLower(a.ContentType)],
+			URL: "/console/messages/" + m.ID.String() + "/attachments/" + a.ID.String()})
+	}
+	return v
+}
+
+// formText reads one trimmed field of a parsed form.
+func formText(r *http.Request, name string) string { return strings.TrimSpace(r.PostForm.Get(name)) }
+
+// splitList splits a comma- or space-separated list, as typed in one box.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' })
+}
+
+func (c *Console) reply(w http.ResponseWriter, r *http.Request, s *session) error {
+	return c.post(w, r, s, false)
+}
+
+func (c *Console) note(w http.ResponseWriter, r *http.Request, s *session) error {
+	return c.post(w, r, s, true)
+}
+
+// post adds a reply (emailed to the customer on an email ticket, with the
+// Cc given) or an internal note (never emailed).
+func (c *Console) post(w http.ResponseWriter, r *http.Request, s *session, internal bool) error {
+	ref, err := ticketRef(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	t, err := c.svc.Ticket(r.Context(), s.p, ref)
+	if err != nil {
+		return err
+	}
+	in := ticketd.NewMessage{Internal: internal, Body: r.PostForm.Get("body"), Email: ticketd.EmailNever}
+	if !internal {
+		in.Cc = splitList(r.PostForm.Get("cc"))
+		if ticketd.IsEmailChannel(t.Channel) {
+			// The agent pressed "Send reply": on an email ticket that is a
+			// promise to email it, and an error if that cannot happen.
+			in.Email = ticketd.EmailAlways
+		}
+	}
+	if _, err := c.svc.PostMessage(r.Context(), s.p, ticketd.ByID(t.ID), in); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/console/tickets/"+strconv.FormatInt(t.Number, 10), http.StatusSeeOther)
+	return nil
+}
+
+// update applies the fields the form carries: the side panel sends status,
+// assignee and tags; the Solve button only a status.
+func (c *Console) update(w http.ResponseWriter, r *http.Request, s *session) error {
+	ref, err := ticketRef(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	var in ticketd.TicketUpdate
+	if r.PostForm.Has("status") {
+		st := ticketd.Status(formText(r, "status"))
+		in.Status = &st
+	}
+	if r.PostForm.Has("assignee") {
+		switch a := formText(r, "assignee"); a {
+		case "":
+			in.Unassign = true
+		case "me":
+			in.Assignee = &ticketd.Ref{ID: s.p.UserID}
+		default:
+			id, err := uuid.Parse(a)
+			if err != nil {
+				return ticketd.Invalid("assignee", "value_error", "not an agent")
+			}
+			in.Assignee = &ticketd.Ref{ID: id}
+		}
+	}
+	if r.PostForm.Has("tags") {
+		tags := strings.FieldsFunc(r.PostForm.Get("tags"), func(r rune) bool { return r == ',' })
+		in.Tags = &tags
+	}
+	t, err := c.svc.UpdateTicket(r.Context(), s.p, ref, in)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/console/tickets/"+strconv.FormatInt(t.Number, 10), http.StatusSeeOther)
+	return nil
+}
+
+// attachment downloads an attachment; a raster image asked for inline is
+// shown (the ticket page's preview). Either way the response may run
+// nothing: it carries its own sandboxing policy.
+func (c *Console) attachment(w http.ResponseWriter, r *http.Request, s *session) error {
+	mid, err1 := uuid.Parse(r.PathValue("message"))
+	aid, err2 := uuid.Parse(r.PathValue("attachment"))
+	if err1 != nil || err2 != nil {
+		return ticketd.NotFound("attachment")
+	}
+	a, body, err := c.svc.OpenAttachment(r.Context(), s.p, mid, aid)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Content-Length", strconv.FormatInt(a.Size, 10))
+	h.Set("Cache-Control", "private, max-age=3600")
+	disposition := "attachment"
+	if r.URL.Query().Get("inline") == "1" && previewTypes[strings.ToLower(a.ContentType)] {
+		disposition = "inline"
+		h.Set("Content-Type", strings.ToLower(a.ContentType))
+	} else {
+		h.Set("Content-Type", "application/octet-stream")
+	}
+	name := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == '"' || r == '\\' || r > 0x7e {
+			return '_'
+		}
+		return r
+	}, a.Filename)
+	h.Set("Content-Disposition", disposition+`; filename="`+name+`"`)
+	h.Set("Last-Modified", a.CreatedAt.UTC().Format(time.RFC1123))
+	_, _ = io.Copy(w, body)
+	return nil
+}
