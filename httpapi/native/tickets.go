@@ -200,7 +200,7 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 	}
 	// One read: the ticket, the cursor and the page.
 	conv, err := h.svc.Messages(r.Context(), p, ticketd.ByID(ticket), ticketd.MessageFilter{
-		AfterID: after, Page: ticketd.Page{Limit: page.Limit}})
+		AfterID: after, Page: ticketd.Page{Limit: page.Limit}, Brief: true})
 	if err == ticketd.ErrCursor {
 		return httpapi.InvalidCursor("after")
 	} else if err != nil {
