@@ -41,14 +41,14 @@ type DB struct {
 	read *sql.DB
 
 	writeStmts, readStmts *stmtCache
+	// secrets seals secret columns (secrets.go); nil stores them as given.
+	secrets ticketd.SecretBox
 
 	// trace, when set (by tests), sees every statement a Tx runs.
 	trace func(query string, args []any)
 	// group batches SQLite's write transactions (nil on PostgreSQL, whose
 	// writers commit in parallel).
 	group *groupCommitter
-	// secrets seals secret columns (secrets.go); nil stores them as given.
-	secrets ticketd.SecretBox
 }
 
 var _ ticketd.Store = (*DB)(nil)
@@ -144,12 +144,6 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sq
 	return err
 }
 
-// newTx wraps one SQL transaction; every Tx is made here, so that each
-// carries everything the DB configures (the group committer's too).
-func (db *DB) newTx(sqlTx *sql.Tx, stmts *stmtCache) *Tx {
-	return &Tx{tx: sqlTx, d: db.dialect, stmts: stmts, trace: db.trace, secrets: db.secrets}
-}
-
 // Tx implements ticketd.Tx over one SQL transaction.
 type Tx struct {
 	tx    *sql.Tx
@@ -157,9 +151,9 @@ type Tx struct {
 	stmts *stmtCache
 	// missed is set when a query ran unprepared.
 	missed bool
-	trace  func(query string, args []any)
 	// secrets is the DB's SecretBox.
 	secrets ticketd.SecretBox
+	trace   func(query string, args []any)
 }
 
 // exec runs a statement and normalises its error.
@@ -218,4 +212,10 @@ func (db *DB) RawQueryRow(ctx context.Context, query string, args ...any) *sql.R
 func (db *DB) RawExec(ctx context.Context, query string, args ...any) error {
 	_, err := db.write.ExecContext(ctx, query, args...)
 	return err
+}
+
+// newTx wraps a database transaction; every Tx, grouped or not, is made here
+// so that each carries the DB's secret box and trace.
+func (db *DB) newTx(sqlTx *sql.Tx, stmts *stmtCache) *Tx {
+	return &Tx{tx: sqlTx, d: db.dialect, stmts: stmts, secrets: db.secrets, trace: db.trace}
 }

@@ -44,7 +44,7 @@ func hotWorkload(t *testing.T, db *sqlstore.DB) {
 	must(t, err)
 	p, err := svc.Authenticate(ctx, key)
 	must(t, err)
-	p.Audience = ticketd.AudienceTeam // the native API's: notes included
+	p.Audience = ticketd.AudienceTeam // the workload writes internal notes too
 	c, err := svc.CreateCustomer(ctx, p, ticketd.NewCustomer{Email: "ada@customer.test", FirstName: "Ada"})
 	must(t, err)
 	tk, err := svc.CreateTicket(ctx, p, ticketd.NewTicket{Customer: ticketd.ByID(c.ID), Subject: "Help", Channel: "email"})

@@ -59,7 +59,6 @@ type Config struct {
 
 	// Email (issue 14; emailflags.go).
 	Email EmailConfig
-
 	// PprofAddr serves Go's profiler (pprof.go).
 	PprofAddr string
 }
