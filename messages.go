@@ -398,7 +398,9 @@ func resolveCursor(ctx context.Context, tx Tx, t *Ticket, f *MessageFilter) erro
 		return nil
 	}
 	m, err := tx.Message(ctx, t.WorkspaceID, ByID(*f.AfterID))
-	if ErrorCode(err) == ENOTFOUND || (err == nil && m.TicketID != t.ID) {
+	// A note is no cursor for an audience that cannot see it: the answer
+	// must not tell a note's id from one that does not exist.
+	if ErrorCode(err) == ENOTFOUND || (err == nil && (m.TicketID != t.ID || (m.Internal && !f.IncludeInternal))) {
 		return ErrCursor
 	} else if err != nil {
 		return err
@@ -429,6 +431,7 @@ func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, 
 	if f.Order == NewestByTime {
 		return errors.New("StreamMessages reads oldest first")
 	}
+	f.IncludeInternal = p.Audience.SeesNotes() // as for Messages: the audience decides
 	return s.store.View(ctx, func(tx Tx) error {
 		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
 		if err != nil {

@@ -350,6 +350,12 @@ type MessageFilter struct {
 	// Authors asks the Messages use case to load the messages' authors in
 	// the same read (Conversation.People). Stores ignore it.
 	Authors bool
+	// Brief lets the store read only the conversation's core fields (ids,
+	// author, visibility, body, channel, times); the email, triage, shop
+	// and delivery fields come back empty. A list that renders only those
+	// (the comments resource) sets it: reading a third of the columns is
+	// most of the cost of a page on SQLite.
+	Brief bool
 }
 
 // Clock tells the time; tests pin it.

@@ -71,6 +71,7 @@ func hotWorkload(t *testing.T, db *sqlstore.DB) {
 	for _, f := range []ticketd.MessageFilter{
 		{IncludeInternal: true, Page: ticketd.Page{Limit: 50}},
 		{IncludeInternal: true, Page: ticketd.Page{Limit: 50}, AfterID: &last.ID},
+		{IncludeInternal: true, Page: ticketd.Page{Limit: 50}, AfterID: &last.ID, Brief: true},
 		{Order: ticketd.ByTime, Page: ticketd.Page{Limit: 2}, Authors: true},
 		{Order: ticketd.ByTime, Page: ticketd.Page{Limit: 2}, AfterID: &last.ID},
 		{Page: ticketd.Page{Limit: 50}, Authors: true},

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -113,7 +112,7 @@ func (g *groupCommitter) group(first *groupReq) {
 	var aborted error
 	for i := 0; ; i++ {
 		r := members[i]
-		results = append(results, g.member(sqlTx, tx, r, &aborted))
+		results = append(results, g.member(tx, r, &aborted))
 		if aborted != nil {
 			break
 		}
@@ -163,22 +162,24 @@ func (g *groupCommitter) group(first *groupReq) {
 // member runs one member's fn inside its own savepoint. If the savepoint
 // itself cannot be set or undone, the transaction is gone: *aborted is set
 // and the group ends.
-func (g *groupCommitter) member(sqlTx *sql.Tx, tx *Tx, r *groupReq, aborted *error) error {
+func (g *groupCommitter) member(tx *Tx, r *groupReq, aborted *error) error {
 	if err := r.ctx.Err(); err != nil {
 		return err // the caller gave up while queued: nothing ran
 	}
-	if _, err := sqlTx.Exec("SAVEPOINT member"); err != nil {
+	// Through the statement cache: prepared once, like every query.
+	bg := context.Background()
+	if _, err := tx.exec(bg, "SAVEPOINT member"); err != nil {
 		*aborted = err
 		return errGroupAborted
 	}
 	err := r.fn(tx)
 	if err != nil {
-		if _, rbErr := sqlTx.Exec("ROLLBACK TO member"); rbErr != nil {
+		if _, rbErr := tx.exec(bg, "ROLLBACK TO member"); rbErr != nil {
 			*aborted = rbErr
 			return err
 		}
 	}
-	if _, relErr := sqlTx.Exec("RELEASE member"); relErr != nil {
+	if _, relErr := tx.exec(bg, "RELEASE member"); relErr != nil {
 		*aborted = relErr
 		if err == nil {
 			return errGroupAborted

@@ -364,3 +364,32 @@ func TestStatementsArePreparedOnceOutsideTransactions(t *testing.T) {
 		t.Fatal("no statement prepared on the read pool after a read transaction")
 	}
 }
+
+// A Brief listing reads the conversation's core fields, the same as a full
+// one, and leaves the rest empty.
+func TestBriefMessages(t *testing.T) {
+	db := sqlstoretest.Open(t)
+	f := newFixture(t, db, "brief")
+	tk := f.ticket(t, db)
+	m := f.messageWith(t, db, tk, "hello", "<1@x>")
+	var full, brief []*ticketd.Message
+	must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
+		if full, err = tx.Messages(ctx, f.ws.ID, tk.ID, ticketd.MessageFilter{IncludeInternal: true}); err != nil {
+			return err
+		}
+		brief, err = tx.Messages(ctx, f.ws.ID, tk.ID, ticketd.MessageFilter{IncludeInternal: true, Brief: true})
+		return err
+	}))
+	if len(full) != 1 || len(brief) != 1 {
+		t.Fatalf("%d and %d messages", len(full), len(brief))
+	}
+	b, w := brief[0], full[0]
+	if b.ID != m.ID || b.Number != w.Number || b.TicketID != w.TicketID || b.Body != w.Body || b.Author.Kind != w.Author.Kind ||
+		*b.Author.UserID != *w.Author.UserID || b.Internal != w.Internal || !b.Time.Equal(w.Time) ||
+		!b.CreatedAt.Equal(w.CreatedAt) || !b.UpdatedAt.Equal(w.UpdatedAt) || b.Channel != w.Channel {
+		t.Fatalf("brief %+v differs from full %+v in a core field", b, w)
+	}
+	if b.ExternalID != "" || w.ExternalID != "<1@x>" {
+		t.Fatalf("brief external id %q, full %q", b.ExternalID, w.ExternalID)
+	}
+}

@@ -90,6 +90,12 @@ func drive(ctx context.Context, t target, conns int, d time.Duration, maxRequest
 				}
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
+				if ctx.Err() != nil {
+					// The run ended while this request was in flight: the
+					// server saw its client go away (and may have answered
+					// 500 for the cancelled query); not the server's error.
+					break
+				}
 				if resp.StatusCode != t.want {
 					errs++
 					if first == "" {

@@ -293,6 +293,7 @@ func startTicketd(ctx context.Context, tmp, dsn string, pprof bool) (*process, e
 	for _, m := range []string{"helpwave", "ticket0", "native", "toptickets"} {
 		args = append(args, "--ratelimit-"+m+"-key", "0", "--ratelimit-"+m+"-workspace", "0")
 	}
+	args = append(args, "--ratelimit-toptickets-admin-key", "0")
 	// /v1/tickets/{id}/comments is the TopTickets comments resource, limited by key role.
 	args = append(args, "--ratelimit-toptickets-admin-key", "0")
 	if err := os.MkdirAll(filepath.Join(tmp, "blobs"), 0o700); err != nil {

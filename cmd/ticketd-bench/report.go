@@ -94,7 +94,7 @@ func (e *env) report(rows []row, sc *scaleSeed, scaleRows []scaleRow, seedTime t
 				fmt.Fprintf(&b, "| %s | | | | %s |\n", r.name, r.note)
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %.0f | %s | %s | |\n", r.name, r.res.rps(), ms(r.res.p50), ms(r.res.p99))
+			fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %s |\n", r.name, r.res.rps(), ms(r.res.p50), ms(r.res.p99), r.errNote)
 		}
 	}
 	b.WriteString("\n")

@@ -96,28 +96,38 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
-	f := ticketd.MessageFilter{IncludeInternal: true}
-	if page.Given {
-		f.Page.Limit = page.Limit
-		if page.After != "" {
-			id, err := ticketd.ParseID(page.After)
-			if err != nil {
-				return httpapi.InvalidCursor("after")
-			}
-			m, err := h.svc.Message(r.Context(), p, ticketd.ByID(ticket), ticketd.ByID(id))
-			if ticketd.ErrorCode(err) == ticketd.ENOTFOUND {
-				return httpapi.InvalidCursor("after")
-			} else if err != nil {
-				return err
-			}
-			f.Page.AfterNumber = m.Number
+	// The comments resource renders the conversation's core fields only.
+	f := ticketd.MessageFilter{IncludeInternal: true, Brief: true}
+	if !page.Given {
+		// Every comment, streamed as read: memory stays flat however long
+		// the conversation.
+		var stream *httpapi.JSONStream
+		err := h.svc.StreamMessages(r.Context(), p, ticketd.ByID(ticket), f, func(*ticketd.Ticket) error {
+			stream = httpapi.StartJSONStream(w, http.StatusOK, "[")
+			return nil
+		}, func(m *ticketd.Message, _ *ticketd.Participants) error {
+			return stream.Item(renderComment(m))
+		})
+		if err != nil {
+			return err
 		}
+		return stream.End("]")
+	}
+	f.Page.Limit = page.Limit
+	if page.After != "" {
+		id, err := ticketd.ParseID(page.After)
+		if err != nil {
+			return httpapi.InvalidCursor("after")
+		}
+		f.AfterID = &id // resolved inside the listing's own read
 	}
 	conv, err := h.svc.Messages(r.Context(), p, ticketd.ByID(ticket), f)
-	if err != nil {
+	if err == ticketd.ErrCursor {
+		return httpapi.InvalidCursor("after")
+	} else if err != nil {
 		return err
 	}
-	if page.Given && conv.More {
+	if conv.More {
 		httpapi.SetNextLink(w, r, "after", conv.Messages[len(conv.Messages)-1].ID.String(), page.Limit)
 	}
 	writeList(w, conv.Messages, renderComment)
