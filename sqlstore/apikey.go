@@ -53,10 +53,19 @@ func (t *Tx) CreateAPIKey(ctx context.Context, k *ticketd.APIKey) error {
 // is not active (users.is_active false) is not found: an inactive user
 // cannot reach the system, with any of its keys.
 func (t *Tx) APIKeyByPrefix(ctx context.Context, prefix string) (*ticketd.APIKey, error) {
-	k, err := scanAPIKey(t.queryRow(ctx, `SELECT `+prefixed("k.", apiKeyColumns)+` FROM api_keys k
-		JOIN users u ON u.id = k.user_id WHERE k.prefix = $1 AND u.is_active AND u.deleted_at IS NULL`, prefix))
+	k, err := scanAPIKey(t.queryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE prefix = $1`, prefix))
 	if err != nil {
 		return nil, t.notFound(err, "api key")
+	}
+	// A second read by primary key rather than a join: the key cache makes
+	// it rare, and each statement stays one index lookup.
+	var active bool
+	err = t.queryRow(ctx, `SELECT is_active FROM users WHERE id = $1 AND deleted_at IS NULL`, idArg(k.UserID)).Scan(&active)
+	if err != nil {
+		return nil, t.notFound(err, "api key")
+	}
+	if !active {
+		return nil, ticketd.NotFound("api key")
 	}
 	return k, nil
 }

@@ -54,17 +54,19 @@ func (t *Tx) CustomerForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.R
 
 func (t *Tx) customer(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3) AND deleted_at IS NULL`+lock, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND deleted_at IS NULL AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
 	return c, nil
 }
 
-// CustomerByEmail finds a customer by its (lower-cased) email.
+// CustomerByEmail finds a customer by its (lower-cased) email. Saying that
+// the email is not empty lets the engines use the partial unique index,
+// which holds only customers with an email.
 func (t *Tx) CustomerByEmail(ctx context.Context, ws ticketd.ID, email string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND email = $2 AND deleted_at IS NULL`, idArg(ws), email))
+		WHERE workspace_id = $1 AND email = $2 AND email <> '' AND deleted_at IS NULL`, idArg(ws), email))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}

@@ -39,7 +39,7 @@ func (t *Tx) CreateTeam(ctx context.Context, tm *ticketd.Team) error {
 // Team returns the team ref names in workspace ws.
 func (t *Tx) Team(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Team, error) {
 	tm, err := scanTeam(t.queryRow(ctx, `SELECT `+teamColumns+` FROM teams
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND `+refCond(ref), idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "team")
 	}

@@ -9,6 +9,11 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
+// ticketCols is ticketColumns as each engine's queries select it (see
+// timecol.go).
+var ticketCols = columnList{sqlite: withTextTimes(ticketColumns, "last_message_at", "date", "human_opened_at", "closed_at",
+	"created_at", "updated_at", "snoozed_until", "due_at", "resolved_at"), postgres: ticketColumns}
+
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
 	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count,
@@ -18,12 +23,13 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var t ticketd.Ticket
 	var id, ws, customer, tags string
 	var assignee, inbox sql.NullString
-	var humanOpened, closed, snoozed sql.NullTime
 	var f ticketFieldsScan
 	if err := row.Scan(&t.Number, &id, &ws, &customer, &t.Subject, &t.Channel, &t.Status, &assignee, &tags,
-		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ChannelThread, &t.ContactAddress, &t.Reason,
-		&t.Language, &t.Source, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount,
-		&snoozed, &t.Priority, &t.Category, &t.Description, &f.due, &f.resolved, &f.token, &f.team); err != nil {
+		&t.UnreadCount, &t.LastMessage, timeDest{&t.LastMessageAt}, timeDest{&t.Date}, &inbox, &t.ChannelThread,
+		&t.ContactAddress, &t.Reason, &t.Language, &t.Source, optTimeDest{&t.HandedOffAt}, optTimeDest{&t.ClosedAt},
+		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, &t.MessageCount, &t.PublicCount,
+		optTimeDest{&t.SnoozedUntil}, &t.Priority, &t.Category, &t.Description, optTimeDest{&t.DueAt},
+		optTimeDest{&t.ResolvedAt}, &f.token, &f.team); err != nil {
 		return nil, err
 	}
 	if err := f.into(&t); err != nil {
@@ -48,9 +54,6 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	if t.Tags, err = parseStrings(tags); err != nil {
 		return nil, err
 	}
-	t.HandedOffAt, t.ClosedAt, t.SnoozedUntil = optTime(humanOpened), optTime(closed), optTime(snoozed)
-	t.LastMessageAt, t.Date = t.LastMessageAt.UTC(), t.Date.UTC()
-	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return &t, nil
 }
 
@@ -83,8 +86,8 @@ func (t *Tx) TicketForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref
 }
 
 func (t *Tx) ticket(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Ticket, error) {
-	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+ticketColumns+` FROM tickets
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
+	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets
+		WHERE workspace_id = $1 AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "ticket")
 	}
@@ -142,7 +145,7 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 	}
 	ticketFieldsWhere(&w, f)
 	w.args = append(w.args, limitArg(f.Limit), f.Offset)
-	rows, err := t.query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
+	rows, err := t.query(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
 		` ORDER BY number DESC LIMIT $`+strconv.Itoa(len(w.args)-1)+` OFFSET $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return nil, t.d.normalize(err)

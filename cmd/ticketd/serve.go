@@ -59,6 +59,8 @@ type Config struct {
 
 	// Email (issue 14; emailflags.go).
 	Email EmailConfig
+	// PprofAddr serves Go's profiler (pprof.go).
+	PprofAddr string
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -84,6 +86,8 @@ type Main struct {
 	metricsListener net.Listener
 	stopWorkers     context.CancelFunc
 	workers         sync.WaitGroup
+
+	pprofServer *http.Server
 }
 
 // NewMain returns a Main writing to stdout and stderr.
@@ -124,6 +128,7 @@ func (m *Main) ParseFlags(args []string) error {
 	rateLimitFlags(fs, &c.RateLimits)
 	m.opsFlags(fs)
 	m.emailFlags(fs)
+	pprofFlag(fs, &c.PprofAddr)
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -207,6 +212,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
 	m.applyTimeouts(m.httpServer)
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 	m.serveDone = make(chan error, 1)
 	go func() { m.serveDone <- m.httpServer.Serve(m.httpListener) }()
 	m.serveMetrics()
@@ -311,6 +319,10 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.httpServer = nil
+	}
+	if m.pprofServer != nil {
+		m.pprofServer.Close()
+		m.pprofServer = nil
 	}
 	m.closeListeners()
 	errs = append(errs, m.closeMetrics())
