@@ -54,7 +54,7 @@ func (t *Tx) CustomerForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.R
 
 func (t *Tx) customer(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND deleted_at IS NULL AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
+		WHERE workspace_id = $1 AND `+refCond(ref)+` AND deleted_at IS NULL`+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}

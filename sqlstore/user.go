@@ -52,7 +52,7 @@ func (t *Tx) UserForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) 
 
 func (t *Tx) user(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.User, error) {
 	u, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users
-		WHERE workspace_id = $1 AND deleted_at IS NULL AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
+		WHERE workspace_id = $1 AND `+refCond(ref)+` AND deleted_at IS NULL`+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "user")
 	}
