@@ -2,6 +2,10 @@ package ticketd
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
 	"regexp"
 	"slices"
 	"strings"
@@ -182,6 +186,13 @@ func SplitName(full string) (first, last string) {
 	return first, last
 }
 
+// Avatar is a picture uploaded for a user: its bytes in the BlobStore under
+// Key ("" for none).
+type Avatar struct {
+	Key         string
+	ContentType string
+}
+
 // UserProfilePatch changes the given profile fields of a user.
 type UserProfilePatch struct {
 	IsActive     *bool
@@ -189,11 +200,13 @@ type UserProfilePatch struct {
 	AvatarURL    *string
 	Region       *string
 	Timezone     *string
+	Avatar       *Avatar
 }
 
 // Empty reports whether the patch writes nothing.
 func (p UserProfilePatch) Empty() bool {
-	return p.IsActive == nil && p.EmployeeType == nil && p.AvatarURL == nil && p.Region == nil && p.Timezone == nil
+	return p.IsActive == nil && p.EmployeeType == nil && p.AvatarURL == nil && p.Region == nil && p.Timezone == nil &&
+		p.Avatar == nil
 }
 
 func (p UserProfilePatch) apply(u *User) {
@@ -206,6 +219,9 @@ func (p UserProfilePatch) apply(u *User) {
 	setTrimmed(&u.AvatarURL, p.AvatarURL)
 	setTrimmed(&u.Region, p.Region)
 	setTrimmed(&u.Timezone, p.Timezone)
+	if p.Avatar != nil {
+		u.Avatar = *p.Avatar
+	}
 }
 
 func validateUserProfile(u *User) error {
@@ -233,7 +249,7 @@ func patchUserProfile(ctx context.Context, tx Tx, u *User, patch UserProfilePatc
 		return err
 	}
 	// Write the stored (trimmed) values.
-	stored := UserProfilePatch{IsActive: patch.IsActive, EmployeeType: patch.EmployeeType}
+	stored := UserProfilePatch{IsActive: patch.IsActive, EmployeeType: patch.EmployeeType, Avatar: patch.Avatar}
 	if patch.AvatarURL != nil {
 		stored.AvatarURL = &u.AvatarURL
 	}
@@ -286,4 +302,64 @@ func setTrimmed(dst *string, v *string) {
 	if v != nil {
 		*dst = strings.TrimSpace(*v)
 	}
+}
+
+// MaxAvatarBytes bounds an uploaded avatar (5 MB).
+const MaxAvatarBytes = 5 << 20
+
+// AvatarTypes are the picture types an avatar may have.
+var AvatarTypes = []string{"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+// SetAvatar stores a picture as the calling agent's avatar: an image of one
+// of AvatarTypes (EINVALID) of at most MaxAvatarBytes (ETOOLARGE), streamed
+// to the blob store.
+func (s *Service) SetAvatar(ctx context.Context, p *Principal, contentType string, body io.Reader) (*User, error) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || !slices.Contains(AvatarTypes, mt) {
+		return nil, Invalid("file", KindNotAllowed, "an avatar must be one of %s", strings.Join(AvatarTypes, ", "))
+	}
+	blobs, ok := s.blobs.(StreamBlobStore)
+	if !ok {
+		return nil, fmt.Errorf("set avatar: the blob store cannot store streams")
+	}
+	key, _, err := blobs.PutStream(ctx, &capReader{r: body, left: MaxAvatarBytes})
+	if errors.Is(err, errTooLarge) {
+		return nil, Errorf(ETOOLARGE, "an avatar is at most %d bytes (5 MB)", MaxAvatarBytes)
+	} else if err != nil {
+		return nil, fmt.Errorf("set avatar: %w", err)
+	}
+	return s.patchOwnAvatar(ctx, p, Avatar{Key: key, ContentType: mt})
+}
+
+// DeleteAvatar removes the calling agent's avatar.
+func (s *Service) DeleteAvatar(ctx context.Context, p *Principal) (*User, error) {
+	return s.patchOwnAvatar(ctx, p, Avatar{})
+}
+
+func (s *Service) patchOwnAvatar(ctx context.Context, p *Principal, a Avatar) (*User, error) {
+	var u *User
+	err := s.store.Update(ctx, func(tx Tx) (err error) {
+		if u, err = tx.UserForUpdate(ctx, p.WorkspaceID, ByID(p.UserID)); err != nil {
+			return err
+		}
+		return patchUserProfile(ctx, tx, u, UserProfilePatch{Avatar: &a})
+	})
+	return u, err
+}
+
+// OpenAvatar returns a user's uploaded avatar and its bytes; ENOTFOUND when
+// the user has none.
+func (s *Service) OpenAvatar(ctx context.Context, p *Principal, user ID) (*User, io.ReadCloser, error) {
+	u, err := s.User(ctx, p, ByID(user))
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.Avatar.Key == "" || s.blobs == nil {
+		return nil, nil, NotFound("avatar")
+	}
+	r, err := s.blobs.Open(ctx, u.Avatar.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open avatar of %s: %w", u.ID, err)
+	}
+	return u, r, nil
 }

@@ -61,10 +61,13 @@ type User struct {
 	IsActive     bool
 	EmployeeType EmployeeType
 	AvatarURL    string
-	Region       string
-	Timezone     string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Avatar is a picture uploaded for the agent (profiles.go); it wins over
+	// AvatarURL where a surface shows one.
+	Avatar    Avatar
+	Region    string
+	Timezone  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Customer is someone the team supports.

@@ -71,7 +71,9 @@ func CopyDownload(w http.ResponseWriter, body io.Reader) error {
 // browser; the body is sent with CopyDownload.
 func ServeDownload(w http.ResponseWriter, contentType, filename string, size int64, body io.Reader) {
 	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	if size >= 0 { // -1: unknown
+		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
 	_ = CopyDownload(w, body) // an error here is the client's going away

@@ -87,6 +87,9 @@ func (t *Tx) PatchUserProfile(ctx context.Context, ws, id ticketd.ID, p ticketd.
 			cols, vals = append(cols, f.col), append(vals, *f.v)
 		}
 	}
+	if p.Avatar != nil {
+		cols, vals = append(cols, "avatar_blob", "avatar_type"), append(vals, p.Avatar.Key, p.Avatar.ContentType)
+	}
 	return t.patchRow(ctx, "user", "users", ws, id, cols, vals)
 }
 

@@ -12,7 +12,7 @@ import (
 // ticketCols is ticketColumns as each engine's queries select it (see
 // timecol.go).
 var ticketCols = columnList{sqlite: withTextTimes(ticketColumns, "last_message_at", "date", "human_opened_at", "closed_at",
-	"created_at", "updated_at", "snoozed_until"), postgres: ticketColumns}
+	"created_at", "updated_at", "snoozed_until", "due_at", "resolved_at"), postgres: ticketColumns}
 
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
@@ -28,8 +28,8 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 		&t.UnreadCount, &t.LastMessage, timeDest{&t.LastMessageAt}, timeDest{&t.Date}, &inbox, &t.ChannelThread,
 		&t.ContactAddress, &t.Reason, &t.Language, &t.Source, optTimeDest{&t.HandedOffAt}, optTimeDest{&t.ClosedAt},
 		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, &t.MessageCount, &t.PublicCount,
-		optTimeDest{&t.SnoozedUntil}, &t.Priority, &t.Category, &t.Description, &f.due, &f.resolved, &f.token,
-		&f.team); err != nil {
+		optTimeDest{&t.SnoozedUntil}, &t.Priority, &t.Category, &t.Description, optTimeDest{&t.DueAt},
+		optTimeDest{&t.ResolvedAt}, &f.token, &f.team); err != nil {
 		return nil, err
 	}
 	if err := f.into(&t); err != nil {

@@ -9,15 +9,14 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-// ticketFieldsScan receives the nullable planning columns of a ticket row.
+// ticketFieldsScan receives the planning columns of a ticket row that need
+// parsing.
 type ticketFieldsScan struct {
-	due, resolved sql.NullTime
-	token         string
-	team          sql.NullString
+	token string
+	team  sql.NullString
 }
 
 func (f *ticketFieldsScan) into(t *ticketd.Ticket) error {
-	t.DueAt, t.ResolvedAt = optTime(f.due), optTime(f.resolved)
 	if f.token != "" {
 		id, err := parseID(f.token)
 		if err != nil {

@@ -7,13 +7,13 @@ import (
 )
 
 const userColumns = `number, id, workspace_id, email, name, role, created_at, updated_at,
-	is_active, employee_type, avatar_url, region, timezone`
+	is_active, employee_type, avatar_url, region, timezone, avatar_blob, avatar_type`
 
 func scanUser(row scanner) (*ticketd.User, error) {
 	var u ticketd.User
 	var id, ws string
 	if err := row.Scan(&u.Number, &id, &ws, &u.Email, &u.Name, &u.Role, &u.CreatedAt, &u.UpdatedAt,
-		&u.IsActive, &u.EmployeeType, &u.AvatarURL, &u.Region, &u.Timezone); err != nil {
+		&u.IsActive, &u.EmployeeType, &u.AvatarURL, &u.Region, &u.Timezone, &u.Avatar.Key, &u.Avatar.ContentType); err != nil {
 		return nil, err
 	}
 	var err error

@@ -97,14 +97,19 @@ func (h *Handler) downloadURL(w http.ResponseWriter, r *http.Request, p *ticketd
 	if err != nil {
 		return err
 	}
+	url := h.url(r, "/tickets/"+ticket.String()+"/attachments/"+id.String()+"/content")
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"download_url": url, "filename": a.Filename,
+		"content_type": a.ContentType, "size_bytes": a.Size, "expires_at": nil})
+	return nil
+}
+
+// url is the absolute URL of a path of this surface, as the client reached it.
+func (h *Handler) url(r *http.Request, path string) string {
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"
 	}
-	url := scheme + "://" + r.Host + h.prefix + "/tickets/" + ticket.String() + "/attachments/" + id.String() + "/content"
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"download_url": url, "filename": a.Filename,
-		"content_type": a.ContentType, "size_bytes": a.Size, "expires_at": nil})
-	return nil
+	return scheme + "://" + r.Host + h.prefix + path
 }
 
 // attachmentContent streams the file's bytes as a download: the stored type,

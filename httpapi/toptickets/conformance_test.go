@@ -711,6 +711,35 @@ func TestUsersAndTeamsPaging(t *testing.T) {
 	e.As(e.WS.Key, "GET", base+"/teams?limit=101", nil).Expect(422)
 }
 
+// https://toptickets.pages.dev/api-reference/users ("Upload avatar",
+// "Delete avatar": POST and DELETE /v1/users/me/avatar, users:write): the
+// calling key's user gets an avatar_url that serves the picture; only images
+// are taken.
+func TestAvatar(t *testing.T) {
+	e := newEnv(t)
+	k := e.WS.Key
+	ct, body := multipartBody(t, "me.png", "image/png", pngBytes)
+	u := e.As(k, "POST", base+"/users/me/avatar", body, "Content-Type", ct).Expect(200).Object()
+	url, _ := u["avatar_url"].(string)
+	if u["id"] != e.WS.Owner.ID.String() || !strings.HasSuffix(url, base+"/users/"+e.WS.Owner.ID.String()+"/avatar") {
+		t.Fatalf("after upload: %v", u)
+	}
+	r := e.As(k, "GET", url[strings.Index(url, base):], nil).Expect(200)
+	if !bytes.Equal(r.Body, pngBytes) || r.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("avatar: %d bytes, %v", len(r.Body), r.Header)
+	}
+	if g := e.As(k, "GET", base+"/users/"+e.WS.Owner.ID.String(), nil).Expect(200).Object(); g["avatar_url"] != url {
+		t.Fatalf("user: %v", g)
+	}
+	ct, body = multipartBody(t, "x.pdf", "application/pdf", []byte("%PDF-1.4"))
+	e.As(k, "POST", base+"/users/me/avatar", body, "Content-Type", ct).Expect(422)
+	e.As(e.KeyWith(e.WS, apitest.AllBut("users:write")...), "DELETE", base+"/users/me/avatar", nil).Expect(403)
+	if d := e.As(k, "DELETE", base+"/users/me/avatar", nil).Expect(200).Object(); d["avatar_url"] != nil {
+		t.Fatalf("after delete: %v", d)
+	}
+	e.As(k, "GET", base+"/users/"+e.WS.Owner.ID.String()+"/avatar", nil).Expect(404)
+}
+
 // ---- keys, roles, rate limits -----------------------------------------------
 
 // https://toptickets.pages.dev/getting-started/api-keys ("Test your API

@@ -1,6 +1,7 @@
 package toptickets
 
 import (
+	"io"
 	"net/http"
 	"time"
 
@@ -203,10 +204,19 @@ type userJSON struct {
 	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
-func renderUser(u *ticketd.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, FullName: u.Name, Role: string(u.Role), IsActive: u.IsActive,
-		AvatarURL: nullable(u.AvatarURL), EmployeeType: string(u.EmployeeType), Region: nullable(u.Region),
-		Timezone: nullable(u.Timezone), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+// userRenderer renders users for one request: an uploaded avatar's URL is
+// this surface's own route, as the client reached it.
+func (h *Handler) userRenderer(r *http.Request) func(*ticketd.User) userJSON {
+	return func(u *ticketd.User) userJSON {
+		j := userJSON{ID: u.ID, Email: u.Email, FullName: u.Name, Role: string(u.Role), IsActive: u.IsActive,
+			AvatarURL: nullable(u.AvatarURL), EmployeeType: string(u.EmployeeType), Region: nullable(u.Region),
+			Timezone: nullable(u.Timezone), CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		if u.Avatar.Key != "" {
+			url := h.url(r, "/users/"+u.ID.String()+"/avatar")
+			j.AvatarURL = &url
+		}
+		return j
+	}
 }
 
 type userBody struct {
@@ -253,7 +263,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err != nil {
 		return renameField(err, "name", "full_name")
 	}
-	httpapi.WriteJSON(w, http.StatusCreated, renderUser(u))
+	httpapi.WriteJSON(w, http.StatusCreated, h.userRenderer(r)(u))
 	return nil
 }
 
@@ -283,7 +293,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *ticketd.P
 	if err != nil {
 		return err
 	}
-	writeList(w, us, renderUser)
+	writeList(w, us, h.userRenderer(r))
 	return nil
 }
 
@@ -296,7 +306,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p *ticketd.Pri
 	if err != nil {
 		return err
 	}
-	httpapi.WriteJSON(w, http.StatusOK, renderUser(u))
+	httpapi.WriteJSON(w, http.StatusOK, h.userRenderer(r)(u))
 	return nil
 }
 
@@ -314,7 +324,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err != nil {
 		return renameField(err, "name", "full_name")
 	}
-	httpapi.WriteJSON(w, http.StatusOK, renderUser(u))
+	httpapi.WriteJSON(w, http.StatusOK, h.userRenderer(r)(u))
 	return nil
 }
 
@@ -327,6 +337,45 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ---- avatars ---------------------------------------------------------------
+
+// uploadAvatar sets the calling key's user's avatar from the multipart part
+// "file" (an image, at most 5 MB) and answers the user.
+func (h *Handler) uploadAvatar(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	return httpapi.ReadUpload(w, r, "file", func(_, contentType string, body io.Reader) error {
+		u, err := h.svc.SetAvatar(r.Context(), p, contentType, body)
+		if err != nil {
+			return err
+		}
+		httpapi.WriteJSON(w, http.StatusOK, h.userRenderer(r)(u))
+		return nil
+	})
+}
+
+func (h *Handler) deleteAvatar(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	u, err := h.svc.DeleteAvatar(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, h.userRenderer(r)(u))
+	return nil
+}
+
+// getAvatar serves an uploaded avatar (the avatar_url of a user who has one).
+func (h *Handler) getAvatar(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	id, err := pathID(r, "id", "user")
+	if err != nil {
+		return err
+	}
+	u, body, err := h.svc.OpenAvatar(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	httpapi.ServeDownload(w, u.Avatar.ContentType, "avatar", -1, body)
 	return nil
 }
 

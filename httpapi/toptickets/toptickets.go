@@ -84,6 +84,9 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	m.Handle("GET", "/users/{id}", "users:read", h.getUser)
 	m.Handle("PATCH", "/users/{id}", "users:write", h.updateUser)
 	m.Handle("DELETE", "/users/{id}", "users:delete", h.deleteUser)
+	m.HandleUpload("POST", "/users/me/avatar", "users:write", ticketd.MaxAvatarBytes+1<<20, h.uploadAvatar)
+	m.Handle("DELETE", "/users/me/avatar", "users:write", h.deleteAvatar)
+	m.Handle("GET", "/users/{id}/avatar", "users:read", h.getAvatar)
 	return m
 }
 
