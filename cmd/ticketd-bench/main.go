@@ -290,9 +290,11 @@ func startTicketd(ctx context.Context, tmp, dsn string, pprof bool) (*process, e
 		return nil, err
 	}
 	args := []string{"serve", "--db", dsn, "--addr", addr, "--blob-dir", filepath.Join(tmp, "blobs")}
-	for _, m := range []string{"helpwave", "ticket0", "native"} {
+	for _, m := range []string{"helpwave", "ticket0", "native", "toptickets"} {
 		args = append(args, "--ratelimit-"+m+"-key", "0", "--ratelimit-"+m+"-workspace", "0")
 	}
+	// /v1/tickets/{id}/comments is the TopTickets comments resource, limited by key role.
+	args = append(args, "--ratelimit-toptickets-admin-key", "0")
 	if err := os.MkdirAll(filepath.Join(tmp, "blobs"), 0o700); err != nil {
 		return nil, err
 	}

@@ -1,5 +1,5 @@
 // Package native is ticketd's own API under /v1 — customers, users, API
-// keys, tickets — and the comments resource of seed 001, in snake_case JSON
+// keys, tickets — in snake_case JSON
 // with UUID ids. Its errors follow the comments API's family: {"detail": "..."}
 // for a single problem and, for validation, 422 with
 // {"detail": [{"loc": [...], "msg": "...", "type": "..."}]}.
@@ -57,15 +57,13 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	s.Handle("GET", "/tickets/{id}", "tickets:read", h.getTicket)
 	s.Handle("PATCH", "/tickets/{id}", "tickets:write", h.updateTicket)
 
-	s.Handle("GET", "/tickets/{ticket_id}/comments", "comments:read", h.listComments)
-	s.Handle("POST", "/tickets/{ticket_id}/comments", "comments:write", h.createComment)
-	s.Handle("GET", "/tickets/{ticket_id}/comments/{id}", "comments:read", h.getComment)
-	s.Handle("PATCH", "/tickets/{ticket_id}/comments/{id}", "comments:write", h.updateComment)
-	s.Handle("DELETE", "/tickets/{ticket_id}/comments/{id}", "comments:delete", h.deleteComment)
+	// The comments resource (seed 001) at /v1/tickets/{id}/comments is the
+	// TopTickets surface's (package toptickets), served there as an alias.
 	h.registerEmail()
 	h.registerInbound()
 	h.registerWorkspace()
 	h.registerArticles()
+	h.registerPlanning()
 	h.registerSearch()
 	return s
 }
@@ -219,44 +217,8 @@ type customerBody struct {
 	PhoneNumber *string `json:"phone_number"`
 	FirstName   *string `json:"first_name"`
 	LastName    *string `json:"last_name"`
-	// The profile. identities and metadata are merged on PATCH: a key set
-	// to null is removed.
-	Name              *string            `json:"name"`
-	Identities        map[string]*string `json:"identities"`
-	Metadata          map[string]*string `json:"metadata"`
-	Orders            *int               `json:"orders"`
-	Platform          *string            `json:"platform"`
-	PlatformCreatedAt *time.Time         `json:"platform_created_at"`
-}
-
-// profile returns the profile a POST writes.
-func (b *customerBody) profile() ticketd.CustomerProfile {
-	pr := ticketd.CustomerProfile{Name: deref(b.Name), Platform: deref(b.Platform), Orders: b.Orders,
-		PlatformCreatedAt: b.PlatformCreatedAt, Identities: map[string]string{}, Metadata: map[string]string{}}
-	for k, v := range b.Identities {
-		if v != nil {
-			pr.Identities[k] = *v
-		}
-	}
-	for k, v := range b.Metadata {
-		if v != nil {
-			pr.Metadata[k] = *v
-		}
-	}
-	return pr
-}
-
-// profileUpdate returns the change a PATCH makes, and whether it makes any.
-func (b *customerBody) profileUpdate() (ticketd.ProfileUpdate, bool) {
-	u := ticketd.ProfileUpdate{Name: b.Name, Identities: b.Identities, Metadata: b.Metadata, Platform: b.Platform}
-	if b.Orders != nil {
-		u.Orders = ticketd.SetTo(b.Orders)
-	}
-	if b.PlatformCreatedAt != nil {
-		u.PlatformCreatedAt = ticketd.SetTo(b.PlatformCreatedAt)
-	}
-	given := b.Name != nil || b.Identities != nil || b.Metadata != nil || b.Platform != nil || b.Orders != nil || b.PlatformCreatedAt != nil
-	return u, given
+	// Profile sets the given profile fields (planning.go).
+	Profile *profileJSON `json:"profile"`
 }
 
 func deref(s *string) string {
@@ -272,7 +234,7 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	c, err := h.svc.CreateCustomer(r.Context(), p, ticketd.NewCustomer{Email: deref(b.Email), Phone: deref(b.PhoneNumber),
-		FirstName: deref(b.FirstName), LastName: deref(b.LastName), Profile: b.profile()})
+		FirstName: deref(b.FirstName), LastName: deref(b.LastName), Profile: b.Profile.profile()})
 	if err != nil {
 		return err
 	}
@@ -339,14 +301,9 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	c, err := h.svc.UpdateCustomer(r.Context(), p, id, ticketd.CustomerUpdate{Email: b.Email, Phone: b.PhoneNumber,
-		FirstName: b.FirstName, LastName: b.LastName})
+		FirstName: b.FirstName, LastName: b.LastName, Profile: b.Profile.update()})
 	if err != nil {
 		return err
-	}
-	if u, ok := b.profileUpdate(); ok {
-		if c, err = h.svc.UpdateCustomerProfile(r.Context(), p, id, u); err != nil {
-			return err
-		}
 	}
 	httpapi.WriteJSON(w, http.StatusOK, renderCustomer(c))
 	return nil
@@ -358,6 +315,7 @@ type userBody struct {
 	Email *string       `json:"email"`
 	Name  *string       `json:"name"`
 	Role  *ticketd.Role `json:"role"`
+	userProfileBody
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -365,7 +323,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.NewUser{Email: deref(b.Email), Name: deref(b.Name)}
+	in := ticketd.NewUser{Email: deref(b.Email), Name: deref(b.Name), Profile: b.userProfileBody.patch()}
 	if b.Role != nil {
 		in.Role = *b.Role
 	}
@@ -425,7 +383,8 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	u, err := h.svc.UpdateUser(r.Context(), p, id, ticketd.UserUpdate{Email: b.Email, Name: b.Name, Role: b.Role})
+	u, err := h.svc.UpdateUser(r.Context(), p, id, ticketd.UserUpdate{Email: b.Email, Name: b.Name, Role: b.Role,
+		Profile: b.userProfileBody.patch()})
 	if err != nil {
 		return err
 	}
@@ -439,6 +398,9 @@ type apiKeyBody struct {
 	Name   string          `json:"name"`
 	Scopes []ticketd.Scope `json:"scopes"`
 	UserID *string         `json:"user_id"`
+	// ExpiresAt is when the key stops working (a read-only admin's keys
+	// always expire after 72 hours).
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -446,7 +408,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes}
+	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes, ExpiresAt: b.ExpiresAt}
 	if b.UserID != nil {
 		id, err := ticketd.ParseID(*b.UserID)
 		if err != nil {

@@ -33,27 +33,28 @@ func TestListsRefuseUnknownQueryParameters(t *testing.T) {
 }
 
 // TestCustomerProfileOnTheNativeAPI: the profile HelpWave and Ticket0 show
-// in their words is the native customer's name, identities and metadata;
-// PATCH merges identities and metadata, null removing a key.
+// in their words is the native customer's profile: name, identities and
+// metadata; PATCH merges identities and metadata, null removing a key; an
+// identity belongs to one customer.
 func TestCustomerProfileOnTheNativeAPI(t *testing.T) {
 	e := apitest.New(t)
 	k := e.WS.Key
-	c := e.As(k, "POST", "/v1/customers", map[string]any{"email": "ada@example.com", "name": "Ada King",
-		"identities": map[string]any{"shopify": "987654321"}, "metadata": map[string]any{"plan": "pro", "seats": "3"}}).Expect(201).Object()
+	c := e.As(k, "POST", "/v1/customers", map[string]any{"email": "ada@example.com", "profile": map[string]any{"name": "Ada King",
+		"identities": map[string]any{"shopify": "987654321"}, "metadata": map[string]any{"plan": "pro", "seats": "3"}}}).Expect(201).Object()
 	id := c["id"].(string)
 	e.Run(t, []apitest.Scenario{
 		{Name: "shown", Method: "GET", Path: "/v1/customers/" + id, Key: k, Status: 200,
-			JSON: map[string]any{"name": "Ada King", "full_name": "Ada King", "identities": map[string]any{"shopify": "987654321"},
-				"metadata": map[string]any{"plan": "pro", "seats": "3"}}},
+			JSON: map[string]any{"profile.name": "Ada King", "full_name": "Ada King", "profile.identities": map[string]any{"shopify": "987654321"},
+				"profile.metadata": map[string]any{"plan": "pro", "seats": "3"}}},
 		{Name: "merged", Method: "PATCH", Path: "/v1/customers/" + id, Key: k, Status: 200,
-			Body: map[string]any{"identities": map[string]any{"zendesk": "z-1"}, "metadata": map[string]any{"seats": nil}},
-			JSON: map[string]any{"identities": map[string]any{"shopify": "987654321", "zendesk": "z-1"}, "metadata": map[string]any{"plan": "pro"}}},
+			Body: map[string]any{"profile": map[string]any{"identities": map[string]any{"zendesk": "z-1"}, "metadata": map[string]any{"seats": nil}}},
+			JSON: map[string]any{"profile.identities": map[string]any{"shopify": "987654321", "zendesk": "z-1"}, "profile.metadata": map[string]any{"plan": "pro"}}},
 		{Name: "found by identity", Method: "GET", Path: "/v1/customers?identity=zendesk:z-1", Key: k, Status: 200,
 			JSON: map[string]any{"0.id": id, "1": apitest.Absent}},
 		{Name: "same on HelpWave", Method: "GET", Path: "/helpwave/api/v1/customers/" + jsonNumber(c["number"]), Key: k, Status: 200,
 			JSON: map[string]any{"customer.shopify_id": "987654321", "customer.zendesk_id": "z-1", "customer.full_name": "Ada King"}},
 		{Name: "identity is unique", Method: "POST", Path: "/v1/customers", Key: k, Status: 409,
-			Body: map[string]any{"email": "other@example.com", "identities": map[string]any{"shopify": "987654321"}}},
+			Body: map[string]any{"email": "other@example.com", "profile": map[string]any{"identities": map[string]any{"shopify": "987654321"}}}},
 	})
 }
 

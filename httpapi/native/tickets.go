@@ -1,7 +1,6 @@
 package native
 
 import (
-	"encoding/json"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -27,6 +26,7 @@ type ticketBody struct {
 	Language       string          `json:"language"`
 	Source         string          `json:"source"`
 	Date           *time.Time      `json:"date"`
+	planningBody
 }
 
 func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -40,6 +40,7 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 	in := ticketd.NewTicket{Customer: ticketd.ByID(b.CustomerID.ID), Subject: deref(b.Subject), Channel: "email",
 		ChannelThread: b.ChannelThread, ContactAddress: b.ContactAddress, Reason: b.Reason, Language: b.Language,
 		Source: b.Source, Date: b.Date}
+	b.planningBody.applyNew(&in)
 	if b.Channel != nil {
 		in.Channel = *b.Channel
 	}
@@ -62,7 +63,8 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 }
 
 func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	if err := knownParams(r, "limit", "after", "status", "assignee_id", "customer_id", "number", "inbox_id", "tag", "snoozed"); err != nil {
+	if err := knownParams(r, "limit", "after", "status", "assignee_id", "customer_id", "number", "inbox_id", "tag", "snoozed",
+		"priority", "team_id", "category", "unassigned"); err != nil {
 		return err
 	}
 	page, err := httpapi.ParsePage(r, "after")
@@ -74,9 +76,12 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 	if s := q.Get("status"); s != "" {
 		st := ticketd.Status(s)
 		if !st.Valid() {
-			return queryInvalid("status", ticketd.KindEnum, "must be one of open, pending, solved, closed")
+			return queryInvalid("status", ticketd.KindEnum, "must be one of new, open, pending, solved, closed")
 		}
 		f.Status = &st
+	}
+	if err := planningFilter(q, &f); err != nil {
+		return err
 	}
 	for _, param := range []struct {
 		name string
@@ -160,165 +165,21 @@ func (h *Handler) updateTicket(w http.ResponseWriter, r *http.Request, p *ticket
 	in := ticketd.TicketUpdate{Subject: b.Subject, Status: b.Status, Channel: b.Channel, Tags: b.Tags,
 		Unassign: b.AssigneeID.Set && b.AssigneeID.Null}
 	if b.SnoozedUntil.Set {
-		in.Snooze = ticketd.SetTo(b.SnoozedUntil.T)
+		var until *time.Time
+		if !b.SnoozedUntil.Null {
+			until = &b.SnoozedUntil.Time
+		}
+		in.Snooze = ticketd.SetTo(until)
 	}
 	if b.AssigneeID.Set && !b.AssigneeID.Null {
 		ref := ticketd.ByID(b.AssigneeID.ID)
 		in.Assignee = &ref
 	}
+	b.planningBody.applyUpdate(&in)
 	t, err := h.svc.UpdateTicket(r.Context(), p, ticketd.ByID(id), in)
 	if err != nil {
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, renderTicket(t))
-	return nil
-}
-
-// ---- comments (seed 001) ----------------------------------------------------
-
-type commentBody struct {
-	Content    *string `json:"content"`
-	IsInternal *bool   `json:"is_internal"`
-}
-
-func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, err := pathID(r, "ticket_id", "ticket")
-	if err != nil {
-		return err
-	}
-	var b commentBody
-	if err := httpapi.DecodeJSON(r, &b); err != nil {
-		return err
-	}
-	// An unknown ticket is a 404 before any complaint about the body.
-	if _, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(ticket)); err != nil {
-		return err
-	}
-	if b.Content == nil {
-		return ticketd.Invalid("content", ticketd.KindMissing, "field required")
-	}
-	// A public agent comment on an email ticket reaches the customer by email
-	// (when the workspace sends agent comments); the domain decides.
-	in := ticketd.NewMessage{Body: *b.Content, Email: ticketd.EmailIfEmailTicket}
-	if b.IsInternal != nil {
-		in.Internal = *b.IsInternal
-	}
-	m, err := h.svc.PostMessage(r.Context(), p, ticketd.ByID(ticket), in)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusCreated, renderComment(m))
-	return nil
-}
-
-// listComments answers the seed's bare array in creation order, internal
-// notes included (this resource marks them). It pages with limit and after
-// (default 50, at most 500) and says where the next page starts in a Link
-// header, so a ticket with 100,000 comments never comes back in one response.
-func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	if err := knownParams(r, "limit", "after"); err != nil {
-		return err
-	}
-	ticket, err := pathID(r, "ticket_id", "ticket")
-	if err != nil {
-		return err
-	}
-	page, err := httpapi.ParsePage(r, "after")
-	if err != nil {
-		return err
-	}
-	after, err := cursorID(page.After)
-	if err != nil {
-		return err
-	}
-	// One read: the ticket, the cursor and the page.
-	conv, err := h.svc.Messages(r.Context(), p, ticketd.ByID(ticket), ticketd.MessageFilter{
-		AfterID: after, Page: ticketd.Page{Limit: page.Limit}})
-	if err == ticketd.ErrCursor {
-		return httpapi.InvalidCursor("after")
-	} else if err != nil {
-		return err
-	}
-	if conv.More {
-		httpapi.SetNextLink(w, r, "after", conv.Messages[len(conv.Messages)-1].ID.String(), page.Limit)
-	}
-	out := make([]commentJSON, len(conv.Messages))
-	for i, m := range conv.Messages {
-		out[i] = renderComment(m)
-	}
-	httpapi.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (h *Handler) commentRefs(r *http.Request) (ticketd.Ref, ticketd.Ref, error) {
-	ticket, err := pathID(r, "ticket_id", "ticket")
-	if err != nil {
-		return ticketd.Ref{}, ticketd.Ref{}, err
-	}
-	id, err := pathID(r, "id", "comment")
-	if err != nil {
-		return ticketd.Ref{}, ticketd.Ref{}, err
-	}
-	return ticketd.ByID(ticket), ticketd.ByID(id), nil
-}
-
-func (h *Handler) getComment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, id, err := h.commentRefs(r)
-	if err != nil {
-		return err
-	}
-	m, err := h.svc.Message(r.Context(), p, ticket, id)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, renderComment(m))
-	return nil
-}
-
-func (h *Handler) updateComment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, id, err := h.commentRefs(r)
-	if err != nil {
-		return err
-	}
-	var b commentBody
-	if err := httpapi.DecodeJSON(r, &b); err != nil {
-		return err
-	}
-	m, err := h.svc.UpdateMessage(r.Context(), p, ticket, id, ticketd.MessageUpdate{Body: b.Content, Internal: b.IsInternal})
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, renderComment(m))
-	return nil
-}
-
-func (h *Handler) deleteComment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, id, err := h.commentRefs(r)
-	if err != nil {
-		return err
-	}
-	if err := h.svc.DeleteMessage(r.Context(), p, ticket, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-// optionalTime is a body time that may be absent, null or set.
-type optionalTime struct {
-	Set bool
-	T   *time.Time
-}
-
-func (o *optionalTime) UnmarshalJSON(b []byte) error {
-	o.Set = true
-	if string(b) == "null" {
-		return nil
-	}
-	var t time.Time
-	if err := json.Unmarshal(b, &t); err != nil {
-		return err
-	}
-	o.T = &t
 	return nil
 }
