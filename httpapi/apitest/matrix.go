@@ -42,17 +42,18 @@ func RouteMatrix(t *testing.T, e *Env) {
 				res := e.Do(r.Method, fill(path, m, fix), body)
 				expectError(t, res, m, 401)
 			})
-			t.Run(name+" lacks "+string(r.Scope), func(t *testing.T) {
-				if r.Scope == "" {
-					t.Skip("the route takes any valid key (e.g. a key self-check)")
-				}
-				key := e.KeyWith(e.WS, AllBut(r.Scope)...)
-				res := e.As(key, r.Method, fill(path, m, fix), body)
-				expectError(t, res, m, 403)
-				if !strings.Contains(string(res.Body), string(r.Scope)) {
-					t.Errorf("the 403 does not name the scope %s: %s", r.Scope, res.Body)
-				}
-			})
+			// A route without a scope is one any valid key may call
+			// (TopTickets' POST /test): there is no 403 to check.
+			if r.Scope != "" {
+				t.Run(name+" lacks "+string(r.Scope), func(t *testing.T) {
+					key := e.KeyWith(e.WS, AllBut(r.Scope)...)
+					res := e.As(key, r.Method, fill(path, m, fix), body)
+					expectError(t, res, m, 403)
+					if !strings.Contains(string(res.Body), string(r.Scope)) {
+						t.Errorf("the 403 does not name the scope %s: %s", r.Scope, res.Body)
+					}
+				})
+			}
 			if !strings.Contains(path, "{") {
 				continue
 			}

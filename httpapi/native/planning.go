@@ -424,6 +424,9 @@ func (h *Handler) deleteTeam(w http.ResponseWriter, r *http.Request, p *ticketd.
 
 // listMembers answers a team's members as user objects, in the order they joined.
 func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r); err != nil {
+		return err
+	}
 	id, err := pathID(r, "id", "team")
 	if err != nil {
 		return err
@@ -509,7 +512,8 @@ func (h *Handler) uploadFile(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err != nil {
 		return err
 	}
-	// An unknown ticket is a 404 before any complaint about the body.
+	// An unknown ticket is a 404 before any complaint about the body (the
+	// route matrix checks every route for it).
 	if _, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(ticket)); err != nil {
 		return err
 	}
@@ -525,6 +529,9 @@ func (h *Handler) uploadFile(w http.ResponseWriter, r *http.Request, p *ticketd.
 }
 
 func (h *Handler) listFiles(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r); err != nil {
+		return err
+	}
 	ticket, err := pathID(r, "ticket_id", "ticket")
 	if err != nil {
 		return err

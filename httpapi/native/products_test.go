@@ -33,8 +33,9 @@ func TestListsRefuseUnknownQueryParameters(t *testing.T) {
 }
 
 // TestCustomerProfileOnTheNativeAPI: the profile HelpWave and Ticket0 show
-// in their words is the native customer's name, identities and metadata;
-// PATCH merges identities and metadata, null removing a key.
+// in their words is the native customer's profile: name, identities and
+// metadata; PATCH merges identities and metadata, null removing a key; an
+// identity belongs to one customer.
 func TestCustomerProfileOnTheNativeAPI(t *testing.T) {
 	e := apitest.New(t)
 	k := e.WS.Key

@@ -62,7 +62,8 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	// An unknown ticket is a 404 before any complaint about the body.
+	// An unknown ticket is a 404 before any complaint about the body (the
+	// route matrix checks every route for it).
 	if _, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(ticket)); err != nil {
 		return err
 	}
