@@ -170,6 +170,9 @@ func RoleScopes(r Role) []Scope {
 	}
 	var out []Scope
 	for _, s := range AllScopes {
+		if !r.AllowsScope(s) { // the read-only roles only look (roles.go)
+			continue
+		}
 		if strings.HasPrefix(string(s), "settings:") || s == "users:write" || s == "inbound:write" {
 			continue
 		}
@@ -318,8 +321,8 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principa
 	} else if err != nil {
 		return nil, nil, err
 	}
-	return &Principal{WorkspaceID: u.WorkspaceID, UserID: u.ID, KeyID: sess.ID, Scopes: RoleScopes(u.Role),
-		// A session is an agent signed in to the console: the team itself.
+	return &Principal{WorkspaceID: u.WorkspaceID, UserID: u.ID, KeyID: sess.ID, Scopes: RoleScopes(u.Role), Role: u.Role,
+		// The console is the team's own: it sees and writes internal notes.
 		Audience: AudienceTeam}, u, nil
 }
 

@@ -29,6 +29,9 @@ type CustomerProfile struct {
 	// PlatformCreatedAt when the customer was created there.
 	Platform          string
 	PlatformCreatedAt *time.Time
+	// CustomerDetails are where the customer works and lives and how the
+	// team rates them (profiles.go).
+	CustomerDetails
 }
 
 // Systems of customer identities that the product APIs name. A system is any
@@ -90,7 +93,10 @@ func validateProfile(pr *CustomerProfile) error {
 	if pr.Orders != nil && *pr.Orders < 0 {
 		return Invalid("orders", KindRange, "must not be negative")
 	}
-	return checkText("platform", pr.Platform, 0, maxLabelLen)
+	if err := checkText("platform", pr.Platform, 0, maxLabelLen); err != nil {
+		return err
+	}
+	return validateDetails(&pr.CustomerDetails)
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -114,6 +120,7 @@ func trimProfile(pr CustomerProfile) CustomerProfile {
 		}
 	}
 	pr.Identities = ids
+	pr.CustomerDetails = trimDetails(pr.CustomerDetails)
 	if pr.Metadata == nil {
 		pr.Metadata = map[string]string{}
 	}
@@ -130,6 +137,8 @@ type ProfileUpdate struct {
 	Orders            Set[*int]
 	Platform          *string
 	PlatformCreatedAt Set[*time.Time]
+	// Details changes the given details.
+	Details DetailsPatch
 }
 
 // apply merges u into pr.
@@ -144,6 +153,7 @@ func (u *ProfileUpdate) apply(pr *CustomerProfile) {
 	pr.Metadata = merge(pr.Metadata, u.Metadata)
 	u.Orders.apply(&pr.Orders)
 	u.PlatformCreatedAt.apply(&pr.PlatformCreatedAt)
+	u.Details.Apply(&pr.CustomerDetails)
 }
 
 func merge(m map[string]string, u map[string]*string) map[string]string {
@@ -170,18 +180,24 @@ func (s *Service) UpdateCustomerProfile(ctx context.Context, p *Principal, id ID
 		if c, err = tx.CustomerForUpdate(ctx, p.WorkspaceID, ByID(id)); err != nil {
 			return err
 		}
-		u.apply(&c.Profile)
-		c.Profile = trimProfile(c.Profile)
-		if err := validateProfile(&c.Profile); err != nil {
-			return err
-		}
-		c.UpdatedAt = s.Now()
-		return tx.SetCustomerProfile(ctx, c)
+		return updateProfile(ctx, tx, c, u, s.Now())
 	})
 	if err != nil {
 		return nil, conflictMessage(err, "another customer has this external id")
 	}
 	return c, nil
+}
+
+// updateProfile merges u into the profile of c, read locked in tx, and
+// writes it.
+func updateProfile(ctx context.Context, tx Tx, c *Customer, u ProfileUpdate, now time.Time) error {
+	u.apply(&c.Profile)
+	c.Profile = trimProfile(c.Profile)
+	if err := validateProfile(&c.Profile); err != nil {
+		return err
+	}
+	c.UpdatedAt = now
+	return tx.SetCustomerProfile(ctx, c)
 }
 
 // EnsureCustomerByIdentity returns the workspace's customer with the given

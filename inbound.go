@@ -286,7 +286,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 		}
 		t = &Ticket{ID: NewID(), WorkspaceID: ws, CustomerID: c.ID, Subject: preview(subject), Channel: "email",
 			Status: StatusOpen, Tags: []string{}, InboxID: &inbox.ID, Date: now, LastMessageAt: now,
-			CreatedAt: now, UpdatedAt: now}
+			CreatedAt: now, UpdatedAt: now, Priority: PriorityMedium, TrackingToken: newTrackingToken()}
 		if err := tx.CreateTicket(ctx, t); err != nil {
 			return nil, err
 		}

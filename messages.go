@@ -157,11 +157,15 @@ func applyToTicket(t *Ticket, m *Message, now time.Time) TicketPatch {
 		if (t.Status == StatusPending || t.Status == StatusSolved) && !m.AutoReply() {
 			p.Status = SetTo(StatusOpen)
 			p.ClosedAt = SetTo[*time.Time](nil)
+			p.ResolvedAt = SetTo[*time.Time](nil) // reopened: no longer resolved
 		}
 		// A snoozed ticket wakes when the customer writes again.
 		if t.SnoozedUntil != nil && !m.AutoReply() {
 			p.SnoozedUntil = SetTo[*time.Time](nil)
 		}
+	} else if t.Status == StatusNew && !m.Internal {
+		// The team answered: the ticket is no longer new (ticketfields.go).
+		p.Status = SetTo(StatusOpen)
 	}
 	return p
 }

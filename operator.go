@@ -56,7 +56,7 @@ func (s *Service) OperatorAPIKey(ctx context.Context, ws ID, email, name string,
 	}
 	// The operator may grant anything: the principal holds every scope, and
 	// the key acts as the named agent.
-	op := &Principal{WorkspaceID: ws, UserID: user.ID, Scopes: AllScopes}
+	op := &Principal{WorkspaceID: ws, UserID: user.ID, Scopes: AllScopes, Role: RoleAdmin}
 	return s.CreateAPIKey(ctx, op, NewAPIKeyInput{Name: name, Scopes: scopes, UserID: &user.ID})
 }
 

@@ -58,7 +58,14 @@ type TicketPatch struct {
 	ClosedAt      Set[*time.Time]
 	HandedOffAt   Set[*time.Time]
 	InboxID       Set[*ID]
-	SnoozedUntil  Set[*time.Time]
+	// Planning fields (ticketfields.go).
+	Priority     Set[Priority]
+	Category     Set[string]
+	Description  Set[string]
+	DueAt        Set[*time.Time]
+	ResolvedAt   Set[*time.Time]
+	TeamID       Set[*ID]
+	SnoozedUntil Set[*time.Time]
 	// AddMessages and AddPublic change the ticket's message counters by
 	// these amounts (every message, and public messages only). They are
 	// applied as increments in SQL, so concurrent posts never lose a count.
@@ -82,6 +89,12 @@ func (p *TicketPatch) Apply(t *Ticket) {
 	p.ClosedAt.apply(&t.ClosedAt)
 	p.HandedOffAt.apply(&t.HandedOffAt)
 	p.InboxID.apply(&t.InboxID)
+	p.Priority.apply(&t.Priority)
+	p.Category.apply(&t.Category)
+	p.Description.apply(&t.Description)
+	p.DueAt.apply(&t.DueAt)
+	p.ResolvedAt.apply(&t.ResolvedAt)
+	p.TeamID.apply(&t.TeamID)
 	p.SnoozedUntil.apply(&t.SnoozedUntil)
 	t.MessageCount += p.AddMessages
 	t.PublicCount += p.AddPublic

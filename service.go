@@ -225,7 +225,7 @@ func newAPIKey(ws, user ID, name string, scopes []Scope, now time.Time) (*APIKey
 	sum := sha256.Sum256([]byte(raw))
 	return &APIKey{
 		ID: NewID(), WorkspaceID: ws, UserID: user, Name: name,
-		Prefix: raw[:len(keyPrefix)+16], Hash: sum[:], Scopes: scopes, CreatedAt: now,
+		Prefix: raw[:len(keyPrefix)+16], Hash: sum[:], Scopes: scopes, CreatedAt: now, Role: RoleAdmin,
 	}, raw
 }
 
@@ -239,6 +239,9 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	}
 	sum := sha256.Sum256([]byte(raw))
 	if p, ok := s.keys.get(sum); ok {
+		if p.Expired(s.Now()) {
+			return nil, Errorf(EUNAUTHORIZED, "API key has expired")
+		}
 		return p, nil
 	}
 	var key *APIKey
@@ -254,7 +257,11 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	if subtle.ConstantTimeCompare(sum[:], key.Hash) != 1 {
 		return nil, unauthorized
 	}
-	p := &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes}
+	p := &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes, Role: key.Role,
+		ExpiresAt: key.ExpiresAt}
+	if p.Expired(s.Now()) {
+		return nil, Errorf(EUNAUTHORIZED, "API key has expired")
+	}
 	s.keys.put(sum, p)
 	return p, nil
 }
@@ -265,6 +272,9 @@ type NewAPIKeyInput struct {
 	Scopes []Scope
 	// UserID is the agent the key acts as; nil means the caller's own agent.
 	UserID *ID
+	// ExpiresAt is when the key stops working; nil never (roles.go may
+	// shorten it).
+	ExpiresAt *time.Time
 }
 
 // CreateAPIKey creates a key in the principal's workspace. A key may grant
@@ -295,11 +305,22 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, in NewAPIKeyIn
 	if in.UserID != nil {
 		userID = *in.UserID
 	}
-	key, raw := newAPIKey(p.WorkspaceID, userID, name, scopes, s.Now())
-	err := s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.User(ctx, p.WorkspaceID, ByID(userID)); err != nil {
+	now := s.Now()
+	expires, err := keyExpiry(p, in.ExpiresAt, now)
+	if err != nil {
+		return nil, "", err
+	}
+	key, raw := newAPIKey(p.WorkspaceID, userID, name, scopes, now)
+	key.ExpiresAt = expires
+	err = s.store.Update(ctx, func(tx Tx) error {
+		u, err := tx.User(ctx, p.WorkspaceID, ByID(userID))
+		if err != nil {
 			return err
 		}
+		if err := checkKeyRole(p, u.Role, scopes); err != nil {
+			return err
+		}
+		key.Role = u.Role
 		return tx.CreateAPIKey(ctx, key)
 	})
 	if err != nil {
@@ -332,6 +353,9 @@ type NewUser struct {
 	Email string
 	Name  string
 	Role  Role // "" means agent
+	// Profile sets profile fields; unset ones take their defaults (active,
+	// permanent).
+	Profile UserProfilePatch
 }
 
 // UserUpdate changes the given fields of a user.
@@ -339,14 +363,21 @@ type UserUpdate struct {
 	Email *string
 	Name  *string
 	Role  *Role
+	// Profile changes the given profile fields.
+	Profile UserProfilePatch
 }
 
 // CreateUser adds an agent to the workspace. ECONFLICT if the email is taken.
 func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*User, error) {
 	now := s.Now()
-	u := &User{ID: NewID(), WorkspaceID: p.WorkspaceID, Role: in.Role, Name: strings.TrimSpace(in.Name), CreatedAt: now, UpdatedAt: now}
+	u := &User{ID: NewID(), WorkspaceID: p.WorkspaceID, Role: in.Role, Name: strings.TrimSpace(in.Name), CreatedAt: now, UpdatedAt: now,
+		IsActive: true, EmployeeType: EmployeePermanent}
 	if u.Role == "" {
 		u.Role = RoleAgent
+	}
+	in.Profile.apply(u)
+	if err := validateUserProfile(u); err != nil {
+		return nil, err
 	}
 	var err error
 	if u.Email, err = normalizeEmail("email", in.Email, true); err != nil {
@@ -366,8 +397,8 @@ func validateUser(u *User) error {
 	if err := checkTexts(textField{"name", u.Name, 1, maxNameLen}, textField{"email", u.Email, 1, maxHeaderLen}); err != nil {
 		return err
 	}
-	if u.Role != RoleAdmin && u.Role != RoleAgent {
-		return Invalid("role", KindEnum, "must be admin or agent")
+	if !u.Role.Valid() {
+		return Invalid("role", KindEnum, "must be one of admin, read_only_admin, agent, read_only_agent")
 	}
 	return nil
 }
@@ -416,8 +447,16 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id ID, in UserUp
 		if err := validateUser(u); err != nil {
 			return err
 		}
-		return tx.UpdateUser(ctx, u.WorkspaceID, u.ID, patch)
+		if err := tx.UpdateUser(ctx, u.WorkspaceID, u.ID, patch); err != nil {
+			return err
+		}
+		return patchUserProfile(ctx, tx, u, in.Profile)
 	})
+	if in.Profile.IsActive != nil {
+		// Whether the agent's keys work changed (APIKeyByPrefix): forget
+		// the keys this node verified, as a revocation does.
+		s.keys.clear()
+	}
 	return u, conflictMessage(err, "a user with this email exists already")
 }
 
@@ -438,6 +477,8 @@ type CustomerUpdate struct {
 	Phone     *string
 	FirstName *string
 	LastName  *string
+	// Profile, when set, changes the profile in the same transaction.
+	Profile *ProfileUpdate
 }
 
 func (s *Service) newCustomer(p *Principal, in NewCustomer) (*Customer, error) {
@@ -568,8 +609,17 @@ func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in Cu
 		if err := tx.UpdateCustomer(ctx, c.WorkspaceID, c.ID, patch); err != nil {
 			return err
 		}
+		if in.Profile != nil {
+			// The row is locked: the profile is merged into what it is now.
+			if err := updateProfile(ctx, tx, c, *in.Profile, s.Now()); err != nil {
+				return err
+			}
+		}
 		return s.emit(ctx, tx, customerChanged(&before, c)...)
 	})
+	if ErrorCode(err) == ECONFLICT && in.Profile != nil && len(in.Profile.Identities) > 0 {
+		return nil, conflictMessage(err, "another customer has this external id")
+	}
 	return c, conflictMessage(err, "a customer with this email exists already")
 }
 

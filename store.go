@@ -78,7 +78,8 @@ type Tx interface {
 
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
-	// key is what tells us the workspace. ENOTFOUND if none.
+	// key is what tells us the workspace. ENOTFOUND if none, or if the agent
+	// it acts as is inactive or deleted.
 	APIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error)
 	APIKeys(ctx context.Context, ws ID, page Page) ([]*APIKey, error)
 	// DeleteAPIKey returns ENOTFOUND if the key is not in workspace ws.
@@ -154,6 +155,60 @@ type Tx interface {
 	// DeleteOutbox removes a finished entry.
 	DeleteOutbox(ctx context.Context, id ID) error
 
+	TeamTx
+	ProfileTx
+}
+
+// TeamTx persists teams, their members, ticket planning fields, ticket
+// attachments and deletions (the concepts that came with the TopTickets
+// surface), under the same workspace rules as Tx.
+type TeamTx interface {
+	CreateTeam(ctx context.Context, t *Team) error
+	// Team returns ENOTFOUND if the team is not in workspace ws.
+	Team(ctx context.Context, ws ID, ref Ref) (*Team, error)
+	// Teams lists teams in creation order.
+	Teams(ctx context.Context, ws ID, page Page) ([]*Team, error)
+	// UpdateTeam writes the given fields; ENOTFOUND if the team is not in ws.
+	UpdateTeam(ctx context.Context, ws, id ID, name, description *string, now time.Time) error
+	// DeleteTeam removes a team and its memberships and unassigns its
+	// tickets; ENOTFOUND if the team is not in ws.
+	DeleteTeam(ctx context.Context, ws, id ID) error
+	// AddTeamMember makes user a member of team; adding a member twice is
+	// not an error.
+	AddTeamMember(ctx context.Context, team, user ID, now time.Time) error
+	// RemoveTeamMember returns ENOTFOUND if user is not a member of team.
+	RemoveTeamMember(ctx context.Context, team, user ID) error
+	// TeamMembers lists a team's members in the order they joined.
+	TeamMembers(ctx context.Context, ws, team ID) ([]*User, error)
+
+	// DeleteTicket removes a ticket with its conversation, its attachments
+	// and its queued email; ENOTFOUND if the ticket is not in ws.
+	DeleteTicket(ctx context.Context, ws, id ID) error
+
+	CreateTicketAttachment(ctx context.Context, a *TicketAttachment) error
+	// TicketAttachment returns ENOTFOUND unless the attachment is one of
+	// ticket's in workspace ws.
+	TicketAttachment(ctx context.Context, ws, ticket, id ID) (*TicketAttachment, error)
+	// TicketAttachments lists a ticket's uploaded files in upload order.
+	TicketAttachments(ctx context.Context, ws, ticket ID) ([]*TicketAttachment, error)
+	// DeleteTicketAttachment returns ENOTFOUND unless the attachment is one
+	// of ticket's in ws.
+	DeleteTicketAttachment(ctx context.Context, ws, ticket, id ID) error
+}
+
+// ProfileTx persists the profile fields of users and customers, key
+// expiry, and the deletion of users and customers.
+type ProfileTx interface {
+	// PatchUserProfile writes the set fields; ENOTFOUND if the user is not in ws.
+	PatchUserProfile(ctx context.Context, ws, id ID, patch UserProfilePatch) error
+	// DeleteUser marks a user deleted (it is then not found), revokes the
+	// keys that act as it, unassigns its tickets and ends its memberships.
+	// Its messages keep their author. ENOTFOUND if the user is not in ws.
+	DeleteUser(ctx context.Context, ws, id ID, now time.Time) error
+	// DeleteCustomer marks a customer deleted (it is then not found, and its
+	// email address is free again); its tickets and their conversations are
+	// kept. ENOTFOUND if the customer is not in ws.
+	DeleteCustomer(ctx context.Context, ws, id ID, now time.Time) error
 	// ConsoleTx: sign-in, sessions, views and search (console.go).
 	ConsoleTx
 	// The event log (events.go).
@@ -169,6 +224,9 @@ type Tx interface {
 type Page struct {
 	AfterNumber int64
 	Limit       int
+	// Offset skips that many items first (the TopTickets surface's
+	// offset/skip paging).
+	Offset int
 }
 
 // TicketFilter selects tickets; a nil field is not a condition.
@@ -185,6 +243,19 @@ type TicketFilter struct {
 	BeforeID *ID
 	Limit    int
 
+	// Added with the TopTickets surface.
+	Priority *Priority
+	TeamID   *ID
+	Category *string
+	// Unassigned: true selects tickets with neither an agent nor a team,
+	// false those with either.
+	Unassigned *bool
+	// Search selects tickets whose subject or description contains the
+	// text, case-insensitively. A plain substring match until the search
+	// capability of the store lands.
+	Search string
+	// Offset skips that many tickets first.
+	Offset int
 	// Filters of the product APIs (issue 11).
 	InboxID *ID
 	// Tag selects tickets carrying this tag.

@@ -42,6 +42,11 @@ type Role string
 const (
 	RoleAdmin Role = "admin"
 	RoleAgent Role = "agent"
+	// RoleReadOnlyAdmin sees everything and changes nothing; the keys it
+	// makes hold read scopes only and expire (roles.go).
+	RoleReadOnlyAdmin Role = "read_only_admin"
+	// RoleReadOnlyAgent sees tickets and customers and changes nothing.
+	RoleReadOnlyAgent Role = "read_only_agent"
 )
 
 // User is an agent: a member of the support team.
@@ -52,8 +57,14 @@ type User struct {
 	Email       string
 	Name        string
 	Role        Role
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Profile fields (profiles.go).
+	IsActive     bool
+	EmployeeType EmployeeType
+	AvatarURL    string
+	Region       string
+	Timezone     string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Customer is someone the team supports.
@@ -66,7 +77,8 @@ type Customer struct {
 	FirstName   string
 	LastName    string
 	// Profile is what else the team knows of the customer: a name as given,
-	// ids in other systems, free-form metadata (customers.go).
+	// ids in other systems, free-form metadata (customers.go), and where they
+	// work and live (CustomerDetails, profiles.go).
 	Profile   CustomerProfile
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -85,16 +97,18 @@ func (c *Customer) FullName() string {
 type Status string
 
 const (
+	// StatusNew is a ticket nobody on the team has opened yet.
+	StatusNew     Status = "new"
 	StatusOpen    Status = "open"
 	StatusPending Status = "pending" // waiting for the customer
 	StatusSolved  Status = "solved"
 	StatusClosed  Status = "closed"
 )
 
-// Valid reports whether s is one of the four statuses.
+// Valid reports whether s is one of the five statuses.
 func (s Status) Valid() bool {
 	switch s {
-	case StatusOpen, StatusPending, StatusSolved, StatusClosed:
+	case StatusNew, StatusOpen, StatusPending, StatusSolved, StatusClosed:
 		return true
 	}
 	return false
@@ -154,6 +168,20 @@ type Ticket struct {
 	// but is snoozed while the time is in the future (Ticket.Snoozed).
 	SnoozedUntil *time.Time
 
+	// Triage and planning fields (ticketfields.go).
+	Priority    Priority
+	Category    string
+	Description string
+	// DueAt is when the team means to have resolved the ticket.
+	DueAt *time.Time
+	// ResolvedAt is when the ticket was resolved: it became solved, or
+	// closed without having been solved first. Reopening clears it.
+	ResolvedAt *time.Time
+	// TrackingToken lets the customer follow the ticket without an account;
+	// nil for tickets created before tokens existed.
+	TrackingToken *ID
+	// TeamID is the team the ticket is assigned to, beside or instead of an agent.
+	TeamID *ID
 	// MessageCount and PublicCount count the ticket's messages (all of them,
 	// and those that are not internal notes). The store keeps them in the
 	// same transaction as every message write, so a surface that shows a
@@ -278,6 +306,11 @@ var AllScopes = []Scope{
 	"users:read", "users:write",
 	"settings:read", "settings:write",
 	"inbound:write",
+	// Added with the TopTickets surface (its documented scope list).
+	"tickets:delete", "customers:delete", "users:delete",
+	"attachments:read", "attachments:write", "attachments:delete",
+	"teams:read", "teams:write", "teams:delete",
+	"dashboard:read",
 	"webhooks:read", "webhooks:write",
 }
 
@@ -303,7 +336,12 @@ type APIKey struct {
 	Prefix      string // the visible start of the key, to tell keys apart
 	Hash        []byte
 	Scopes      []Scope
-	CreatedAt   time.Time
+	// Role is the role of the agent the key acts as, when it was made; it
+	// decides which scopes the key may hold and its rate limit (roles.go).
+	Role Role
+	// ExpiresAt is when the key stops working; nil never.
+	ExpiresAt *time.Time
+	CreatedAt time.Time
 }
 
 // Principal is the authenticated caller of a use case: every use case works
@@ -313,6 +351,10 @@ type Principal struct {
 	UserID      ID
 	KeyID       ID
 	Scopes      []Scope
+	// Role is the key's role (APIKey.Role).
+	Role Role
+	// ExpiresAt is when the key stops working (APIKey.ExpiresAt); nil never.
+	ExpiresAt *time.Time
 	// Audience is whom the caller's surface faces; the service decides from
 	// it alone whether internal notes may be seen or written.
 	Audience Audience

@@ -31,7 +31,15 @@ type NewTicket struct {
 	Source         string
 	// HandOff opens a human ticket on the conversation (the shop API's
 	// isOpenedTicket).
-	HandOff bool
+	OpenHuman bool
+
+	// Planning fields (ticketfields.go); Priority "" means medium.
+	Priority    Priority
+	Category    string
+	Description string
+	DueAt       *time.Time
+	Team        *Ref
+	HandOff     bool
 }
 
 // TicketUpdate changes the given fields of a ticket.
@@ -43,6 +51,17 @@ type TicketUpdate struct {
 	Assignee *Ref
 	// Unassign removes the assignee; it wins over Assignee.
 	Unassign bool
+
+	// Planning fields (ticketfields.go).
+	Priority    *Priority
+	Category    *string
+	Description *string
+	DueAt       *time.Time
+	// ClearDueAt removes the due date; it wins over DueAt.
+	ClearDueAt bool
+	Team       *Ref
+	// Unteam removes the team; it wins over Team.
+	Unteam bool
 	// Snooze sets or clears (nil value) the time the ticket is snoozed until.
 	Snooze Set[*time.Time]
 }
@@ -73,6 +92,19 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 	}
 	if t.Status.Done() {
 		t.ClosedAt = &now
+		t.ResolvedAt = &now
+	}
+	t.Priority, t.Category, t.Description = in.Priority, strings.TrimSpace(in.Category), in.Description
+	if t.Priority == "" {
+		t.Priority = PriorityMedium
+	}
+	if in.DueAt != nil {
+		due := in.DueAt.UTC().Truncate(time.Microsecond)
+		t.DueAt = &due
+	}
+	t.TrackingToken = newTrackingToken()
+	if err := validateTicketFields(t); err != nil {
+		return nil, err
 	}
 	var err error
 	if t.Tags, err = normalizeTags(in.Tags); err != nil {
@@ -96,6 +128,13 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 				return NotFound("assignee")
 			}
 			t.AssigneeID = &u.ID
+		}
+		if in.Team != nil {
+			team, err := tx.Team(ctx, p.WorkspaceID, *in.Team)
+			if err != nil {
+				return err
+			}
+			t.TeamID = &team.ID
 		}
 		if err := tx.CreateTicket(ctx, t); err != nil {
 			return err
@@ -133,7 +172,7 @@ func validateTicket(t *Ticket) error {
 		return err
 	}
 	if !t.Status.Valid() {
-		return Invalid("status", KindEnum, "must be one of open, pending, solved, closed")
+		return Invalid("status", KindEnum, "must be one of new, open, pending, solved, closed")
 	}
 	return nil
 }
@@ -206,8 +245,12 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 		if in.Channel != nil {
 			patch.Channel = SetTo(strings.TrimSpace(*in.Channel))
 		}
+		if err := ticketFieldsPatch(ctx, tx, p, in, &patch); err != nil {
+			return err
+		}
 		if in.Status != nil && *in.Status != t.Status {
 			patch.Status = SetTo(*in.Status)
+			patch.ResolvedAt = SetTo(resolvedAt(t.Status, *in.Status, t.ResolvedAt, now))
 			patch.ClosedAt = SetTo[*time.Time](nil)
 			if in.Status.Done() {
 				patch.ClosedAt = SetTo(&now)
@@ -241,6 +284,9 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 		}
 		patch.Apply(t)
 		if err := validateTicket(t); err != nil {
+			return err
+		}
+		if err := validateTicketFields(t); err != nil {
 			return err
 		}
 		if err := tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch); err != nil {

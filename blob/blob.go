@@ -5,6 +5,8 @@ package blob
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -19,7 +21,7 @@ type Dir struct {
 	Path string
 }
 
-var _ ticketd.BlobStore = (*Dir)(nil)
+var _ ticketd.StreamBlobStore = (*Dir)(nil)
 
 var validKey = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -70,4 +72,44 @@ func (d *Dir) Open(_ context.Context, key string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	return os.Open(p)
+}
+
+// PutStream stores what r yields without holding it in memory: it is
+// written to a temporary file while being hashed, synced, then renamed into
+// place under its SHA-256, which is returned with the size. When r fails,
+// nothing is kept and r's error is returned.
+func (d *Dir) PutStream(_ context.Context, r io.Reader) (string, int64, error) {
+	if err := os.MkdirAll(d.Path, 0o750); err != nil {
+		return "", 0, err
+	}
+	f, err := os.CreateTemp(d.Path, ".upload-*")
+	if err != nil {
+		return "", 0, err
+	}
+	defer os.Remove(f.Name()) // a no-op after the rename
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), r)
+	if err != nil {
+		f.Close()
+		return "", 0, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", 0, err
+	}
+	if err := f.Close(); err != nil {
+		return "", 0, err
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+	p, err := d.path(key)
+	if err != nil {
+		return "", 0, err
+	}
+	if _, err := os.Stat(p); err == nil {
+		return key, n, nil // the same content is there already
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		return "", 0, err
+	}
+	return key, n, os.Rename(f.Name(), p)
 }

@@ -71,6 +71,9 @@ type Surface struct {
 	// MissingKey is the message for a request without any key.
 	MissingKey string
 	WriteError ErrorWriter
+	// MissingScope words the 403 for a key without the route's scope; nil
+	// says "this API key lacks the <scope> scope".
+	MissingScope func(ticketd.Scope) string
 	// Audience is whom the surface's callers face: the team, or customers
 	// through an integration. Every request's principal carries it, and the
 	// domain decides from it what may be seen and written.
@@ -91,8 +94,9 @@ type Limiter interface {
 type HandlerFunc func(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error
 
 // Handle registers pattern on mux behind authentication and scope, with the
-// JSON body limit. An empty scope admits every key; the handler decides what
-// it may see (GET /v1/events).
+// JSON body limit. An empty scope admits every valid key: a key's
+// self-check, or a handler that decides itself what the key may see
+// (GET /v1/events).
 func (s *Surface) Handle(mux *http.ServeMux, pattern string, scope ticketd.Scope, h HandlerFunc) {
 	s.handle(mux, pattern, scope, s.maxBody(), h)
 }
@@ -127,7 +131,7 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 			}
 		}
 		if err == nil && scope != "" && !p.Can(scope) {
-			err = ticketd.Errorf(ticketd.EFORBIDDEN, "this API key lacks the %s scope", scope)
+			err = s.missingScope(scope)
 		}
 		if err == nil {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -171,6 +175,13 @@ func (s *Surface) recoverPanic(w *statusRecorder, r *http.Request) {
 	if !w.wrote {
 		s.WriteError(w, r, http.StatusInternalServerError, ticketd.Errorf(ticketd.EINTERNAL, "internal error"))
 	}
+}
+
+func (s *Surface) missingScope(scope ticketd.Scope) error {
+	if s.MissingScope != nil {
+		return ticketd.Errorf(ticketd.EFORBIDDEN, "%s", s.MissingScope(scope))
+	}
+	return ticketd.Errorf(ticketd.EFORBIDDEN, "this API key lacks the %s scope", scope)
 }
 
 func (s *Surface) logger() *slog.Logger {

@@ -49,7 +49,9 @@ type Route struct {
 	// catch-all is registered for them: they belong to other mounts.
 	Also []string
 	raw  bool
-	h    HandlerFunc
+	// limit, when set, is the route's own body limit (an upload).
+	limit int64
+	h     HandlerFunc
 }
 
 // NewMount starts a mount of surface s under base.
@@ -70,6 +72,14 @@ func (m *Mount) Handle(method, path string, scope ticketd.Scope, h HandlerFunc) 
 func (m *Mount) HandleRaw(method, path string, scope ticketd.Scope, h HandlerFunc) *Route {
 	r := m.Handle(method, path, scope, h)
 	r.raw = true
+	return r
+}
+
+// HandleUpload is Handle for routes whose body is an upload of up to limit
+// bytes, which the handler streams instead of reading it whole.
+func (m *Mount) HandleUpload(method, path string, scope ticketd.Scope, limit int64, h HandlerFunc) *Route {
+	r := m.Handle(method, path, scope, h)
+	r.limit = limit
 	return r
 }
 
@@ -103,6 +113,9 @@ func (m *Mount) Register(mux *http.ServeMux) {
 		limit := m.Surface.maxBody()
 		if r.raw {
 			limit = m.Surface.maxEmail()
+		}
+		if r.limit > 0 {
+			limit = r.limit
 		}
 		prefixes := append(m.Prefixes(), r.Also...)
 		for _, p := range prefixes {

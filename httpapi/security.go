@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -61,6 +63,36 @@ func CopyDownload(w http.ResponseWriter, body io.Reader) error {
 			return err
 		}
 	}
+}
+
+// ServeDownload answers a stored file as a download: its stored type and
+// size, always Content-Disposition: attachment and nosniff, so that an HTML
+// or SVG file a customer or an integration uploaded never runs in an agent's
+// browser; the body is sent with CopyDownload.
+func ServeDownload(w http.ResponseWriter, contentType, filename string, size int64, body io.Reader) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
+	_ = CopyDownload(w, body) // an error here is the client's going away
+}
+
+// UploadStall is how long an upload may make no progress before the
+// connection is dropped.
+const UploadStall = 30 * time.Second
+
+// uploadBody reads a long request body (an upload of up to 30 MB), moving
+// the read deadline before each read: a slow but live client gets its whole
+// file through, while one that stops sending is cut after UploadStall, as the
+// server's ReadTimeout would cut any other request.
+type uploadBody struct {
+	r  io.Reader
+	rc *http.ResponseController
+}
+
+func (u *uploadBody) Read(p []byte) (int, error) {
+	_ = u.rc.SetReadDeadline(time.Now().Add(UploadStall))
+	return u.r.Read(p)
 }
 
 // ---- client addresses behind reverse proxies ---------------------------------

@@ -2,20 +2,23 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
 	ticketd "github.com/ticketd/ticketd"
 )
 
-const apiKeyColumns = `number, id, workspace_id, user_id, name, prefix, hash, scopes, created_at`
+const apiKeyColumns = `number, id, workspace_id, user_id, name, prefix, hash, scopes, created_at, role, expires_at`
 
 func scanAPIKey(row scanner) (*ticketd.APIKey, error) {
 	var k ticketd.APIKey
 	var id, ws, user, scopes string
-	if err := row.Scan(&k.Number, &id, &ws, &user, &k.Name, &k.Prefix, &k.Hash, &scopes, &k.CreatedAt); err != nil {
+	var expires sql.NullTime
+	if err := row.Scan(&k.Number, &id, &ws, &user, &k.Name, &k.Prefix, &k.Hash, &scopes, &k.CreatedAt, &k.Role, &expires); err != nil {
 		return nil, err
 	}
+	k.ExpiresAt = optTime(expires)
 	var err error
 	if k.ID, err = parseID(id); err != nil {
 		return nil, err
@@ -35,17 +38,36 @@ func scanAPIKey(row scanner) (*ticketd.APIKey, error) {
 
 // CreateAPIKey inserts k and assigns its number.
 func (t *Tx) CreateAPIKey(ctx context.Context, k *ticketd.APIKey) error {
-	err := t.queryRow(ctx, `INSERT INTO api_keys (id, workspace_id, user_id, name, prefix, hash, scopes, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING number`,
-		idArg(k.ID), idArg(k.WorkspaceID), idArg(k.UserID), k.Name, k.Prefix, k.Hash, jsonArg(k.Scopes), k.CreatedAt).Scan(&k.Number)
+	role := k.Role
+	if role == "" {
+		role = ticketd.RoleAdmin
+	}
+	err := t.queryRow(ctx, `INSERT INTO api_keys (id, workspace_id, user_id, name, prefix, hash, scopes, created_at, role, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING number`,
+		idArg(k.ID), idArg(k.WorkspaceID), idArg(k.UserID), k.Name, k.Prefix, k.Hash, jsonArg(k.Scopes), k.CreatedAt,
+		string(role), optTimeArg(k.ExpiresAt)).Scan(&k.Number)
 	return t.d.normalize(err)
 }
 
-// APIKeyByPrefix finds a key by its visible prefix.
+// APIKeyByPrefix finds a key by its visible prefix. The key of an agent who
+// is not active (users.is_active false) or deleted is not found: such a user
+// cannot reach the system, with any of its keys.
+//
+// Two lookups by unique key rather than one join: with a join (or EXISTS)
+// over the small, analysed key and user tables SQLite's planner chose to scan
+// the keys, which the EXPLAIN test caught.
 func (t *Tx) APIKeyByPrefix(ctx context.Context, prefix string) (*ticketd.APIKey, error) {
 	k, err := scanAPIKey(t.queryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE prefix = $1`, prefix))
 	if err != nil {
 		return nil, t.notFound(err, "api key")
+	}
+	var live int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE id = $1 AND is_active AND deleted_at IS NULL`,
+		idArg(k.UserID)).Scan(&live); err != nil {
+		return nil, t.d.normalize(err)
+	}
+	if live == 0 {
+		return nil, ticketd.NotFound("api key")
 	}
 	return k, nil
 }

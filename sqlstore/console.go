@@ -41,7 +41,7 @@ func (t *Tx) PutLogin(ctx context.Context, l *ticketd.Login) error {
 
 // UsersByEmail lists users with the email in any workspace.
 func (t *Tx) UsersByEmail(ctx context.Context, email string, limit int) ([]*ticketd.User, error) {
-	rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1 ORDER BY number LIMIT $2`, email, limitArg(limit))
+	rows, err := t.query(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1 AND deleted_at IS NULL ORDER BY number LIMIT $2`, email, limitArg(limit))
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}

@@ -6,7 +6,7 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
-const customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at, ` + profileColumns
+var customerColumns = `number, id, workspace_id, email, phone, first_name, last_name, created_at, updated_at, ` + profileColumns
 
 func scanCustomer(row scanner) (*ticketd.Customer, error) {
 	var c ticketd.Customer
@@ -32,11 +32,10 @@ func scanCustomer(row scanner) (*ticketd.Customer, error) {
 
 // CreateCustomer inserts c and assigns its number.
 func (t *Tx) CreateCustomer(ctx context.Context, c *ticketd.Customer) error {
+	args := append([]any{idArg(c.ID), idArg(c.WorkspaceID), c.Email, c.Phone, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt},
+		profileArgs(c.Profile)...)
 	err := t.queryRow(ctx, `INSERT INTO customers (id, workspace_id, email, phone, first_name, last_name, created_at, updated_at,
-		`+profileColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING number`,
-		append([]any{idArg(c.ID), idArg(c.WorkspaceID), c.Email, c.Phone, c.FirstName, c.LastName, c.CreatedAt, c.UpdatedAt},
-			profileArgs(c.Profile)...)...).Scan(&c.Number)
+		`+profileColumns+`) VALUES (`+placeholders(len(args))+`) RETURNING number`, args...).Scan(&c.Number)
 	if err != nil {
 		return t.d.normalize(err)
 	}
@@ -55,17 +54,19 @@ func (t *Tx) CustomerForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.R
 
 func (t *Tx) customer(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND `+refCond(ref)+` AND deleted_at IS NULL`+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
 	return c, nil
 }
 
-// CustomerByEmail finds a customer by its (lower-cased) email.
+// CustomerByEmail finds a customer by its (lower-cased) email. Saying that
+// the email is not empty lets the engines use the partial unique index,
+// which holds only customers with an email.
 func (t *Tx) CustomerByEmail(ctx context.Context, ws ticketd.ID, email string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND email = $2`, idArg(ws), email))
+		WHERE workspace_id = $1 AND email = $2 AND email <> '' AND deleted_at IS NULL`, idArg(ws), email))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
@@ -75,7 +76,7 @@ func (t *Tx) CustomerByEmail(ctx context.Context, ws ticketd.ID, email string) (
 // CustomerByPhone finds the oldest customer with a phone number.
 func (t *Tx) CustomerByPhone(ctx context.Context, ws ticketd.ID, phone string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND phone = $2 AND phone <> '' ORDER BY number LIMIT 1`, idArg(ws), phone))
+		WHERE workspace_id = $1 AND phone = $2 AND phone <> '' AND deleted_at IS NULL ORDER BY number LIMIT 1`, idArg(ws), phone))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
@@ -85,8 +86,8 @@ func (t *Tx) CustomerByPhone(ctx context.Context, ws ticketd.ID, phone string) (
 // Customers lists the workspace's customers in creation order.
 func (t *Tx) Customers(ctx context.Context, ws ticketd.ID, page ticketd.Page) ([]*ticketd.Customer, error) {
 	rows, err := t.query(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE workspace_id = $1 AND number > $2 ORDER BY number LIMIT $3`,
-		idArg(ws), page.AfterNumber, limitArg(page.Limit))
+		WHERE workspace_id = $1 AND number > $2 AND deleted_at IS NULL ORDER BY number LIMIT $3 OFFSET $4`,
+		idArg(ws), page.AfterNumber, limitArg(page.Limit), page.Offset)
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}

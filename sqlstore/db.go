@@ -25,6 +25,9 @@ type Options struct {
 	SyncFull bool
 	// ReadConns bounds the connections used for reads (default 4).
 	ReadConns int
+	// NoGroupCommit turns SQLite's group commit off (see group.go): every
+	// write transaction then commits alone.
+	NoGroupCommit bool
 }
 
 // DB is a ticketd.Store over one SQL database.
@@ -40,6 +43,12 @@ type DB struct {
 	writeStmts, readStmts *stmtCache
 	// secrets seals secret columns (secrets.go); nil stores them as given.
 	secrets ticketd.SecretBox
+
+	// trace, when set (by tests), sees every statement a Tx runs.
+	trace func(query string, args []any)
+	// group batches SQLite's write transactions (nil on PostgreSQL, whose
+	// writers commit in parallel).
+	group *groupCommitter
 }
 
 var _ ticketd.Store = (*DB)(nil)
@@ -58,6 +67,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	if d.name() == "sqlite" && !opts.NoGroupCommit {
+		db.group = newGroupCommitter(db)
+	}
 	return db, nil
 }
 
@@ -74,6 +86,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes both connection pools.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	return errors.Join(db.readStmts.close(), db.writeStmts.close(), db.read.Close(), db.write.Close())
 }
 
@@ -87,8 +102,13 @@ const maxUpdateAttempts = 4
 // domain's contract says fn may run more than once.
 func (db *DB) Update(ctx context.Context, fn func(ticketd.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.inTx(ctx, db.write, db.writeStmts, nil, fn)
-		if err == nil || attempt == maxUpdateAttempts || !db.dialect.retryable(err) {
+		var err error
+		if db.group != nil {
+			err = db.group.do(ctx, fn)
+		} else {
+			err = db.inTx(ctx, db.write, db.writeStmts, nil, fn)
+		}
+		if err == nil || attempt == maxUpdateAttempts || !(db.dialect.retryable(err) || errors.Is(err, errGroupAborted)) {
 			return err
 		}
 		pause := time.Duration(attempt) * time.Duration(1+rand.IntN(5)) * time.Millisecond
@@ -110,7 +130,7 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sq
 	if err != nil {
 		return fmt.Errorf("begin: %w", db.dialect.normalize(err))
 	}
-	tx := &Tx{tx: sqlTx, d: db.dialect, stmts: stmts, secrets: db.secrets}
+	tx := db.newTx(sqlTx, stmts)
 	if err = fn(tx); err != nil {
 		sqlTx.Rollback()
 	} else if err = sqlTx.Commit(); err != nil {
@@ -133,13 +153,14 @@ type Tx struct {
 	missed bool
 	// secrets is the DB's SecretBox.
 	secrets ticketd.SecretBox
+	trace   func(query string, args []any)
 }
 
 // exec runs a statement and normalises its error.
 func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
 	var err error
-	if s := t.stmt(ctx, query); s != nil {
+	if s := t.stmt(ctx, query, args); s != nil {
 		res, err = s.ExecContext(ctx, args...)
 	} else {
 		res, err = t.tx.ExecContext(ctx, query, args...)
@@ -191,4 +212,10 @@ func (db *DB) RawQueryRow(ctx context.Context, query string, args ...any) *sql.R
 func (db *DB) RawExec(ctx context.Context, query string, args ...any) error {
 	_, err := db.write.ExecContext(ctx, query, args...)
 	return err
+}
+
+// newTx wraps a database transaction; every Tx, grouped or not, is made here
+// so that each carries the DB's secret box and trace.
+func (db *DB) newTx(sqlTx *sql.Tx, stmts *stmtCache) *Tx {
+	return &Tx{tx: sqlTx, d: db.dialect, stmts: stmts, secrets: db.secrets, trace: db.trace}
 }

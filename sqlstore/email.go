@@ -48,7 +48,7 @@ func (t *Tx) CreateSendingDomain(ctx context.Context, d *ticketd.SendingDomain) 
 // SendingDomain returns the domain ref names in workspace ws.
 func (t *Tx) SendingDomain(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.SendingDomain, error) {
 	d, err := scanDomain(t.queryRow(ctx, `SELECT `+domainColumns+` FROM sending_domains
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND `+refCond(ref), idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "domain")
 	}
@@ -105,7 +105,7 @@ func (t *Tx) CreateInbox(ctx context.Context, ib *ticketd.Inbox) error {
 // Inbox returns the inbox ref names in workspace ws.
 func (t *Tx) Inbox(ctx context.Context, ws ticketd.ID, ref ticketd.Ref) (*ticketd.Inbox, error) {
 	ib, err := scanInbox(t.queryRow(ctx, `SELECT `+inboxColumns+` FROM inboxes
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`, idArg(ws), refID(ref), ref.Number))
+		WHERE workspace_id = $1 AND `+refCond(ref), idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "inbox")
 	}

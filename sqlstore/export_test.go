@@ -11,3 +11,15 @@ func PreparedStatements(db *DB) (write, read int) {
 	db.readStmts.mu.Unlock()
 	return write, read
 }
+
+// Trace makes db report every statement its transactions run.
+func Trace(db *DB, fn func(query string, args []any)) { db.trace = fn }
+
+// QueuedWrites reports how many write transactions wait for the group
+// committer.
+func QueuedWrites(db *DB) int {
+	if db.group == nil {
+		return 0
+	}
+	return len(db.group.reqs)
+}

@@ -18,9 +18,9 @@ func scanMessage(row scanner) (*ticketd.Message, error) {
 	var id, ws, ticket, to, cc, refs, tags string
 	var user, customer, html, cleaned, lang, sentiment, attachments sql.NullString
 	if err := row.Scan(&m.Number, &id, &ws, &ticket, &m.Author.Kind, &user, &customer,
-		&m.Internal, &m.Body, &html, &m.Time, &m.Channel, &m.Subject, &m.FromAddress, &m.FromName, &to, &cc,
+		&m.Internal, &m.Body, &html, timeDest{&m.Time}, &m.Channel, &m.Subject, &m.FromAddress, &m.FromName, &to, &cc,
 		&m.ExternalID, &m.InReplyTo, &refs, &cleaned, &lang, &sentiment, &tags, &attachments, &m.Delivery,
-		&m.DeliveryAttempts, &m.DeliveryError, &m.CreatedAt, &m.UpdatedAt); err != nil {
+		&m.DeliveryAttempts, &m.DeliveryError, timeDest{&m.CreatedAt}, timeDest{&m.UpdatedAt}); err != nil {
 		return nil, err
 	}
 	var err error
@@ -51,7 +51,6 @@ func scanMessage(row scanner) (*ticketd.Message, error) {
 	if attachments.Valid {
 		m.ExternalAttachments = []byte(attachments.String)
 	}
-	m.Time, m.CreatedAt, m.UpdatedAt = m.Time.UTC(), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return &m, nil
 }
 
@@ -90,27 +89,36 @@ func (t *Tx) MessageForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Re
 }
 
 func (t *Tx) message(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Message, error) {
-	m, err := scanMessage(t.queryRow(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
+	m, err := scanMessage(t.queryRow(ctx, `SELECT `+t.cols(messageCols)+` FROM messages
+		WHERE workspace_id = $1 AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "message")
 	}
 	return m, nil
 }
 
+// messageCols is messageColumns as each engine's queries select it (see
+// timecol.go).
+var messageCols = columnList{sqlite: withTextTimes(messageColumns, "time", "created_at", "updated_at"), postgres: messageColumns}
+
+// messageQuery is a SELECT of messages, per engine.
+func messageQuery(rest string) columnList {
+	return columnList{sqlite: `SELECT ` + messageCols.sqlite + ` FROM messages ` + rest,
+		postgres: `SELECT ` + messageCols.postgres + ` FROM messages ` + rest}
+}
+
 // The three orders of a conversation, each its own statement so that each
 // reads straight off one index.
-const (
-	messagesByCreation = `SELECT ` + messageColumns + ` FROM messages
-		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
-		ORDER BY number LIMIT $5`
-	messagesByTime = `SELECT ` + messageColumns + ` FROM messages
-		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)
+var (
+	messagesByCreation = messageQuery(`WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
+		ORDER BY number LIMIT $5`)
+	messagesByTime = messageQuery(`WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)
 		AND (time > $4 OR (time = $4 AND number > $5))
-		ORDER BY time, number LIMIT $6`
-	messagesNewestByTime = `SELECT ` + messageColumns + ` FROM messages
-		WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE) AND number > $4
-		ORDER BY time DESC, number DESC LIMIT $5`
+		ORDER BY time, number LIMIT $6`)
+	// No "number > $4" here: it made SQLite read the ticket's messages by
+	// number and sort them all, instead of reading the time index backwards.
+	messagesNewestByTime = messageQuery(`WHERE workspace_id = $1 AND ticket_id = $2 AND ($3 OR internal = FALSE)
+		ORDER BY time DESC, number DESC LIMIT $4`)
 )
 
 // Messages lists a ticket's messages.
@@ -125,12 +133,12 @@ func (t *Tx) Messages(ctx context.Context, ws, ticket ticketd.ID, f ticketd.Mess
 		if after.IsZero() {
 			after = ticketd.MinTime
 		}
-		rows, err = t.query(ctx, messagesByTime, idArg(ws), idArg(ticket), f.IncludeInternal, after.UTC(),
+		rows, err = t.query(ctx, t.cols(messagesByTime), idArg(ws), idArg(ticket), f.IncludeInternal, after.UTC(),
 			f.Page.AfterNumber, limitArg(f.Page.Limit))
 	case ticketd.NewestByTime:
-		rows, err = t.query(ctx, messagesNewestByTime, idArg(ws), idArg(ticket), f.IncludeInternal, 0, limitArg(f.Page.Limit))
+		rows, err = t.query(ctx, t.cols(messagesNewestByTime), idArg(ws), idArg(ticket), f.IncludeInternal, limitArg(f.Page.Limit))
 	default:
-		rows, err = t.query(ctx, messagesByCreation, idArg(ws), idArg(ticket), f.IncludeInternal, f.Page.AfterNumber,
+		rows, err = t.query(ctx, t.cols(messagesByCreation), idArg(ws), idArg(ticket), f.IncludeInternal, f.Page.AfterNumber,
 			limitArg(f.Page.Limit))
 	}
 	if err != nil {

@@ -40,7 +40,7 @@ func (t *Tx) Workspaces(ctx context.Context, page ticketd.Page) ([]*ticketd.Work
 // (the domain normalises them), so the comparison is on the lower-cased input.
 func (t *Tx) UserByEmail(ctx context.Context, ws ticketd.ID, email string) (*ticketd.User, error) {
 	u, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users
-		WHERE workspace_id = $1 AND lower(email) = lower($2)`, idArg(ws), email))
+		WHERE workspace_id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL`, idArg(ws), email))
 	if err != nil {
 		return nil, t.notFound(err, "user")
 	}

@@ -97,6 +97,7 @@ func (t *Tx) UpdateTicket(ctx context.Context, ws, id ticketd.ID, p ticketd.Tick
 	if p.InboxID.OK {
 		s.set("inbox_id", optIDArg(p.InboxID.V))
 	}
+	setTicketFields(&s, p)
 	if p.SnoozedUntil.OK {
 		s.set("snoozed_until", optTimeArg(p.SnoozedUntil.V))
 	}

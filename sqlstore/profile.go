@@ -5,27 +5,31 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
 )
 
-// profileColumns are the customer profile's columns (migration 0051), in
-// the order of profileRow.dest and profileArgs.
-const profileColumns = `name, identities, metadata, orders, platform, platform_created_at`
+// profileColumns are the customer profile's columns (migrations 0051 and
+// 0060), in the order of profileRow.dest and profileArgs.
+var profileColumns = `name, identities, metadata, orders, platform, platform_created_at, ` + detailsColumns
 
 type profileRow struct {
 	name, identities, metadata, platform string
 	orders                               sql.NullInt64
 	platformCreated                      sql.NullTime
+	details                              ticketd.CustomerDetails
 }
 
 func (r *profileRow) dest() []any {
-	return []any{&r.name, &r.identities, &r.metadata, &r.orders, &r.platform, &r.platformCreated}
+	return append([]any{&r.name, &r.identities, &r.metadata, &r.orders, &r.platform, &r.platformCreated},
+		detailsDest(&r.details)...)
 }
 
 func (r *profileRow) profile() (ticketd.CustomerProfile, error) {
-	pr := ticketd.CustomerProfile{Name: r.name, Platform: r.platform, PlatformCreatedAt: optTime(r.platformCreated)}
+	pr := ticketd.CustomerProfile{Name: r.name, Platform: r.platform, PlatformCreatedAt: optTime(r.platformCreated),
+		CustomerDetails: r.details}
 	if err := json.Unmarshal([]byte(r.identities), &pr.Identities); err != nil {
 		return pr, fmt.Errorf("customer identities: %w", err)
 	}
@@ -52,7 +56,8 @@ func profileArgs(pr ticketd.CustomerProfile) []any {
 	if pr.Orders != nil {
 		orders = int64(*pr.Orders)
 	}
-	return []any{pr.Name, jsonMap(pr.Identities), jsonMap(pr.Metadata), orders, pr.Platform, optTimeArg(pr.PlatformCreatedAt)}
+	return append([]any{pr.Name, jsonMap(pr.Identities), jsonMap(pr.Metadata), orders, pr.Platform,
+		optTimeArg(pr.PlatformCreatedAt)}, detailsArgs(&pr.CustomerDetails)...)
 }
 
 // insertIdentities adds one customer_identities row per identity of c; the
@@ -70,8 +75,13 @@ func (t *Tx) insertIdentities(ctx context.Context, c *ticketd.Customer) error {
 // SetCustomerProfile writes c's profile and replaces its identity rows.
 func (t *Tx) SetCustomerProfile(ctx context.Context, c *ticketd.Customer) error {
 	args := append([]any{idArg(c.WorkspaceID), idArg(c.ID), c.UpdatedAt.UTC()}, profileArgs(c.Profile)...)
-	res, err := t.exec(ctx, `UPDATE customers SET updated_at = $3, name = $4, identities = $5, metadata = $6, orders = $7,
-		platform = $8, platform_created_at = $9 WHERE workspace_id = $1 AND id = $2`, args...)
+	cols := strings.Split(profileColumns, ", ")
+	sets := make([]string, len(cols))
+	for i, col := range cols {
+		sets[i] = col + " = $" + strconv.Itoa(i+4)
+	}
+	res, err := t.exec(ctx, `UPDATE customers SET updated_at = $3, `+strings.Join(sets, ", ")+
+		` WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL`, args...)
 	if err != nil {
 		return t.d.normalize(err)
 	}
@@ -91,7 +101,7 @@ func (t *Tx) SetCustomerProfile(ctx context.Context, c *ticketd.Customer) error 
 func (t *Tx) CustomerByIdentity(ctx context.Context, ws ticketd.ID, system, externalID string) (*ticketd.Customer, error) {
 	c, err := scanCustomer(t.queryRow(ctx, `SELECT `+prefixed("c.", customerColumns)+` FROM customer_identities i
 		JOIN customers c ON c.id = i.customer_id
-		WHERE i.workspace_id = $1 AND i.system = $2 AND i.external_id = $3`, idArg(ws), system, externalID))
+		WHERE i.workspace_id = $1 AND i.system = $2 AND i.external_id = $3 AND c.deleted_at IS NULL`, idArg(ws), system, externalID))
 	if err != nil {
 		return nil, t.notFound(err, "customer")
 	}
@@ -102,7 +112,7 @@ func (t *Tx) CustomerByIdentity(ctx context.Context, ws ticketd.ID, system, exte
 func (t *Tx) FindCustomers(ctx context.Context, ws ticketd.ID, f ticketd.CustomerFilter) ([]*ticketd.Customer, error) {
 	q := `SELECT ` + prefixed("c.", customerColumns) + ` FROM customers c`
 	args := []any{idArg(ws), f.Page.AfterNumber, limitArg(f.Page.Limit)}
-	where := ` WHERE c.workspace_id = $1 AND c.number > $2`
+	where := ` WHERE c.workspace_id = $1 AND c.number > $2 AND c.deleted_at IS NULL`
 	if f.System != "" {
 		q += ` JOIN customer_identities i ON i.customer_id = c.id AND i.workspace_id = c.workspace_id`
 		args = append(args, f.System, f.ExternalID)

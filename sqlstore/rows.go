@@ -21,12 +21,21 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (*T, error)) ([]*T, error
 	return out, rows.Err()
 }
 
-// refID is the id half of a Ref as a query argument: the nil UUID never
-// matches a stored id, so `id = $2 OR number = $3` looks up by whichever half
-// is set.
-func refID(ref ticketd.Ref) string {
-	if ref.ID == uuid.Nil {
-		return ""
+// refCond is the condition that finds the object a Ref names, by whichever
+// half is set: one statement per half, so each reads its own index ("id =
+// $2 OR number = $3" left PostgreSQL a plan that filters the workspace's
+// rows). The id wins when both are set.
+func refCond(ref ticketd.Ref) string {
+	if ref.ID != uuid.Nil {
+		return "id = $2"
 	}
-	return ref.ID.String()
+	return "number = $2"
+}
+
+// refArg is refCond's argument.
+func refArg(ref ticketd.Ref) any {
+	if ref.ID != uuid.Nil {
+		return ref.ID.String()
+	}
+	return ref.Number
 }

@@ -73,6 +73,9 @@ func optStringArg(s *string) any {
 // look into.
 
 func jsonArg(v any) string {
+	if l, ok := v.([]string); ok && len(l) == 0 {
+		return "[]" // most lists are empty: no encoder for them
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(err) // only string slices are stored this way; they always marshal
@@ -81,6 +84,12 @@ func jsonArg(v any) string {
 }
 
 func parseStrings(s string) ([]string, error) {
+	if s == "[]" {
+		// Most stored lists are empty (a message's Cc, References and
+		// tags): profiling the comment listing found json.Unmarshal of "[]"
+		// at a tenth of the CPU.
+		return []string{}, nil
+	}
 	out := []string{}
 	if err := json.Unmarshal([]byte(s), &out); err != nil {
 		return nil, fmt.Errorf("stored list: %w", err)

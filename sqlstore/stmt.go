@@ -84,7 +84,10 @@ func (c *stmtCache) close() error {
 // stmt returns query prepared on the transaction's connection (database/sql
 // prepares it once per connection and reuses it), or nil when it is not
 // prepared yet and the caller should run it unprepared.
-func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
+func (t *Tx) stmt(ctx context.Context, query string, args []any) *sql.Stmt {
+	if t.trace != nil {
+		t.trace(query, args)
+	}
 	s := t.stmts.lookup(query)
 	if s == nil {
 		t.missed = true
@@ -94,14 +97,14 @@ func (t *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := t.stmt(ctx, query); s != nil {
+	if s := t.stmt(ctx, query, args); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := t.stmt(ctx, query); s != nil {
+	if s := t.stmt(ctx, query, args); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
 	return t.tx.QueryContext(ctx, query, args...)

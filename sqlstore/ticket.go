@@ -9,20 +9,30 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 )
 
+// ticketCols is ticketColumns as each engine's queries select it (see
+// timecol.go).
+var ticketCols = columnList{sqlite: withTextTimes(ticketColumns, "last_message_at", "date", "human_opened_at", "closed_at",
+	"created_at", "updated_at", "snoozed_until"), postgres: ticketColumns}
+
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
 	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count,
-	snoozed_until`
+	snoozed_until, priority, category, description, due_at, resolved_at, tracking_token, team_id`
 
 func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var t ticketd.Ticket
 	var id, ws, customer, tags string
 	var assignee, inbox sql.NullString
-	var humanOpened, closed, snoozed sql.NullTime
+	var f ticketFieldsScan
 	if err := row.Scan(&t.Number, &id, &ws, &customer, &t.Subject, &t.Channel, &t.Status, &assignee, &tags,
-		&t.UnreadCount, &t.LastMessage, &t.LastMessageAt, &t.Date, &inbox, &t.ChannelThread, &t.ContactAddress, &t.Reason,
-		&t.Language, &t.Source, &humanOpened, &closed, &t.CreatedAt, &t.UpdatedAt, &t.MessageCount, &t.PublicCount,
-		&snoozed); err != nil {
+		&t.UnreadCount, &t.LastMessage, timeDest{&t.LastMessageAt}, timeDest{&t.Date}, &inbox, &t.ChannelThread,
+		&t.ContactAddress, &t.Reason, &t.Language, &t.Source, optTimeDest{&t.HandedOffAt}, optTimeDest{&t.ClosedAt},
+		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, &t.MessageCount, &t.PublicCount,
+		optTimeDest{&t.SnoozedUntil}, &t.Priority, &t.Category, &t.Description, &f.due, &f.resolved, &f.token,
+		&f.team); err != nil {
+		return nil, err
+	}
+	if err := f.into(&t); err != nil {
 		return nil, err
 	}
 	var err error
@@ -44,9 +54,6 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	if t.Tags, err = parseStrings(tags); err != nil {
 		return nil, err
 	}
-	t.HandedOffAt, t.ClosedAt, t.SnoozedUntil = optTime(humanOpened), optTime(closed), optTime(snoozed)
-	t.LastMessageAt, t.Date = t.LastMessageAt.UTC(), t.Date.UTC()
-	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
 	return &t, nil
 }
 
@@ -55,15 +62,16 @@ func (t *Tx) CreateTicket(ctx context.Context, tk *ticketd.Ticket) error {
 	err := t.queryRow(ctx, `INSERT INTO tickets (id, workspace_id, customer_id, subject, channel, status,
 		assignee_id, tags, unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used,
 		contact_reason, language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count,
-		public_count)
+		public_count, priority, category, description, due_at, resolved_at, tracking_token, team_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-		$23, $24)
+		$23, $24, $25, $26, $27, $28, $29, $30, $31)
 		RETURNING number`,
 		idArg(tk.ID), idArg(tk.WorkspaceID), idArg(tk.CustomerID), tk.Subject, tk.Channel, string(tk.Status),
 		optIDArg(tk.AssigneeID), jsonArg(tk.Tags), tk.UnreadCount, tk.LastMessage, tk.LastMessageAt, tk.Date,
 		optIDArg(tk.InboxID), tk.ChannelThread, tk.ContactAddress, tk.Reason, tk.Language, tk.Source,
 		optTimeArg(tk.HandedOffAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
-		tk.PublicCount).Scan(&tk.Number)
+		tk.PublicCount, string(tk.Priority), tk.Category, tk.Description, optTimeArg(tk.DueAt),
+		optTimeArg(tk.ResolvedAt), tokenArg(tk.TrackingToken), optIDArg(tk.TeamID)).Scan(&tk.Number)
 	return t.d.normalize(err)
 }
 
@@ -78,8 +86,8 @@ func (t *Tx) TicketForUpdate(ctx context.Context, ws ticketd.ID, ref ticketd.Ref
 }
 
 func (t *Tx) ticket(ctx context.Context, ws ticketd.ID, ref ticketd.Ref, lock string) (*ticketd.Ticket, error) {
-	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+ticketColumns+` FROM tickets
-		WHERE workspace_id = $1 AND (id = $2 OR number = $3)`+lock, idArg(ws), refID(ref), ref.Number))
+	tk, err := scanTicket(t.queryRow(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets
+		WHERE workspace_id = $1 AND `+refCond(ref)+lock, idArg(ws), refArg(ref)))
 	if err != nil {
 		return nil, t.notFound(err, "ticket")
 	}
@@ -135,9 +143,10 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 	if f.ActiveSince != nil {
 		w.add("last_message_at", ">=", f.ActiveSince.UTC())
 	}
-	w.args = append(w.args, limitArg(f.Limit))
-	rows, err := t.query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
-		` ORDER BY number DESC LIMIT $`+strconv.Itoa(len(w.args)), w.args...)
+	ticketFieldsWhere(&w, f)
+	w.args = append(w.args, limitArg(f.Limit), f.Offset)
+	rows, err := t.query(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
+		` ORDER BY number DESC LIMIT $`+strconv.Itoa(len(w.args)-1)+` OFFSET $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}

@@ -4,9 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"syscall"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -61,6 +65,64 @@ type ceilingTicket struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 }
 
+// ceilingProcess runs the ceilings in a process of their own (this binary,
+// re-executed with --serve-ceilings), so that they, like ticketd, do not
+// share a scheduler and a garbage collector with the load generator.
+type ceilingProcess struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+func startCeilingProcess(dsn string, ws, user ticketd.ID) (*ceilingProcess, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, "--serve-ceilings", addr, "--db", dsn, "--ceiling-workspace", ws.String(), "--ceiling-user", user.String())
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &ceilingProcess{cmd: cmd, addr: "http://" + addr}
+	for i := 0; ; i++ {
+		if resp, err := http.Get(p.addr + "/static"); err == nil {
+			resp.Body.Close()
+			return p, nil
+		}
+		if i == 100 {
+			p.close()
+			return nil, fmt.Errorf("the ceiling server did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (p *ceilingProcess) close() {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	p.cmd.Wait()
+}
+
+// serveCeilings is the ceiling process: the store opened with ticketd's
+// defaults, the ceilings on addr, until SIGTERM.
+func serveCeilings(ctx context.Context, addr, dsn string, ws, user ticketd.ID) error {
+	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	c, err := startCeilings(ctx, db, ws, user, addr)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	<-ctx.Done()
+	return nil
+}
+
 // ceilings serves the ceiling routes on one loopback listener.
 type ceilings struct {
 	db                           *sqlstore.DB
@@ -70,7 +132,7 @@ type ceilings struct {
 	addr                         string
 }
 
-func startCeilings(ctx context.Context, db *sqlstore.DB, ws, user ticketd.ID) (*ceilings, error) {
+func startCeilings(ctx context.Context, db *sqlstore.DB, ws, user ticketd.ID, addr string) (*ceilings, error) {
 	c := &ceilings{db: db, ws: ws.String(), user: user.String()}
 	var err error
 	for _, p := range []struct {
@@ -92,7 +154,7 @@ func startCeilings(ctx context.Context, db *sqlstore.DB, ws, user ticketd.ID) (*
 	mux.HandleFunc("GET /tickets/{id}/comments", c.listComments)
 	mux.HandleFunc("GET /tickets", c.listTickets)
 	mux.HandleFunc("POST /inbound", c.parseEmail)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -52,7 +53,8 @@ type config struct {
 	scaleTix    int
 	bigTicket   int
 	keep        bool
-	cpuProfile  string
+	profileDir  string
+	profile     string
 }
 
 func main() {
@@ -70,10 +72,28 @@ func main() {
 	flag.IntVar(&c.scaleTix, "scale-tickets", 0, "tickets of the scale workspace (default: messages/10)")
 	flag.IntVar(&c.bigTicket, "big-ticket", 0, "messages on the scale run's one long ticket (default: messages/10)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (database, ticketd log)")
-	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of ticketd during the run to this file (pprof)")
+	flag.StringVar(&c.profileDir, "profile-dir", "", "write CPU and allocation profiles of ticketd (pprof, through its --pprof-addr) taken while each --profile route runs into this directory")
+	flag.StringVar(&c.profile, "profile", "post-native,get-comments", "routes to profile with --profile-dir")
+	var ceilAddr, ceilWS, ceilUser string
+	flag.StringVar(&ceilAddr, "serve-ceilings", "", "internal: run as the ceiling server on this address")
+	flag.StringVar(&ceilWS, "ceiling-workspace", "", "internal: the ceiling server's workspace id")
+	flag.StringVar(&ceilUser, "ceiling-user", "", "internal: the ceiling server's agent id")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if ceilAddr != "" {
+		ws, err1 := ticketd.ParseID(ceilWS)
+		user, err2 := ticketd.ParseID(ceilUser)
+		if err := errors.Join(err1, err2); err != nil {
+			fmt.Fprintln(os.Stderr, "ticketd-bench ceilings:", err)
+			os.Exit(2)
+		}
+		if err := serveCeilings(ctx, ceilAddr, c.db, ws, user); err != nil {
+			fmt.Fprintln(os.Stderr, "ticketd-bench ceilings:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(ctx, c); err != nil {
 		fmt.Fprintln(os.Stderr, "ticketd-bench:", err)
 		os.Exit(1)
@@ -93,7 +113,7 @@ type env struct {
 	p        *ticketd.Principal
 	seed     seeded
 	ticketd  *process
-	ceil     *ceilings
+	ceil     *ceilingProcess
 	maxRSSMB float64
 }
 
@@ -136,11 +156,11 @@ func run(ctx context.Context, c config) error {
 	}
 	seedTime := time.Since(began)
 	fmt.Printf("seeded in %s\n", seedTime.Round(time.Millisecond))
-	if e.ticketd, err = startTicketd(ctx, tmp, dsn); err != nil {
+	if e.ticketd, err = startTicketd(ctx, tmp, dsn, c.profileDir != ""); err != nil {
 		return err
 	}
 	defer e.ticketd.stop()
-	if e.ceil, err = startCeilings(ctx, e.db, e.p.WorkspaceID, e.p.UserID); err != nil {
+	if e.ceil, err = startCeilingProcess(dsn, e.p.WorkspaceID, e.p.UserID); err != nil {
 		return err
 	}
 	defer e.ceil.close()
@@ -213,15 +233,48 @@ func (trustingAuthority) Verify(context.Context, *ticketd.SendingDomain) (*ticke
 // ---- the ticketd process -------------------------------------------------
 
 type process struct {
-	cmd  *exec.Cmd
-	addr string
-	log  *os.File
+	cmd   *exec.Cmd
+	addr  string
+	pprof string
+	log   *os.File
+}
+
+// profileDuring fetches a CPU profile of d and, after it, the allocation
+// profile, into dir/name.cpu.pprof and dir/name.allocs.pprof; the returned
+// function waits for both.
+func (p *process) profileDuring(dir, name string, d time.Duration) func() error {
+	done := make(chan error, 1)
+	go func() {
+		fetch := func(path, file string) error {
+			resp, err := http.Get(p.pprof + path)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != 200 {
+				return fmt.Errorf("%s: %s", path, resp.Status)
+			}
+			f, err := os.Create(filepath.Join(dir, file))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = io.Copy(f, resp.Body)
+			return err
+		}
+		err := fetch(fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(int(d.Seconds()), 1)), name+".cpu.pprof")
+		if err == nil {
+			err = fetch("/debug/pprof/allocs", name+".allocs.pprof")
+		}
+		done <- err
+	}()
+	return func() error { return <-done }
 }
 
 // startTicketd builds ./cmd/ticketd and starts `ticketd serve` on dsn, with
 // the products' rate limits off (the load would hit them in a second) and
 // everything else at its defaults, language models included.
-func startTicketd(ctx context.Context, tmp, dsn string) (*process, error) {
+func startTicketd(ctx context.Context, tmp, dsn string, pprof bool) (*process, error) {
 	bin := filepath.Join(tmp, "ticketd")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/ticketd")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
@@ -237,11 +290,20 @@ func startTicketd(ctx context.Context, tmp, dsn string) (*process, error) {
 		return nil, err
 	}
 	args := []string{"serve", "--db", dsn, "--addr", addr, "--blob-dir", filepath.Join(tmp, "blobs")}
-	for _, m := range []string{"helpwave", "ticket0", "native"} {
+	for _, m := range []string{"helpwave", "ticket0", "native", "toptickets"} {
 		args = append(args, "--ratelimit-"+m+"-key", "0", "--ratelimit-"+m+"-workspace", "0")
 	}
+	// /v1/tickets/{id}/comments is the TopTickets comments resource, limited by key role.
+	args = append(args, "--ratelimit-toptickets-admin-key", "0")
 	if err := os.MkdirAll(filepath.Join(tmp, "blobs"), 0o700); err != nil {
 		return nil, err
+	}
+	pprofAddr := ""
+	if pprof {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--pprof-addr", pprofAddr)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -249,6 +311,9 @@ func startTicketd(ctx context.Context, tmp, dsn string) (*process, error) {
 		return nil, err
 	}
 	p := &process{cmd: cmd, addr: "http://" + addr, log: logf}
+	if pprofAddr != "" {
+		p.pprof = "http://" + pprofAddr
+	}
 	for i := 0; ; i++ {
 		resp, err := http.Get(p.addr + "/readyz")
 		if err == nil {

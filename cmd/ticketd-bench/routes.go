@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,10 +86,24 @@ func (e *env) runRoutes(ctx context.Context) ([]row, error) {
 			continue
 		}
 		var gots, ceils []result
-		for range max(e.c.runs, 1) {
+		profile := e.c.profileDir != "" && slices.Contains(strings.Split(e.c.profile, ","), spec.name)
+		for run := range max(e.c.runs, 1) {
 			// The ceiling first, then ticketd, alternately, so that both
 			// see the same machine.
 			ceils = append(ceils, e.measure(ctx, spec.ceiling))
+			if profile && run == 0 {
+				if err := os.MkdirAll(e.c.profileDir, 0o755); err != nil {
+					return nil, err
+				}
+				// The profile covers the measurement, after the warm-up.
+				drive(ctx, spec.target, e.c.conns, e.c.warmup, e.c.maxRequests)
+				wait := e.ticketd.profileDuring(e.c.profileDir, spec.name, e.c.duration)
+				gots = append(gots, drive(ctx, spec.target, e.c.conns, e.c.duration, e.c.maxRequests))
+				if err := wait(); err != nil {
+					return nil, fmt.Errorf("profile %s: %w", spec.name, err)
+				}
+				continue
+			}
 			gots = append(gots, e.measure(ctx, spec.target))
 			if err := ctx.Err(); err != nil {
 				return nil, err

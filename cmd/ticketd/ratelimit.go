@@ -22,10 +22,15 @@ func rateLimitFlags(fs *flag.FlagSet, rl *server.RateLimits) {
 		{"native", &rl.NativeKey, &rl.NativeWorkspace, d.NativeKey, d.NativeWorkspace},
 		{"helpwave", &rl.HelpWaveKey, &rl.HelpWaveWorkspace, d.HelpWaveKey, d.HelpWaveWorkspace},
 		{"ticket0", &rl.Ticket0Key, &rl.Ticket0Workspace, d.Ticket0Key, d.Ticket0Workspace},
+		// TopTickets limits by the key's role: -key is for every key but an
+		// admin's, which has -admin-key.
+		{"toptickets", &rl.TopTicketsKey, &rl.TopTicketsWorkspace, d.TopTicketsKey, d.TopTicketsWorkspace},
 	} {
 		fs.IntVar(f.key, "ratelimit-"+f.mount+"-key", f.dk, "requests per minute per API key on the "+f.mount+" mount (0: no limit)")
 		fs.IntVar(f.ws, "ratelimit-"+f.mount+"-workspace", f.dw, "requests per minute per workspace on the "+f.mount+" mount (0: no limit)")
 	}
+	fs.IntVar(&rl.TopTicketsAdminKey, "ratelimit-toptickets-admin-key", d.TopTicketsAdminKey,
+		"requests per minute per admin API key on the toptickets mount (0: no limit)")
 }
 
 // rateCounter counts rate-limited requests where every node sees the same

@@ -61,6 +61,8 @@ type Config struct {
 
 	// Email (issue 14; emailflags.go).
 	Email EmailConfig
+	// PprofAddr serves Go's profiler (pprof.go).
+	PprofAddr string
 	// Events and webhooks (issue 12; events.go).
 	EventsPoll          time.Duration
 	EventsHeartbeat     time.Duration
@@ -92,6 +94,8 @@ type Main struct {
 	stopWorkers     context.CancelFunc
 	workersCtx      context.Context
 	workers         sync.WaitGroup
+
+	pprofServer *http.Server
 }
 
 // NewMain returns a Main writing to stdout and stderr.
@@ -132,6 +136,7 @@ func (m *Main) ParseFlags(args []string) error {
 	rateLimitFlags(fs, &c.RateLimits)
 	m.opsFlags(fs)
 	m.emailFlags(fs)
+	pprofFlag(fs, &c.PprofAddr)
 	fs.DurationVar(&c.EventsPoll, "events-poll", 250*time.Millisecond, "how often this node reads new events for its streams and webhooks")
 	fs.DurationVar(&c.EventsHeartbeat, "events-heartbeat", 15*time.Second, "how often an idle event stream sends a heartbeat")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (development and tests only)")
@@ -225,6 +230,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
 	m.applyTimeouts(m.httpServer)
+	if err := m.startPprof(); err != nil {
+		return err
+	}
 	m.serveDone = make(chan error, 1)
 	go func() { m.serveDone <- m.httpServer.Serve(m.httpListener) }()
 	m.serveMetrics()
@@ -329,6 +337,10 @@ func (m *Main) Close() error {
 			errs = append(errs, err)
 		}
 		m.httpServer = nil
+	}
+	if m.pprofServer != nil {
+		m.pprofServer.Close()
+		m.pprofServer = nil
 	}
 	m.closeListeners()
 	errs = append(errs, m.closeMetrics())

@@ -216,9 +216,8 @@ func RenderEvent(e *ticketd.Event) EventJSON {
 	return EventJSON{ID: e.ID, Type: string(e.Type), OccurredAt: e.OccurredAt, TicketID: e.TicketID, Data: EventData(e)}
 }
 
-// EventData is the data of an event in native objects: "ticket", "comment"
-// (with "delivery" for messages sent by email) or "customer", and what the
-// change was.
+// EventData is the data of an event in native objects: "ticket", "message"
+// (as GET /v1/messages/{id} shows it) or "customer", and what the change was.
 func EventData(e *ticketd.Event) map[string]any {
 	d := e.Data
 	out := map[string]any{}
@@ -226,11 +225,7 @@ func EventData(e *ticketd.Event) map[string]any {
 		out["ticket"] = renderTicket(d.Ticket)
 	}
 	if d.Message != nil {
-		out["comment"] = renderComment(d.Message)
-		if d.Message.Delivery != ticketd.DeliveryNone {
-			out["delivery"] = map[string]any{"status": d.Message.Delivery, "attempts": d.Message.DeliveryAttempts,
-				"error": d.Message.DeliveryError}
-		}
+		out["message"] = renderMessage(d.Message) // as GET /v1/messages/{id}, delivery status included
 	}
 	if d.Customer != nil {
 		out["customer"] = renderCustomer(d.Customer)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -129,10 +128,6 @@ func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *
 		return err
 	}
 	defer body.Close()
-	w.Header().Set("Content-Type", a.ContentType)
-	w.Header().Set("Content-Length", strconv.FormatInt(a.Size, 10))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename}))
-	_ = httpapi.CopyDownload(w, body) // an error here is the client's going away
+	httpapi.ServeDownload(w, a.ContentType, a.Filename, a.Size, body)
 	return nil
 }

@@ -1,5 +1,5 @@
 // Package native is ticketd's own API under /v1 — customers, users, API
-// keys, tickets — and the comments resource of seed 001, in snake_case JSON
+// keys, tickets — in snake_case JSON
 // with UUID ids. Its errors follow the comments API's family: {"detail": "..."}
 // for a single problem and, for validation, 422 with
 // {"detail": [{"loc": [...], "msg": "...", "type": "..."}]}.
@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	ticketd "github.com/ticketd/ticketd"
@@ -55,14 +56,12 @@ func Mount(svc *ticketd.Service, base httpapi.Surface, opts ...Option) *httpapi.
 	s.Handle("GET", "/tickets/{id}", "tickets:read", h.getTicket)
 	s.Handle("PATCH", "/tickets/{id}", "tickets:write", h.updateTicket)
 
-	s.Handle("GET", "/tickets/{ticket_id}/comments", "comments:read", h.listComments)
-	s.Handle("POST", "/tickets/{ticket_id}/comments", "comments:write", h.createComment)
-	s.Handle("GET", "/tickets/{ticket_id}/comments/{id}", "comments:read", h.getComment)
-	s.Handle("PATCH", "/tickets/{ticket_id}/comments/{id}", "comments:write", h.updateComment)
-	s.Handle("DELETE", "/tickets/{ticket_id}/comments/{id}", "comments:delete", h.deleteComment)
+	// The comments resource (seed 001) at /v1/tickets/{id}/comments is the
+	// TopTickets surface's (package toptickets), served there as an alias.
 	h.registerEmail()
 	h.registerInbound()
 	h.registerWorkspace()
+	h.registerPlanning()
 	h.registerSearch()
 	h.registerEvents(opts)
 	h.registerWebhooks()
@@ -218,6 +217,8 @@ type customerBody struct {
 	PhoneNumber *string `json:"phone_number"`
 	FirstName   *string `json:"first_name"`
 	LastName    *string `json:"last_name"`
+	// Profile sets the given profile fields (planning.go).
+	Profile *profileJSON `json:"profile"`
 }
 
 func deref(s *string) string {
@@ -233,7 +234,7 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	c, err := h.svc.CreateCustomer(r.Context(), p, ticketd.NewCustomer{Email: deref(b.Email), Phone: deref(b.PhoneNumber),
-		FirstName: deref(b.FirstName), LastName: deref(b.LastName)})
+		FirstName: deref(b.FirstName), LastName: deref(b.LastName), Profile: b.Profile.profile()})
 	if err != nil {
 		return err
 	}
@@ -287,7 +288,7 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, p *tick
 		return err
 	}
 	c, err := h.svc.UpdateCustomer(r.Context(), p, id, ticketd.CustomerUpdate{Email: b.Email, Phone: b.PhoneNumber,
-		FirstName: b.FirstName, LastName: b.LastName})
+		FirstName: b.FirstName, LastName: b.LastName, Profile: b.Profile.update()})
 	if err != nil {
 		return err
 	}
@@ -301,6 +302,7 @@ type userBody struct {
 	Email *string       `json:"email"`
 	Name  *string       `json:"name"`
 	Role  *ticketd.Role `json:"role"`
+	userProfileBody
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -308,7 +310,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.NewUser{Email: deref(b.Email), Name: deref(b.Name)}
+	in := ticketd.NewUser{Email: deref(b.Email), Name: deref(b.Name), Profile: b.userProfileBody.patch()}
 	if b.Role != nil {
 		in.Role = *b.Role
 	}
@@ -365,7 +367,8 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	u, err := h.svc.UpdateUser(r.Context(), p, id, ticketd.UserUpdate{Email: b.Email, Name: b.Name, Role: b.Role})
+	u, err := h.svc.UpdateUser(r.Context(), p, id, ticketd.UserUpdate{Email: b.Email, Name: b.Name, Role: b.Role,
+		Profile: b.userProfileBody.patch()})
 	if err != nil {
 		return err
 	}
@@ -379,6 +382,9 @@ type apiKeyBody struct {
 	Name   string          `json:"name"`
 	Scopes []ticketd.Scope `json:"scopes"`
 	UserID *string         `json:"user_id"`
+	// ExpiresAt is when the key stops working (a read-only admin's keys
+	// always expire after 72 hours).
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
 func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -386,7 +392,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes}
+	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes, ExpiresAt: b.ExpiresAt}
 	if b.UserID != nil {
 		id, err := ticketd.ParseID(*b.UserID)
 		if err != nil {

@@ -32,12 +32,13 @@ type UserJSON struct {
 	Role      string     `json:"role"`
 	CreatedAt time.Time  `json:"created_at"`
 	UpdatedAt time.Time  `json:"updated_at"`
+	userProfileJSON
 }
 
 // RenderUser renders u.
 func RenderUser(u *ticketd.User) UserJSON {
 	return UserJSON{ID: u.ID, Number: u.Number, Email: u.Email, Name: u.Name, Role: string(u.Role),
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, userProfileJSON: renderUserProfile(u)}
 }
 
 type customerJSON struct {
@@ -48,30 +49,36 @@ type customerJSON struct {
 	FirstName   string     `json:"first_name"`
 	LastName    string     `json:"last_name"`
 	FullName    string     `json:"full_name"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	// Profile holds the profile fields (planning.go), every one of them.
+	Profile   map[string]any `json:"profile"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
 }
 
 func renderCustomer(c *ticketd.Customer) customerJSON {
 	return customerJSON{ID: c.ID, Number: c.Number, Email: c.Email, PhoneNumber: c.Phone, FirstName: c.FirstName,
-		LastName: c.LastName, FullName: c.FullName(), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		LastName: c.LastName, FullName: c.FullName(), Profile: renderProfile(&c.Profile), CreatedAt: c.CreatedAt,
+		UpdatedAt: c.UpdatedAt}
 }
 
 type apiKeyJSON struct {
-	ID        ticketd.ID      `json:"id"`
-	Number    int64           `json:"number"`
-	Name      string          `json:"name"`
-	Prefix    string          `json:"prefix"`
-	Scopes    []ticketd.Scope `json:"scopes"`
-	UserID    ticketd.ID      `json:"user_id"`
-	CreatedAt time.Time       `json:"created_at"`
+	ID     ticketd.ID      `json:"id"`
+	Number int64           `json:"number"`
+	Name   string          `json:"name"`
+	Prefix string          `json:"prefix"`
+	Scopes []ticketd.Scope `json:"scopes"`
+	UserID ticketd.ID      `json:"user_id"`
+	// Role is the role of the agent the key acts as, which bounds its scopes.
+	Role      ticketd.Role `json:"role"`
+	ExpiresAt *time.Time   `json:"expires_at"`
+	CreatedAt time.Time    `json:"created_at"`
 	// Key is the key itself, present only in the response that created it.
 	Key string `json:"key,omitempty"`
 }
 
 func renderAPIKey(k *ticketd.APIKey, raw string) apiKeyJSON {
 	return apiKeyJSON{ID: k.ID, Number: k.Number, Name: k.Name, Prefix: k.Prefix, Scopes: k.Scopes, UserID: k.UserID,
-		CreatedAt: k.CreatedAt, Key: raw}
+		Role: k.Role, ExpiresAt: k.ExpiresAt, CreatedAt: k.CreatedAt, Key: raw}
 }
 
 type ticketJSON struct {
@@ -97,6 +104,7 @@ type ticketJSON struct {
 	ClosedAt       *time.Time  `json:"closed_at"`
 	CreatedAt      time.Time   `json:"created_at"`
 	UpdatedAt      time.Time   `json:"updated_at"`
+	planningJSON
 }
 
 func renderTicket(t *ticketd.Ticket) ticketJSON {
@@ -104,44 +112,8 @@ func renderTicket(t *ticketd.Ticket) ticketJSON {
 		Status: string(t.Status), AssigneeID: t.AssigneeID, Tags: t.Tags, UnreadCount: t.UnreadCount,
 		LastMessage: t.LastMessage, LastMessageAt: t.LastMessageAt, Date: t.Date, InboxID: t.InboxID,
 		ChannelThread: t.ChannelThread, ContactAddress: t.ContactAddress, Reason: t.Reason, Language: t.Language,
-		Source: t.Source, HandedOffAt: t.HandedOffAt, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
-}
-
-// commentJSON is the comment object of seed 001, exactly its nine fields.
-type commentJSON struct {
-	ID               ticketd.ID  `json:"id"`
-	TicketID         ticketd.ID  `json:"ticket_id"`
-	AuthorType       string      `json:"author_type"`
-	AuthorUserID     *ticketd.ID `json:"author_user_id"`
-	AuthorCustomerID *ticketd.ID `json:"author_customer_id"`
-	Content          string      `json:"content"`
-	IsInternal       bool        `json:"is_internal"`
-	CreatedAt        time.Time   `json:"created_at"`
-	UpdatedAt        time.Time   `json:"updated_at"`
-}
-
-// authorType names an author as seed 001 does. The seed knows AGENT, CUSTOMER
-// and SYSTEM; an AI agent's message is machine-written, so it is SYSTEM here.
-func authorType(k ticketd.AuthorKind) string {
-	switch k {
-	case ticketd.AuthorCustomer:
-		return "CUSTOMER"
-	case ticketd.AuthorAgent:
-		return "AGENT"
-	}
-	return "SYSTEM"
-}
-
-func renderComment(m *ticketd.Message) commentJSON {
-	c := commentJSON{ID: m.ID, TicketID: m.TicketID, AuthorType: authorType(m.Author.Kind), Content: m.Body,
-		IsInternal: m.Internal, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
-	// The seed: author_user_id for AGENT and SYSTEM, author_customer_id for CUSTOMER.
-	if m.Author.Kind == ticketd.AuthorCustomer {
-		c.AuthorCustomerID = m.Author.CustomerID
-	} else {
-		c.AuthorUserID = m.Author.UserID
-	}
-	return c
+		Source: t.Source, HandedOffAt: t.HandedOffAt, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		planningJSON: renderPlanning(t)}
 }
 
 // RenderAPIKey renders k as POST /v1/api-keys answers it, with the raw key

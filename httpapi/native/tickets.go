@@ -26,6 +26,7 @@ type ticketBody struct {
 	Language       string          `json:"language"`
 	Source         string          `json:"source"`
 	Date           *time.Time      `json:"date"`
+	planningBody
 }
 
 func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -39,6 +40,7 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 	in := ticketd.NewTicket{Customer: ticketd.ByID(b.CustomerID.ID), Subject: deref(b.Subject), Channel: "email",
 		ChannelThread: b.ChannelThread, ContactAddress: b.ContactAddress, Reason: b.Reason, Language: b.Language,
 		Source: b.Source, Date: b.Date}
+	b.planningBody.applyNew(&in)
 	if b.Channel != nil {
 		in.Channel = *b.Channel
 	}
@@ -70,9 +72,12 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 	if s := q.Get("status"); s != "" {
 		st := ticketd.Status(s)
 		if !st.Valid() {
-			return queryInvalid("status", ticketd.KindEnum, "must be one of open, pending, solved, closed")
+			return queryInvalid("status", ticketd.KindEnum, "must be one of new, open, pending, solved, closed")
 		}
 		f.Status = &st
+	}
+	if err := planningFilter(q, &f); err != nil {
+		return err
 	}
 	for _, param := range []struct {
 		name string
@@ -140,133 +145,11 @@ func (h *Handler) updateTicket(w http.ResponseWriter, r *http.Request, p *ticket
 		ref := ticketd.ByID(b.AssigneeID.ID)
 		in.Assignee = &ref
 	}
+	b.planningBody.applyUpdate(&in)
 	t, err := h.svc.UpdateTicket(r.Context(), p, ticketd.ByID(id), in)
 	if err != nil {
 		return err
 	}
 	httpapi.WriteJSON(w, http.StatusOK, renderTicket(t))
-	return nil
-}
-
-// ---- comments (seed 001) ----------------------------------------------------
-
-type commentBody struct {
-	Content    *string `json:"content"`
-	IsInternal *bool   `json:"is_internal"`
-}
-
-func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, err := pathID(r, "ticket_id", "ticket")
-	if err != nil {
-		return err
-	}
-	var b commentBody
-	if err := httpapi.DecodeJSON(r, &b); err != nil {
-		return err
-	}
-	if b.Content == nil {
-		return ticketd.Invalid("content", ticketd.KindMissing, "field required")
-	}
-	// A public agent comment on an email ticket reaches the customer by email
-	// (when the workspace sends agent comments); the domain decides.
-	in := ticketd.NewMessage{Body: *b.Content, Email: ticketd.EmailIfEmailTicket}
-	if b.IsInternal != nil {
-		in.Internal = *b.IsInternal
-	}
-	m, err := h.svc.PostMessage(r.Context(), p, ticketd.ByID(ticket), in)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusCreated, renderComment(m))
-	return nil
-}
-
-// listComments answers the seed's bare array in creation order, internal
-// notes included (this resource marks them). It pages with limit and after
-// (default 50, at most 500) and says where the next page starts in a Link
-// header, so a ticket with 100,000 comments never comes back in one response.
-func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, err := pathID(r, "ticket_id", "ticket")
-	if err != nil {
-		return err
-	}
-	page, err := httpapi.ParsePage(r, "after")
-	if err != nil {
-		return err
-	}
-	after, err := cursorID(page.After)
-	if err != nil {
-		return err
-	}
-	// One read: the ticket, the cursor and the page.
-	conv, err := h.svc.Messages(r.Context(), p, ticketd.ByID(ticket), ticketd.MessageFilter{
-		AfterID: after, Page: ticketd.Page{Limit: page.Limit}})
-	if err == ticketd.ErrCursor {
-		return httpapi.InvalidCursor("after")
-	} else if err != nil {
-		return err
-	}
-	if conv.More {
-		httpapi.SetNextLink(w, r, "after", conv.Messages[len(conv.Messages)-1].ID.String(), page.Limit)
-	}
-	out := make([]commentJSON, len(conv.Messages))
-	for i, m := range conv.Messages {
-		out[i] = renderComment(m)
-	}
-	httpapi.WriteJSON(w, http.StatusOK, out)
-	return nil
-}
-
-func (h *Handler) commentRefs(r *http.Request) (ticketd.Ref, ticketd.Ref, error) {
-	ticket, err := pathID(r, "ticket_id", "ticket")
-	if err != nil {
-		return ticketd.Ref{}, ticketd.Ref{}, err
-	}
-	id, err := pathID(r, "id", "comment")
-	if err != nil {
-		return ticketd.Ref{}, ticketd.Ref{}, err
-	}
-	return ticketd.ByID(ticket), ticketd.ByID(id), nil
-}
-
-func (h *Handler) getComment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, id, err := h.commentRefs(r)
-	if err != nil {
-		return err
-	}
-	m, err := h.svc.Message(r.Context(), p, ticket, id)
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, renderComment(m))
-	return nil
-}
-
-func (h *Handler) updateComment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, id, err := h.commentRefs(r)
-	if err != nil {
-		return err
-	}
-	var b commentBody
-	if err := httpapi.DecodeJSON(r, &b); err != nil {
-		return err
-	}
-	m, err := h.svc.UpdateMessage(r.Context(), p, ticket, id, ticketd.MessageUpdate{Body: b.Content, Internal: b.IsInternal})
-	if err != nil {
-		return err
-	}
-	httpapi.WriteJSON(w, http.StatusOK, renderComment(m))
-	return nil
-}
-
-func (h *Handler) deleteComment(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	ticket, id, err := h.commentRefs(r)
-	if err != nil {
-		return err
-	}
-	if err := h.svc.DeleteMessage(r.Context(), p, ticket, id); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

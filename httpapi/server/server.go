@@ -17,6 +17,7 @@ import (
 	"github.com/ticketd/ticketd/httpapi/openapi"
 	"github.com/ticketd/ticketd/httpapi/ratelimit"
 	"github.com/ticketd/ticketd/httpapi/ticket0"
+	"github.com/ticketd/ticketd/httpapi/toptickets"
 	"github.com/ticketd/ticketd/metrics"
 )
 
@@ -50,6 +51,9 @@ type RateLimits struct {
 	NativeKey, NativeWorkspace     int
 	HelpWaveKey, HelpWaveWorkspace int
 	Ticket0Key, Ticket0Workspace   int
+	// TopTickets limits a key by its role: TopTicketsAdminKey for an
+	// admin's key, TopTicketsKey for every other.
+	TopTicketsAdminKey, TopTicketsKey, TopTicketsWorkspace int
 }
 
 // DefaultRateLimits are the products' documented limits where their docs
@@ -64,6 +68,9 @@ var DefaultRateLimits = RateLimits{
 	// the larger so that no client written for either is refused
 	// (--ratelimit-ticket0-workspace 60 restores the strict one).
 	Ticket0Key: 1000, Ticket0Workspace: 1000,
+	// TopTickets' rate limits page: 2,000 per minute for admin keys, 200
+	// for read-only and agent keys; it names no workspace limit.
+	TopTicketsAdminKey: 2000, TopTicketsKey: 200,
 }
 
 // New returns the handler of every route of ticketd.
@@ -122,12 +129,17 @@ func Mounts(svc *ticketd.Service, cfg Config) []*httpapi.Mount {
 		native.Mount(svc, base, native.WithEvents(cfg.Events)),
 		helpwave.Mount(svc, base),
 		ticket0.Mount(svc, base),
+		toptickets.Mount(svc, base),
 	}
 	limits := map[string]*ratelimit.Limiter{
 		"native":   limiter("native", ratelimit.HeadersIETF, rl.NativeKey, rl.NativeWorkspace),
 		"helpwave": limiter("helpwave", ratelimit.HeadersXRateLimit, rl.HelpWaveKey, rl.HelpWaveWorkspace),
 		"ticket0":  limiter("ticket0", ratelimit.HeadersXRateLimit, rl.Ticket0Key, rl.Ticket0Workspace),
 	}
+	// TopTickets documents only Retry-After, and a limit by the key's role.
+	tt := limiter("toptickets", ratelimit.HeadersNone, 0, rl.TopTicketsWorkspace)
+	tt.PerKey = toptickets.KeyLimit(rl.TopTicketsAdminKey, rl.TopTicketsKey)
+	limits["toptickets"] = tt
 	for _, m := range mounts {
 		if l, ok := limits[m.Name]; ok {
 			m.Surface.Limiter = l
