@@ -181,11 +181,12 @@ func RoleScopes(r Role) []Scope {
 	return out
 }
 
-// ReadsNotes reports whether the principal may see internal notes: any key
-// that reads a conversation with its notes (the comments or messages
-// resource) may; a key that only reads tickets may not.
+// ReadsNotes reports whether the principal may see internal notes: only a
+// team audience (never a customer-facing mount), and then any key that reads
+// a conversation with its notes (the comments or messages resource); a key
+// that only reads tickets may not.
 func (p *Principal) ReadsNotes() bool {
-	return p.Can("comments:read") || p.Can("messages:read")
+	return p.Audience.SeesNotes() && (p.Can("comments:read") || p.Can("messages:read"))
 }
 
 // SignedIn is the result of signing in: the session's cookie value, once, and

@@ -511,7 +511,7 @@ func validateCustomer(c *Customer) error {
 		textField{"email", c.Email, 0, maxHeaderLen},
 		textField{"first_name", c.FirstName, 0, maxNameLen},
 		textField{"last_name", c.LastName, 0, maxNameLen},
-		textField{"phone_number", c.Phone, 0, maxNameLen},
+		textField{"phone", c.Phone, 0, maxNameLen},
 	)
 }
 

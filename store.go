@@ -76,6 +76,17 @@ type Tx interface {
 	// CustomerTicketCounts counts the tickets of each customer (absent: 0).
 	CustomerTicketCounts(ctx context.Context, ws ID, customers []ID) (map[ID]int, error)
 
+	// Knowledge-base articles (articles.go). CreateArticle and UpdateArticle
+	// return ECONFLICT for a slug another article of the workspace has.
+	CreateArticle(ctx context.Context, a *Article) error
+	// Article returns ENOTFOUND if the article is not in workspace ws.
+	Article(ctx context.Context, ws ID, ref Ref) (*Article, error)
+	ArticleForUpdate(ctx context.Context, ws ID, ref Ref) (*Article, error)
+	Articles(ctx context.Context, ws ID, f ArticleFilter) ([]*Article, error)
+	UpdateArticle(ctx context.Context, a *Article) error
+	// DeleteArticle returns ENOTFOUND if the article is not in workspace ws.
+	DeleteArticle(ctx context.Context, ws, id ID) error
+
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
 	// key is what tells us the workspace. ENOTFOUND if none, or if the agent

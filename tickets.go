@@ -122,6 +122,11 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 			return err
 		}
 		t.CustomerID = c.ID
+		if t.InboxID != nil {
+			if _, err := tx.Inbox(ctx, p.WorkspaceID, ByID(*t.InboxID)); err != nil {
+				return NotFound("inbox")
+			}
+		}
 		if in.Assignee != nil {
 			u, err := tx.User(ctx, p.WorkspaceID, *in.Assignee)
 			if err != nil {

@@ -393,3 +393,23 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the real writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Renamed gives a domain validation error a surface's field names (names
+// maps the domain's to the surface's; others stay as they are), so a caller
+// reads the field it sent ("text", "bodyText"), not the domain's ("body").
+// The message names the first field again.
+func Renamed(err error, names map[string]string) error {
+	var e *ticketd.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	out := &ticketd.Error{Code: e.Code, Message: e.Message, Fields: make([]ticketd.FieldError, len(e.Fields))}
+	for i, f := range e.Fields {
+		if n, ok := names[f.Field]; ok {
+			f.Field = n
+		}
+		out.Fields[i] = f
+	}
+	out.Message = out.Fields[0].Field + ": " + out.Fields[0].Message
+	return out
+}

@@ -55,6 +55,8 @@ type Config struct {
 	Languages         string
 	// RateLimits are the mounts' limits (--ratelimit-*).
 	RateLimits server.RateLimits
+	// SurfaceHosts are the --surface-host mount=host pairs, host → mount.
+	SurfaceHosts map[string]string
 
 	// Operations (issue 15; opsflags.go).
 	Ops OpsConfig
@@ -134,6 +136,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&c.OutboxPoll, "outbox-poll", 5*time.Second, "how often the outbox looks for retries that came due")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	rateLimitFlags(fs, &c.RateLimits)
+	var surfaceHosts string
+	fs.StringVar(&surfaceHosts, "surface-host", "", "serve mounts at the root of their own hosts: mount=host[,mount=host...], e.g. ticket0=t0.desk.example.com")
 	m.opsFlags(fs)
 	m.emailFlags(fs)
 	pprofFlag(fs, &c.PprofAddr)
@@ -142,6 +146,10 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (development and tests only)")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take")
 	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	var err error
+	if c.SurfaceHosts, err = parseSurfaceHosts(surfaceHosts); err != nil {
 		return err
 	}
 	if err := m.checkOpsFlags(); err != nil {
@@ -224,7 +232,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
 			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
-			TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics, MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
+			SurfaceHosts: m.Config.SurfaceHosts, TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics, MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
 			Events: native.EventsConfig{Hub: hub, Heartbeat: m.Config.EventsHeartbeat}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),

@@ -46,6 +46,9 @@ func (h *Handler) registerEvents(opts []Option) {
 		cfg.WriteTimeout = 30 * time.Second
 	}
 	h.mount.Handle("GET", "/events", "", func(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+		if err := knownParams(r, "after", "limit", "format"); err != nil {
+			return err
+		}
 		if len(ticketd.EventTypesFor(p)) == 0 {
 			return ticketd.Errorf(ticketd.EFORBIDDEN, "this API key can read no events")
 		}

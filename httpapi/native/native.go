@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,6 +63,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface, opts ...Option) *httpapi.
 	h.registerInbound()
 	h.registerWorkspace()
 	h.registerPlanning()
+	h.registerArticles()
 	h.registerSearch()
 	h.registerEvents(opts)
 	h.registerWebhooks()
@@ -243,6 +245,9 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 }
 
 func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after", "email", "identity"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -257,7 +262,17 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticke
 	if err != nil {
 		return err
 	}
-	cs, err := h.svc.Customers(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit + 1})
+	q := r.URL.Query()
+	f := ticketd.CustomerFilter{Email: q.Get("email"), Page: ticketd.Page{AfterNumber: after, Limit: page.Limit + 1}}
+	if s := q.Get("identity"); s != "" {
+		// identity=shopify:987654321 finds the customer with that id there.
+		sys, id, ok := strings.Cut(s, ":")
+		if !ok || sys == "" || id == "" {
+			return queryInvalid("identity", ticketd.KindInvalid, "must be system:id, e.g. shopify:987654321")
+		}
+		f.System, f.ExternalID = sys, id
+	}
+	cs, err := h.svc.FindCustomers(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
@@ -323,6 +338,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -410,6 +428,9 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 }
 
 func (h *Handler) listAPIKeys(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err

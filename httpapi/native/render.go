@@ -101,9 +101,12 @@ type ticketJSON struct {
 	Language       string      `json:"language"`
 	Source         string      `json:"source"`
 	HandedOffAt    *time.Time  `json:"handed_off_at"`
-	ClosedAt       *time.Time  `json:"closed_at"`
-	CreatedAt      time.Time   `json:"created_at"`
-	UpdatedAt      time.Time   `json:"updated_at"`
+	// SnoozedUntil is set while the ticket is put aside (it may be past:
+	// the ticket then needs the team again).
+	SnoozedUntil *time.Time `json:"snoozed_until"`
+	ClosedAt     *time.Time `json:"closed_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 	planningJSON
 }
 
@@ -112,8 +115,15 @@ func renderTicket(t *ticketd.Ticket) ticketJSON {
 		Status: string(t.Status), AssigneeID: t.AssigneeID, Tags: t.Tags, UnreadCount: t.UnreadCount,
 		LastMessage: t.LastMessage, LastMessageAt: t.LastMessageAt, Date: t.Date, InboxID: t.InboxID,
 		ChannelThread: t.ChannelThread, ContactAddress: t.ContactAddress, Reason: t.Reason, Language: t.Language,
-		Source: t.Source, HandedOffAt: t.HandedOffAt, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
-		planningJSON: renderPlanning(t)}
+		Source: t.Source, HandedOffAt: t.HandedOffAt, SnoozedUntil: t.SnoozedUntil, ClosedAt: t.ClosedAt,
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, planningJSON: renderPlanning(t)}
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 // RenderAPIKey renders k as POST /v1/api-keys answers it, with the raw key
