@@ -155,7 +155,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	if data, _ := payload["data"].(map[string]any); data != nil {
 		if tk, _ := data["ticket"].(map[string]any); tk != nil {
 			rec.ticketID = fmt.Sprint(tk["id"])
-		} else if c, _ := data["comment"].(map[string]any); c != nil {
+		} else if c, _ := data["message"].(map[string]any); c != nil {
 			rec.ticketID = fmt.Sprint(c["ticket_id"])
 		}
 	}

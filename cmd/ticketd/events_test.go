@@ -24,8 +24,10 @@ import (
 func TestTwoProcessesStreamAndDeliverOnce(t *testing.T) {
 	dsn := sqlstoretest.DSN(t)
 	ws := workspaceCreateCLI(t, dsn, "acme")
+	// Timeouts short enough to pass during the test, long enough for an
+	// ordinary request on a busy machine.
 	flags := []string{"--webhook-allow-private", "--events-poll", "50ms", "--events-heartbeat", "200ms",
-		"--http-read-timeout", "1s", "--http-write-timeout", "1s"}
+		"--http-read-timeout", "3s", "--http-write-timeout", "3s"}
 	a := startServer(t, dsn, flags...)
 	b := startServer(t, dsn, flags...)
 
@@ -80,7 +82,7 @@ func TestTwoProcessesStreamAndDeliverOnce(t *testing.T) {
 			node = b
 		}
 		if i == n/2 {
-			time.Sleep(1500 * time.Millisecond) // past both HTTP timeouts
+			time.Sleep(3500 * time.Millisecond) // past both HTTP timeouts
 		}
 		var c map[string]any
 		if st := node.request(ws.APIKey, "POST", "/v1/customers", map[string]any{"email": fmt.Sprintf("c%d@x.test", i)}, &c); st != 201 {

@@ -46,6 +46,9 @@ func (h *Handler) registerEvents(opts []Option) {
 		cfg.WriteTimeout = 30 * time.Second
 	}
 	h.mount.Handle("GET", "/events", "", func(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+		if err := knownParams(r, "after", "limit", "format"); err != nil {
+			return err
+		}
 		if len(ticketd.EventTypesFor(p)) == 0 {
 			return ticketd.Errorf(ticketd.EFORBIDDEN, "this API key can read no events")
 		}
@@ -219,9 +222,8 @@ func RenderEvent(e *ticketd.Event) EventJSON {
 	return EventJSON{ID: e.ID, Type: string(e.Type), OccurredAt: e.OccurredAt, TicketID: e.TicketID, Data: EventData(e)}
 }
 
-// EventData is the data of an event in native objects: "ticket", "comment"
-// (with "delivery" for messages sent by email) or "customer", and what the
-// change was.
+// EventData is the data of an event in native objects: "ticket", "message"
+// (as GET /v1/messages/{id} shows it) or "customer", and what the change was.
 func EventData(e *ticketd.Event) map[string]any {
 	d := e.Data
 	out := map[string]any{}
@@ -229,11 +231,7 @@ func EventData(e *ticketd.Event) map[string]any {
 		out["ticket"] = renderTicket(d.Ticket)
 	}
 	if d.Message != nil {
-		out["comment"] = renderComment(d.Message)
-		if d.Message.Delivery != ticketd.DeliveryNone {
-			out["delivery"] = map[string]any{"status": d.Message.Delivery, "attempts": d.Message.DeliveryAttempts,
-				"error": d.Message.DeliveryError}
-		}
+		out["message"] = renderMessage(d.Message) // as GET /v1/messages/{id}, delivery status included
 	}
 	if d.Customer != nil {
 		out["customer"] = renderCustomer(d.Customer)

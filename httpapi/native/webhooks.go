@@ -214,6 +214,9 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, p *ticketd
 }
 
 func (h *Handler) listDeliveries(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	id, err := pathID(r, "id", "webhook")
 	if err != nil {
 		return err
