@@ -23,6 +23,9 @@ func (h *Handler) registerOps() {
 }
 
 func (h *Handler) listDomains(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -102,6 +105,9 @@ func renderAudit(e *ticketd.AuditEntry) auditJSON {
 }
 
 func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
