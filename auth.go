@@ -181,11 +181,12 @@ func RoleScopes(r Role) []Scope {
 	return out
 }
 
-// ReadsNotes reports whether the principal may see internal notes: any key
-// that reads a conversation with its notes (the comments or messages
-// resource) may; a key that only reads tickets may not.
+// ReadsNotes reports whether the principal may see internal notes: only a
+// team audience (never a customer-facing mount), and then any key that reads
+// a conversation with its notes (the comments or messages resource); a key
+// that only reads tickets may not.
 func (p *Principal) ReadsNotes() bool {
-	return p.Can("comments:read") || p.Can("messages:read")
+	return p.Audience.SeesNotes() && (p.Can("comments:read") || p.Can("messages:read"))
 }
 
 // SignedIn is the result of signing in: the session's cookie value, once, and
@@ -211,10 +212,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr string) (*Si
 	var users []*User
 	logins := map[ID]*Login{}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if err := throttle(ctx, tx, "account:"+email, AccountAttempts, now); err != nil {
-			return err
-		}
-		if err := throttle(ctx, tx, "address:"+addr, AddressAttempts, now); err != nil {
+		if err := throttleSignIn(ctx, tx, email, addr, now); err != nil {
 			return err
 		}
 		us, err := tx.UsersByEmail(ctx, email, maxAccountsPerEmail)
@@ -254,6 +252,14 @@ func (s *Service) SignIn(ctx context.Context, email, password, addr string) (*Si
 		}
 	}
 	return nil, denied
+}
+
+// throttleSignIn counts an attempt on the account and on the address.
+func throttleSignIn(ctx context.Context, tx Tx, email, addr string, now time.Time) error {
+	if err := throttle(ctx, tx, "account:"+email, AccountAttempts, now); err != nil {
+		return err
+	}
+	return throttle(ctx, tx, "address:"+addr, AddressAttempts, now)
 }
 
 // throttle counts one attempt on key and refuses it past limit.
@@ -561,10 +567,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, addr, linkBas
 	now := s.Now()
 	queued := false
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if err := throttle(ctx, tx, "account:"+email, AccountAttempts, now); err != nil {
-			return err
-		}
-		if err := throttle(ctx, tx, "address:"+addr, AddressAttempts, now); err != nil {
+		if err := throttleSignIn(ctx, tx, email, addr, now); err != nil {
 			return err
 		}
 		us, err := tx.UsersByEmail(ctx, email, maxAccountsPerEmail)
@@ -587,9 +590,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, addr, linkBas
 		}
 		return nil
 	})
-	if ErrorCode(err) == ETHROTTLED {
-		return err
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	if queued {

@@ -75,6 +75,7 @@ type ViewFilter struct {
 	AssigneeID *ID
 	Unassigned bool
 	InboxID    *ID
+	CustomerID *ID
 	Tag        string
 	// Oldest lists oldest first; newest first otherwise.
 	Oldest bool
@@ -199,9 +200,13 @@ func (s *Service) ListVersion(ctx context.Context, p *Principal) (v string, err 
 // names and emails, with the views' filters (After is not used: results are
 // ranked, and a search shows its best page).
 type SearchQuery struct {
-	// Terms are the words to find, each as a prefix; every term must match
-	// somewhere in the ticket (its subject, a message or its customer).
-	Terms  []string
+	// Terms are the words to find; every term must match in one place: the
+	// subject, one message, or the customer.
+	Terms []string
+	// Prefix makes the last term match as a prefix ("kett*"). It is asked
+	// for explicitly because a prefix reads the postings of every word it
+	// starts, which for a short prefix is much of the index.
+	Prefix bool
 	Filter ViewFilter
 	// IncludeInternal searches internal notes too.
 	IncludeInternal bool
@@ -236,7 +241,8 @@ func SearchTerms(text string) []string {
 	return out
 }
 
-// Search finds the tickets of p's workspace matching text, best first.
+// Search finds the tickets of p's workspace matching text, best first; a
+// text ending in "*" matches its last word as a prefix.
 // Internal notes are searched only for a principal that may read them. An
 // empty text is EINVALID.
 func (s *Service) Search(ctx context.Context, p *Principal, text string, f ViewFilter, limit int) ([]*Ticket, error) {
@@ -247,7 +253,8 @@ func (s *Service) Search(ctx context.Context, p *Principal, text string, f ViewF
 	if limit <= 0 || limit > MaxSearchResults {
 		limit = 50
 	}
-	q := SearchQuery{Terms: terms, Filter: f, IncludeInternal: p.ReadsNotes(), Limit: limit}
+	q := SearchQuery{Terms: terms, Filter: f, IncludeInternal: p.ReadsNotes(), Limit: limit,
+		Prefix: strings.HasSuffix(strings.TrimSpace(text), "*")}
 	var ts []*Ticket
 	err := s.store.View(ctx, func(tx Tx) (err error) {
 		ts, err = tx.Search(ctx, p.WorkspaceID, q)
@@ -305,7 +312,7 @@ func (s *Service) TicketDetail(ctx context.Context, p *Principal, ref Ref) (*Tic
 		}
 		d.Authors.Customers[d.Customer.ID] = d.Customer
 		cid := d.Customer.ID
-		others, err := tx.Tickets(ctx, p.WorkspaceID, TicketFilter{CustomerID: &cid, Limit: 11})
+		others, err := tx.ViewTickets(ctx, p.WorkspaceID, ViewFilter{CustomerID: &cid, Limit: 11})
 		if err != nil {
 			return err
 		}

@@ -242,23 +242,29 @@ type CustomerFilter struct {
 }
 
 // FindCustomers lists the workspace's customers that f selects, in creation
-// order, with how many tickets each has.
-func (s *Service) FindCustomers(ctx context.Context, p *Principal, f CustomerFilter) (cs []*Customer, counts map[ID]int, err error) {
+// order.
+func (s *Service) FindCustomers(ctx context.Context, p *Principal, f CustomerFilter) (cs []*Customer, err error) {
 	if f.Email != "" {
 		f.Email = strings.ToLower(strings.TrimSpace(f.Email))
 	}
 	err = s.store.View(ctx, func(tx Tx) error {
-		if cs, err = tx.FindCustomers(ctx, p.WorkspaceID, f); err != nil {
-			return err
-		}
-		ids := make([]ID, len(cs))
-		for i, c := range cs {
-			ids[i] = c.ID
-		}
+		cs, err = tx.FindCustomers(ctx, p.WorkspaceID, f)
+		return err
+	})
+	return cs, err
+}
+
+// CustomerTicketCounts returns how many tickets each of the customers has.
+func (s *Service) CustomerTicketCounts(ctx context.Context, p *Principal, customers []*Customer) (counts map[ID]int, err error) {
+	ids := make([]ID, len(customers))
+	for i, c := range customers {
+		ids[i] = c.ID
+	}
+	err = s.store.View(ctx, func(tx Tx) error {
 		counts, err = tx.CustomerTicketCounts(ctx, p.WorkspaceID, ids)
 		return err
 	})
-	return cs, counts, err
+	return counts, err
 }
 
 // CustomerTicketCount returns how many tickets one customer has.

@@ -294,7 +294,7 @@ func (s *Service) DeliverDue(ctx context.Context, mailer Mailer, limit int) (int
 		now := s.Now()
 		var entries []*OutboxEntry
 		err := s.store.Update(ctx, func(tx Tx) (err error) {
-			entries, err = tx.ClaimOutbox(ctx, now, now.Add(s.sendTimeout+leaseMargin), 1)
+			entries, err = tx.ClaimOutbox(ctx, now, now.Add(s.claimLease()), 1)
 			return err
 		})
 		if err != nil {
@@ -363,7 +363,16 @@ func (s *Service) deliver(ctx context.Context, mailer Mailer, e *OutboxEntry) er
 		if retry {
 			return tx.RescheduleOutbox(ctx, e.ID, e.Attempts, s.Now().Add(retryDelay(e.Attempts)))
 		}
-		return tx.DeleteOutbox(ctx, e.ID)
+		if err := tx.DeleteOutbox(ctx, e.ID); err != nil {
+			return err
+		}
+		// An entry in the outbox means the message was queued: its
+		// outcome is the change of delivery status the event records.
+		m, err := tx.Message(ctx, e.WorkspaceID, ByID(e.MessageID))
+		if err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, deliveryChanged(m, DeliveryQueued)...)
 	})
 }
 

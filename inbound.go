@@ -260,6 +260,12 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 	if err != nil {
 		return nil, err
 	}
+	var before *Ticket // the ticket as it was, nil for a new one
+	if t != nil {
+		snap := *t
+		before = &snap
+	}
+	var newCustomer *Customer
 	c, err := tx.CustomerByEmail(ctx, ws, strings.ToLower(e.From.Address))
 	if ErrorCode(err) == ENOTFOUND {
 		c = &Customer{ID: NewID(), WorkspaceID: ws, Email: strings.ToLower(e.From.Address),
@@ -268,6 +274,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 			return nil, err
 		}
 		err = tx.CreateCustomer(ctx, c)
+		newCustomer = c
 	}
 	if err != nil {
 		return nil, err
@@ -333,6 +340,9 @@ func (s *Service) ingest(ctx context.Context, tx Tx, inbox *Inbox, e *InboundEma
 	patch := applyToTicket(t, m, now)
 	patch.Apply(t)
 	if err := tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch); err != nil {
+		return nil, err
+	}
+	if err := s.emit(ctx, tx, inboundEvents(newCustomer, m, before, t)...); err != nil {
 		return nil, err
 	}
 	return &IngestResult{Ticket: t, Message: m}, nil
@@ -450,10 +460,14 @@ func (s *Service) bounce(ctx context.Context, tx Tx, ws ID, b *InboundBounce, no
 	if !b.Failed {
 		return &IngestResult{Bounced: m, Ignored: "a delay notice; the message may still arrive"}, nil
 	}
+	previous := m.Delivery
 	patch := MessagePatch{Delivery: SetTo(DeliveryBounced), UpdatedAt: now,
 		DeliveryError: SetTo(strings.TrimSpace(fmt.Sprintf("%s %s %s", b.Status, b.Recipient, b.Diagnostic)))}
 	patch.Apply(m)
 	if err := tx.UpdateMessage(ctx, m.WorkspaceID, m.ID, patch); err != nil {
+		return nil, err
+	}
+	if err := s.emit(ctx, tx, deliveryChanged(m, previous)...); err != nil {
 		return nil, err
 	}
 	s.logger.Warn("email bounced", "message_id", m.ID, "reason", m.DeliveryError)

@@ -99,6 +99,7 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 		}
 		inbox := t.InboxID
 		m.TicketID = t.ID
+		before := *t
 		if m.Channel == "" {
 			m.Channel = t.Channel
 		}
@@ -122,7 +123,10 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 			patch.InboxID = SetTo(t.InboxID) // prepareEmail chose the ticket's inbox
 		}
 		patch.Apply(t)
-		return tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch)
+		if err := tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, messagePosted(m, &before, t)...)
 	})
 	if err != nil {
 		return nil, err

@@ -70,3 +70,20 @@ func (s *Service) OutboxBacklog(ctx context.Context) (n int, oldest time.Time, e
 	})
 	return n, oldest, err
 }
+
+// WithDeliveryLease sets how long an outbox entry a worker claimed stays
+// reserved for it: the time after which another node takes over the entry of
+// a node that died mid-delivery. It must exceed the send timeout
+// (WithSendTimeout), or a slow send could be taken over while it still runs
+// and the reply sent twice; a shorter lease is raised to the send timeout
+// plus a second.
+func WithDeliveryLease(d time.Duration) Option { return func(s *Service) { s.lease = d } }
+
+// claimLease is the lease of a claimed entry: the send deadline with a
+// margin, unless WithDeliveryLease set one.
+func (s *Service) claimLease() time.Duration {
+	if s.lease > 0 {
+		return max(s.lease, s.sendTimeout+time.Second)
+	}
+	return s.sendTimeout + leaseMargin
+}

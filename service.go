@@ -8,6 +8,7 @@ import (
 	"encoding/base32"
 	"log/slog"
 	"net/mail"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -24,8 +25,14 @@ type Service struct {
 	authority DomainAuthority
 	analyzer  Analyzer
 	blobs     BlobStore
+	// lease is how long a claimed outbox entry stays reserved
+	// (WithDeliveryLease); the send timeout plus leaseMargin when 0.
+	lease time.Duration
 	// sendTimeout is the deadline of one outbound send (WithSendTimeout).
 	sendTimeout time.Duration
+
+	// webhookURLCheck vets webhook URLs (WithWebhookURLCheck).
+	webhookURLCheck func(*url.URL) error
 
 	mu sync.Mutex
 	// queued are called after a transaction queued an email.
@@ -507,7 +514,7 @@ func validateCustomer(c *Customer) error {
 		textField{"email", c.Email, 0, maxHeaderLen},
 		textField{"first_name", c.FirstName, 0, maxNameLen},
 		textField{"last_name", c.LastName, 0, maxNameLen},
-		textField{"phone_number", c.Phone, 0, maxNameLen},
+		textField{"phone", c.Phone, 0, maxNameLen},
 	)
 }
 
@@ -518,7 +525,12 @@ func (s *Service) CreateCustomer(ctx context.Context, p *Principal, in NewCustom
 	if err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error { return tx.CreateCustomer(ctx, c) })
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateCustomer(ctx, c); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, customerCreated(c)...)
+	})
 	return c, conflictMessage(err, "a customer with this email exists already")
 }
 
@@ -545,7 +557,10 @@ func (s *Service) EnsureCustomer(ctx context.Context, p *Principal, in NewCustom
 				return err
 			}
 			c, created = fresh, true
-			return tx.CreateCustomer(ctx, c)
+			if err := tx.CreateCustomer(ctx, c); err != nil {
+				return err
+			}
+			return s.emit(ctx, tx, customerCreated(c)...)
 		})
 		if ErrorCode(err) != ECONFLICT || attempt == 2 {
 			return c, created, err
@@ -580,6 +595,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in Cu
 		if c, err = tx.CustomerForUpdate(ctx, p.WorkspaceID, ByID(id)); err != nil {
 			return err
 		}
+		before := *c
 		patch := CustomerPatch{UpdatedAt: s.Now()}
 		if in.Email != nil {
 			email, err := normalizeEmail("email", *in.Email, false)
@@ -596,11 +612,13 @@ func (s *Service) UpdateCustomer(ctx context.Context, p *Principal, id ID, in Cu
 		if err := tx.UpdateCustomer(ctx, c.WorkspaceID, c.ID, patch); err != nil {
 			return err
 		}
-		if in.Profile == nil {
-			return nil
+		if in.Profile != nil {
+			// The row is locked: the profile is merged into what it is now.
+			if err := updateProfile(ctx, tx, c, *in.Profile, s.Now()); err != nil {
+				return err
+			}
 		}
-		// The row is locked: the profile is merged into what it is now.
-		return updateProfile(ctx, tx, c, *in.Profile, s.Now())
+		return s.emit(ctx, tx, customerChanged(&before, c)...)
 	})
 	if ErrorCode(err) == ECONFLICT && in.Profile != nil && len(in.Profile.Identities) > 0 {
 		return nil, conflictMessage(err, "another customer has this external id")

@@ -184,4 +184,8 @@ func TestAudienceDecidesWhoSeesNotes(t *testing.T) {
 	if _, err := w.svc.Message(ctx, w.p, ticketd.ByID(w.ticket.ID), ticketd.ByID(note.ID)); err != nil {
 		t.Fatalf("the team lost its note: %v", err)
 	}
+	// Search and the console ask the same question.
+	if blind.ReadsNotes() || !w.p.ReadsNotes() {
+		t.Fatalf("ReadsNotes: customer-facing %v, team %v", blind.ReadsNotes(), w.p.ReadsNotes())
+	}
 }

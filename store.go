@@ -76,6 +76,17 @@ type Tx interface {
 	// CustomerTicketCounts counts the tickets of each customer (absent: 0).
 	CustomerTicketCounts(ctx context.Context, ws ID, customers []ID) (map[ID]int, error)
 
+	// Knowledge-base articles (articles.go). CreateArticle and UpdateArticle
+	// return ECONFLICT for a slug another article of the workspace has.
+	CreateArticle(ctx context.Context, a *Article) error
+	// Article returns ENOTFOUND if the article is not in workspace ws.
+	Article(ctx context.Context, ws ID, ref Ref) (*Article, error)
+	ArticleForUpdate(ctx context.Context, ws ID, ref Ref) (*Article, error)
+	Articles(ctx context.Context, ws ID, f ArticleFilter) ([]*Article, error)
+	UpdateArticle(ctx context.Context, a *Article) error
+	// DeleteArticle returns ENOTFOUND if the article is not in workspace ws.
+	DeleteArticle(ctx context.Context, ws, id ID) error
+
 	CreateAPIKey(ctx context.Context, k *APIKey) error
 	// APIKeyByPrefix finds a key by its visible prefix, in any workspace: the
 	// key is what tells us the workspace. ENOTFOUND if none, or if the agent
@@ -145,6 +156,23 @@ type Tx interface {
 	// OutboxBacklog counts the outbox's entries in every workspace and
 	// returns the creation time of the oldest (zero when empty).
 	OutboxBacklog(ctx context.Context) (n int, oldest time.Time, err error)
+	// DeleteSendingDomain returns ENOTFOUND if the domain is not in ws and
+	// ECONFLICT while an inbox uses it.
+	DeleteSendingDomain(ctx context.Context, ws, id ID) error
+	// DeleteInbox returns ENOTFOUND if the inbox is not in ws and ECONFLICT
+	// while something still refers to it; tickets of the inbox keep no
+	// reference to it.
+	DeleteInbox(ctx context.Context, ws, id ID) error
+	// EraseCustomer deletes the customer (marked deleted or not), their
+	// tickets with every message and attachment on them, the messages they
+	// wrote on other tickets, and the outbox entries of all those messages.
+	// ENOTFOUND if ws has no such customer.
+	EraseCustomer(ctx context.Context, ws, id ID) (*Erasure, error)
+	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
+	// AuditEntries lists up to limit of ws's audit entries oldest first,
+	// after the entry with id after when it is set (ENOTFOUND if there is
+	// no such entry in ws).
+	AuditEntries(ctx context.Context, ws ID, after *ID, limit int) ([]*AuditEntry, error)
 
 	EnqueueOutbox(ctx context.Context, e *OutboxEntry) error
 	// ClaimOutbox reserves up to limit entries that are due at now and not
@@ -211,6 +239,12 @@ type ProfileTx interface {
 	DeleteCustomer(ctx context.Context, ws, id ID, now time.Time) error
 	// ConsoleTx: sign-in, sessions, views and search (console.go).
 	ConsoleTx
+	// The event log (events.go).
+	EventTx
+	// Webhooks and their deliveries (webhooks.go).
+	WebhookTx
+	// Idempotency keys (idempotency.go).
+	IdempotencyTx
 }
 
 // Page selects one page of a list ordered by creation: the items after the

@@ -311,6 +311,10 @@ var AllScopes = []Scope{
 	"attachments:read", "attachments:write", "attachments:delete",
 	"teams:read", "teams:write", "teams:delete",
 	"dashboard:read",
+	// Writing the knowledge base (articles.go); reading it needs tickets:read,
+	// as Ticket0's docs say.
+	"articles:write",
+	"webhooks:read", "webhooks:write",
 }
 
 // ValidScope reports whether s is a scope ticketd knows.

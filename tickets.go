@@ -122,6 +122,11 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 			return err
 		}
 		t.CustomerID = c.ID
+		if t.InboxID != nil {
+			if _, err := tx.Inbox(ctx, p.WorkspaceID, ByID(*t.InboxID)); err != nil {
+				return NotFound("inbox")
+			}
+		}
 		if in.Assignee != nil {
 			u, err := tx.User(ctx, p.WorkspaceID, *in.Assignee)
 			if err != nil {
@@ -136,7 +141,10 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 			}
 			t.TeamID = &team.ID
 		}
-		return tx.CreateTicket(ctx, t)
+		if err := tx.CreateTicket(ctx, t); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, ticketCreated(t)...)
 	})
 	if err != nil {
 		return nil, err
@@ -233,6 +241,7 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 		if t, err = tx.TicketForUpdate(ctx, p.WorkspaceID, ref); err != nil {
 			return err
 		}
+		before := *t
 		now := s.Now()
 		patch := TicketPatch{UpdatedAt: now}
 		if in.Subject != nil {
@@ -285,7 +294,10 @@ func (s *Service) UpdateTicket(ctx context.Context, p *Principal, ref Ref, in Ti
 		if err := validateTicketFields(t); err != nil {
 			return err
 		}
-		return tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch)
+		if err := tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, ticketChanged(&before, t)...)
 	})
 	if err != nil {
 		return nil, err

@@ -74,6 +74,19 @@ func (d *Dir) Open(_ context.Context, key string) (io.ReadCloser, error) {
 	return os.Open(p)
 }
 
+// Delete removes the bytes stored under key; a key with nothing stored is
+// not an error (erasure may run twice).
+func (d *Dir) Delete(_ context.Context, key string) error {
+	p, err := d.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
 // PutStream stores what r yields without holding it in memory: it is
 // written to a temporary file while being hashed, synced, then renamed into
 // place under its SHA-256, which is returned with the size. When r fails,

@@ -94,7 +94,8 @@ type Limiter interface {
 type HandlerFunc func(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error
 
 // Handle registers pattern on mux behind authentication and scope, with the
-// JSON body limit. An empty scope admits every valid key (a key's self-check).
+// JSON body limit. An empty scope admits every valid key; the handler decides
+// what it may see (a key's self-check, GET /v1/events).
 func (s *Surface) Handle(mux *http.ServeMux, pattern string, scope ticketd.Scope, h HandlerFunc) {
 	s.handle(mux, pattern, scope, s.maxBody(), h)
 }
@@ -133,7 +134,8 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 		}
 		if err == nil {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
-			err = h(w, r, p)
+			// Every POST of every surface honours Idempotency-Key.
+			err = Idempotent(s.Service, h)(w, r, p)
 		}
 		if err != nil && rec.wrote {
 			// A streamed response failed after its status went out: the
@@ -194,6 +196,10 @@ func (s *Surface) maxBody() int64 {
 	}
 	return s.MaxBodyBytes
 }
+
+// Authenticate checks the request's key again, for a long-lived response (an
+// event stream) that must end once its key is revoked.
+func (s *Surface) Authenticate(r *http.Request) (*ticketd.Principal, error) { return s.authenticate(r) }
 
 func (s *Surface) authenticate(r *http.Request) (*ticketd.Principal, error) {
 	key := ""
@@ -386,3 +392,23 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the real writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Renamed gives a domain validation error a surface's field names (names
+// maps the domain's to the surface's; others stay as they are), so a caller
+// reads the field it sent ("text", "bodyText"), not the domain's ("body").
+// The message names the first field again.
+func Renamed(err error, names map[string]string) error {
+	var e *ticketd.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	out := &ticketd.Error{Code: e.Code, Message: e.Message, Fields: make([]ticketd.FieldError, len(e.Fields))}
+	for i, f := range e.Fields {
+		if n, ok := names[f.Field]; ok {
+			f.Field = n
+		}
+		out.Fields[i] = f
+	}
+	out.Message = out.Fields[0].Field + ": " + out.Fields[0].Message
+	return out
+}

@@ -38,8 +38,8 @@ func Stream(w http.ResponseWriter) error {
 }
 
 // DownloadStall is how long a download may make no progress before the
-// connection is dropped.
-const DownloadStall = 30 * time.Second
+// connection is dropped (a variable so that a test can shorten it).
+var DownloadStall = 30 * time.Second
 
 // CopyDownload sends a long body (an attachment) in chunks, moving the write
 // deadline before each one: a slow but live client gets the whole file,

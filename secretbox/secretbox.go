@@ -259,29 +259,16 @@ func readKeys(path string) ([]Key, error) {
 	return keys, nil
 }
 
-// writeKeys writes the file atomically (a temporary file renamed over it)
-// with mode 0600; exclusive refuses to replace an existing file.
+// writeKeys writes the file atomically: a temporary file with mode 0600,
+// synced, then renamed over path, or, when exclusive, linked to path, which
+// fails if path exists, so that two processes creating the key at once
+// cannot each keep their own.
 func writeKeys(path string, keys []Key, exclusive bool) error {
 	var buf bytes.Buffer
 	buf.WriteString("# ticketd secret key file: keep it private and back it up apart from the database.\n")
 	buf.WriteString("# The first key seals; the others only open values sealed before a rotation.\n")
 	for _, k := range keys {
 		buf.WriteString(base64.StdEncoding.EncodeToString(k[:]) + "\n")
-	}
-	if exclusive {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		if _, err := f.Write(buf.Bytes()); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".secret-key-*")
 	if err != nil {
@@ -302,6 +289,9 @@ func writeKeys(path string, keys []Key, exclusive bool) error {
 	}
 	if err := tmp.Close(); err != nil {
 		return err
+	}
+	if exclusive {
+		return os.Link(tmp.Name(), path)
 	}
 	return os.Rename(tmp.Name(), path)
 }

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -117,7 +118,8 @@ func TestSearch(t *testing.T) {
 	search := func(text string, internal bool) []ticketd.ID {
 		var ts []*ticketd.Ticket
 		must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
-			ts, err = tx.Search(ctx, f.ws.ID, ticketd.SearchQuery{Terms: ticketd.SearchTerms(text), IncludeInternal: internal, Limit: 10})
+			ts, err = tx.Search(ctx, f.ws.ID, ticketd.SearchQuery{Terms: ticketd.SearchTerms(text), IncludeInternal: internal, Limit: 10,
+				Prefix: strings.HasSuffix(text, "*")})
 			return err
 		}))
 		var ids []ticketd.ID
@@ -131,8 +133,8 @@ func TestSearch(t *testing.T) {
 		internal bool
 		want     int
 	}{
-		{"refund", false, 1}, {"REF", false, 1}, {"parcel arrived", false, 1}, {"zürich", false, 1},
-		{"secret", false, 0}, {"secret", true, 1}, {"lovelace", false, 2}, {"ada search", false, 2},
+		{"refund", false, 1}, {"REF*", false, 1}, {"REF", false, 0}, {"parcel arrived", false, 1}, {"zürich", false, 1},
+		{"secret", false, 0}, {"secret", true, 1}, {"lovelace", false, 2}, {"lovelace ad*", false, 2}, {"lovelace ad", false, 0},
 		{`"; DROP TABLE tickets; --`, false, 0}, {"nothing-like-this", false, 0},
 	} {
 		if got := search(c.q, c.internal); len(got) != c.want {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -27,6 +28,8 @@ type dialect interface {
 	blobType() string
 	// skipLocked ends a subquery that claims rows for one worker.
 	skipLocked() string
+	// lockEventLog takes the event sequencer's lock (event.go).
+	lockEventLog(ctx context.Context, t *Tx) error
 	// lockMigrations serialises migrators of several processes.
 	lockMigrations(tx *sql.Tx) error
 	// forUpdate ends a SELECT that locks the rows it reads until the

@@ -73,3 +73,14 @@ func (db *DB) Pools() map[string]*sql.DB {
 	}
 	return map[string]*sql.DB{"write": db.write, "read": db.read}
 }
+
+// SetMaxConns bounds the connections of a PostgreSQL pool (--db-max-conns):
+// with several nodes, their sum must stay under the server's
+// max_connections. SQLite keeps its one writer and its readers.
+func (db *DB) SetMaxConns(n int) {
+	if db.dialect.name() != "postgres" || n < 1 {
+		return
+	}
+	db.write.SetMaxOpenConns(n)
+	db.write.SetMaxIdleConns(max(n/2, 1))
+}

@@ -13,6 +13,8 @@ import (
 // Tx.openSecret.
 var secretColumns = []struct{ table, key, column string }{
 	{"sending_domains", "id", "private_key"},
+	{"webhooks", "id", "secret"},
+	{"webhooks", "id", "previous_secret"},
 }
 
 // UseSecrets makes the store seal secrets with box before writing them and
@@ -71,6 +73,9 @@ func (db *DB) ResealSecrets(ctx context.Context, all bool) (int, error) {
 				if err := rows.Scan(&r.key, &r.value); err != nil {
 					rows.Close()
 					return err
+				}
+				if r.value == "" {
+					continue // nothing to seal (a webhook without a previous secret)
 				}
 				sealed := isSealed(r.value)
 				if (!sealed) || (all && (cur == nil || !cur.SealedWithCurrent(r.value))) {

@@ -6,14 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/sqlstore"
@@ -43,55 +40,16 @@ func TestBackupUnderConcurrentWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var mu sync.Mutex
-	var acked []string
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	client := &http.Client{Timeout: 10 * time.Second}
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
-				req, _ := http.NewRequest("POST", "http://"+s.addr+base, strings.NewReader(fmt.Sprintf(`{"content": "w%d c%d"}`, w, i)))
-				req.Header.Set("Authorization", "Bearer "+key)
-				resp, err := client.Do(req)
-				if err != nil {
-					return
-				}
-				var c map[string]any
-				err = json.NewDecoder(resp.Body).Decode(&c)
-				resp.Body.Close()
-				if resp.StatusCode == 201 && err == nil {
-					mu.Lock()
-					acked = append(acked, c["id"].(string))
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
-	for {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 300 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	mu.Lock()
-	before := append([]string(nil), acked...)
-	mu.Unlock()
+	w := startWriters(s, key, base, 8)
+	w.WaitFor(300)
+	before := w.Acked()
 	out := filepath.Join(dir, "backup.tar.gz")
 	b, err := exec.Command(binary, "backup", "--db", dsn, "--out", out).CombinedOutput()
 	if err != nil {
 		t.Fatalf("backup: %v\n%s", err, b)
 	}
-	mu.Lock()
-	during := len(acked) - len(before)
-	mu.Unlock()
-	cancel()
-	wg.Wait()
+	during := len(w.Acked()) - len(before)
+	w.Stop()
 	if during == 0 {
 		t.Log("no write was acknowledged while the backup ran; the test still checks the copy")
 	}

@@ -106,8 +106,9 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 // ticket that arrived by SMTP; reply and see the relay receive it; the
 // customer answers by SMTP and the answer appears on the open page without a
 // reload, as does another agent's note; a note of ours never reaches the
-// relay; assign, solve with the keyboard, search; a hostile email runs
-// nothing and loads nothing; sign out.
+// relay; assign, solve with the keyboard, search; a new ticket appears in the
+// open view without a reload; a hostile email runs nothing and loads
+// nothing; every control has a label; sign out.
 func TestConsoleInBrowser(t *testing.T) {
 	bctx := newBrowser(t)
 	ctx := context.Background()
@@ -171,6 +172,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		chromedp.Click(`//button[text()="Sign in"]`),
 		chromedp.WaitVisible(`//button[text()="Sign out"]`))
 	screenshot(t, bctx, "views")
+	checkLabels(t, bctx, "views")
+	// ? shows every shortcut; Close (or Esc) hides them.
+	browse(t, bctx, "help",
+		chromedp.KeyEvent("?"),
+		chromedp.WaitVisible(`//dialog[@id="help"]//td[contains(., "Solve the ticket")]`),
+		chromedp.Click(`//dialog[@id="help"]//button[text()="Close"]`),
+		chromedp.WaitNotVisible(`#help`))
 
 	// Open the ticket that came by SMTP, by its subject link (j, Enter).
 	browse(t, bctx, "open ticket",
@@ -183,10 +191,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	browse(t, bctx, "reply",
 		chromedp.KeyEvent("r"),
 		chromedp.SendKeys(`#reply`, "It ships tomorrow, sorry for the wait."),
+		chromedp.SendKeys(`#cc`, "boss@customer.test"),
 		chromedp.Click(`//button[text()="Send reply"]`),
 		chromedp.WaitVisible(`//article[contains(., "It ships tomorrow")]`))
 	sent := relay.WaitFor(1, 10*time.Second)
-	if len(sent) != 1 || sent[0].To[0] != "jane@customer.test" || !bytes.Contains(sent[0].Data, []byte("\r\nIt ships tomorrow")) {
+	if len(sent) != 1 || strings.Join(sent[0].To, " ") != "jane@customer.test boss@customer.test" || !bytes.Contains(sent[0].Data, []byte("\r\nIt ships tomorrow")) {
 		t.Fatalf("the relay got %+v", sent)
 	}
 	outMsg, err := mail.ReadMessage(bytes.NewReader(sent[0].Data))
@@ -223,6 +232,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatal("the page reloaded instead of updating in place")
 	}
 	screenshot(t, bctx, "ticket")
+	checkLabels(t, bctx, "ticket")
 
 	// Assign to Sam and solve with the keyboard (e).
 	browse(t, bctx, "assign",
@@ -264,10 +274,16 @@ func TestConsoleInBrowser(t *testing.T) {
 		"Message-ID: <hostile-" + ticketd.NewID().String() + "@customer.test>\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nTotally normal offer\r\n" +
 		"--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + hostile + "\r\n--b--\r\n"
+	// It arrives while the agent looks at All open: the new ticket appears
+	// in the list without a reload.
+	browse(t, bctx, "open view", chromedp.Navigate(base+"/?view=open"), chromedp.WaitVisible(`//h1[text()="All open"]`))
+	value(t, bctx, "mark list", chromedp.Evaluate[int](`window.__stay = 2`))
 	sendMail(t, m.SMTPAddr(), "mallory@customer.test", []string{"support@shop.example.com"}, []byte(raw))
+	browse(t, bctx, "new ticket live", chromedp.WaitVisible(`//a[text()="Special offer"]`))
+	if !value(t, bctx, "marker", chromedp.Evaluate[bool](`window.__stay === 2`)) {
+		t.Fatal("the list reloaded instead of updating in place")
+	}
 	browse(t, bctx, "hostile email",
-		chromedp.Navigate(base+"/?view=open"),
-		chromedp.WaitVisible(`//a[text()="Special offer"]`),
 		chromedp.Click(`//a[text()="Special offer"]`),
 		chromedp.WaitVisible(`iframe.email-html`),
 		chromedp.Sleep(500*time.Millisecond), // give anything that would run the chance to
@@ -279,6 +295,12 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("the hostile email made %d requests to another host", n)
 	}
 	screenshot(t, bctx, "hostile")
+
+	for _, page := range []string{"agents", "keys", "domains", "inboxes", "workspace"} {
+		browse(t, bctx, "admin "+page, chromedp.Navigate(base+"/console/admin/"+page), chromedp.WaitVisible(`//h1`))
+		checkLabels(t, bctx, "admin "+page)
+	}
+	screenshot(t, bctx, "admin")
 
 	// Sign out.
 	browse(t, bctx, "sign out",
@@ -295,6 +317,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	if n := len(relay.Messages()); n != 1 {
 		t.Fatalf("the relay got %d messages, want the one reply", n)
+	}
+}
+
+// checkLabels fails the test if a form control of the page has no
+// accessible label, or the page lacks its landmarks.
+func checkLabels(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	unlabelled := value(t, ctx, "labels", chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll(
+		'input:not([type=hidden]), select, textarea, button')).filter(function (e) {
+		return !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !(e.tagName === 'BUTTON' && e.textContent.trim());
+	}).map(function (e) { return e.outerHTML.slice(0, 80); })`))
+	if len(unlabelled) > 0 {
+		t.Errorf("%s: controls without a label: %v", page, unlabelled)
+	}
+	if !value(t, ctx, "landmarks", chromedp.Evaluate[bool](`!!document.querySelector('main') && !!document.querySelector('nav') &&
+		!!document.querySelector('[role=search]')`)) {
+		t.Errorf("%s lacks its main, navigation or search landmark", page)
 	}
 }
 

@@ -218,49 +218,13 @@ func TestKill9KeepsAcknowledgedComments(t *testing.T) {
 	s.request(key, "POST", "/v1/tickets", map[string]any{"customer_id": customer["id"]}, &ticket)
 	base := fmt.Sprintf("/v1/tickets/%s/comments", ticket["id"])
 
-	var mu sync.Mutex
-	acked := map[string]bool{}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	client := &http.Client{Timeout: 5 * time.Second}
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ctx.Err() == nil && i < 10000; i++ {
-				body := fmt.Sprintf(`{"content": "writer %d comment %d"}`, w, i)
-				req, _ := http.NewRequest("POST", "http://"+s.addr+base, strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+key)
-				resp, err := client.Do(req)
-				if err != nil {
-					return // the server is gone
-				}
-				var c map[string]any
-				err = json.NewDecoder(resp.Body).Decode(&c)
-				resp.Body.Close()
-				if resp.StatusCode == 201 && err == nil {
-					mu.Lock()
-					acked[c["id"].(string)] = true
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
 	// Let writes flow, then kill the server mid-stream.
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 200 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	w := startWriters(s, key, base, 8)
+	w.WaitFor(200)
 	s.cmd.Process.Signal(syscall.SIGKILL)
 	<-s.done
-	cancel()
-	wg.Wait()
+	w.Stop()
+	acked := w.Acked()
 	if len(acked) == 0 {
 		t.Fatal("no comment was acknowledged before the kill")
 	}
@@ -286,7 +250,7 @@ func TestKill9KeepsAcknowledgedComments(t *testing.T) {
 		after = page[len(page)-1]["id"].(string)
 	}
 	lost := 0
-	for id := range acked {
+	for _, id := range acked {
 		if !found[id] {
 			lost++
 		}

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/metrics"
 )
@@ -20,6 +21,9 @@ type OpsConfig struct {
 	IdleTimeout    time.Duration
 	TrustedProxies string
 	MetricsAddr    string
+	OutboxLease    time.Duration
+	SendTimeout    time.Duration
+	DBMaxConns     int
 	SecretKeyFile  string
 	// SMTPRelayPasswordFile holds the relay password, so that it is not
 	// on the command line for ps to show.
@@ -38,6 +42,10 @@ func (m *Main) opsFlags(fs *flag.FlagSet) {
 		"key file that seals stored secrets (default: <db>.secret-key beside a SQLite database, created on first start)")
 	fs.StringVar(&c.SMTPRelayPasswordFile, "smtp-relay-password-file", "",
 		"file holding the relay password (instead of --smtp-relay-password, which ps shows)")
+	fs.DurationVar(&c.SendTimeout, "smtp-send-timeout", ticketd.DefaultSendTimeout, "deadline of one send through the relay")
+	fs.DurationVar(&c.OutboxLease, "outbox-lease", 0,
+		"how long a node keeps a claimed outbox entry before another node may take it over (default: --smtp-send-timeout + 1m; at least --smtp-send-timeout + 1s)")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", 20, "PostgreSQL: connections this node opens at most (SQLite: one writer, four readers)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "",
 		"serve GET /metrics on this address only, e.g. 127.0.0.1:9090 (empty: on --addr)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "",
@@ -51,6 +59,15 @@ func (m *Main) checkOpsFlags() error {
 		if d <= 0 {
 			return fmt.Errorf("%s must be positive, not %v", name, d)
 		}
+	}
+	if c.SendTimeout <= 0 {
+		return fmt.Errorf("--smtp-send-timeout must be positive, not %v", c.SendTimeout)
+	}
+	if c.OutboxLease != 0 && c.OutboxLease <= c.SendTimeout {
+		return fmt.Errorf("--outbox-lease (%v) must be longer than --smtp-send-timeout (%v), or a slow send could be taken over and sent twice", c.OutboxLease, c.SendTimeout)
+	}
+	if c.DBMaxConns < 1 {
+		return fmt.Errorf("--db-max-conns must be at least 1, not %d", c.DBMaxConns)
 	}
 	var err error
 	if c.SMTPRelayPasswordFile != "" {
@@ -78,6 +95,7 @@ func (m *Main) applyTimeouts(s *http.Server) {
 // observe registers what the metrics read on each scrape: the outbox
 // backlog and the connection pools.
 func (m *Main) observe() {
+	m.db.SetMaxConns(m.Config.Ops.DBMaxConns)
 	m.metrics.AddBacklog(metrics.Backlog{Name: "outbox", Stats: m.svc.OutboxBacklog})
 	m.metrics.AddDBPools(m.db.Pools())
 }

@@ -30,7 +30,8 @@ func TestServeTimeoutsAndProxies(t *testing.T) {
 	if len(m.Config.Ops.trustedProxies) != 2 {
 		t.Fatalf("trusted proxies %v", m.Config.Ops.trustedProxies)
 	}
-	for _, bad := range [][]string{{"--http-write-timeout", "0s"}, {"--trusted-proxies", "proxy.local"}} {
+	for _, bad := range [][]string{{"--http-write-timeout", "0s"}, {"--trusted-proxies", "proxy.local"},
+		{"--outbox-lease", "30s"}, {"--smtp-send-timeout", "5s", "--outbox-lease", "5s"}, {"--db-max-conns", "0"}} {
 		if err := NewMain(io.Discard, io.Discard).ParseFlags(bad); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

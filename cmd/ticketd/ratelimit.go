@@ -2,6 +2,8 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"strings"
 
 	"github.com/ticketd/ticketd/httpapi/ratelimit"
 	"github.com/ticketd/ticketd/httpapi/server"
@@ -41,4 +43,29 @@ func rateCounter(db *sqlstore.DB) ratelimit.Counter {
 		return ratelimit.SQL{Store: db}
 	}
 	return ratelimit.NewMemory()
+}
+
+// surfaceMounts are the mounts --surface-host may name.
+var surfaceMounts = []string{"native", "helpwave", "ticket0", "toptickets"}
+
+// parseSurfaceHosts reads --surface-host: comma-separated mount=host pairs,
+// returned as host → mount.
+func parseSurfaceHosts(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range splitList(s) {
+		mount, host, ok := strings.Cut(pair, "=")
+		mount, host = strings.TrimSpace(mount), strings.ToLower(strings.TrimSpace(host))
+		known := false
+		for _, m := range surfaceMounts {
+			known = known || m == mount
+		}
+		if !ok || host == "" || !known {
+			return nil, fmt.Errorf("--surface-host: %q is not mount=host with a mount among %s", pair, strings.Join(surfaceMounts, ", "))
+		}
+		if _, dup := out[host]; dup {
+			return nil, fmt.Errorf("--surface-host: host %s given twice", host)
+		}
+		out[host] = mount
+	}
+	return out, nil
 }

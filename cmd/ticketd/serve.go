@@ -17,6 +17,7 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/httpapi"
+	"github.com/ticketd/ticketd/httpapi/native"
 	"github.com/ticketd/ticketd/httpapi/server"
 	"github.com/ticketd/ticketd/mail"
 	"github.com/ticketd/ticketd/mail/domainauth"
@@ -26,6 +27,7 @@ import (
 	"github.com/ticketd/ticketd/secretbox"
 	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/triage"
+	"github.com/ticketd/ticketd/webhook"
 )
 
 // Config is every setting of `ticketd serve` (CONTRACT.md).
@@ -53,6 +55,8 @@ type Config struct {
 	Languages         string
 	// RateLimits are the mounts' limits (--ratelimit-*).
 	RateLimits server.RateLimits
+	// SurfaceHosts are the --surface-host mount=host pairs, host → mount.
+	SurfaceHosts map[string]string
 
 	// Operations (issue 15; opsflags.go).
 	Ops OpsConfig
@@ -61,6 +65,11 @@ type Config struct {
 	Email EmailConfig
 	// PprofAddr serves Go's profiler (pprof.go).
 	PprofAddr string
+	// Events and webhooks (issue 12; events.go).
+	EventsPoll          time.Duration
+	EventsHeartbeat     time.Duration
+	WebhookAllowPrivate bool
+	WebhookTimeout      time.Duration
 }
 
 // Main is the running program: `ticketd serve` as an object, so that tests
@@ -85,6 +94,7 @@ type Main struct {
 	metricsServer   *http.Server
 	metricsListener net.Listener
 	stopWorkers     context.CancelFunc
+	workersCtx      context.Context
 	workers         sync.WaitGroup
 
 	pprofServer *http.Server
@@ -126,10 +136,20 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&c.OutboxPoll, "outbox-poll", 5*time.Second, "how often the outbox looks for retries that came due")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long a graceful shutdown may take")
 	rateLimitFlags(fs, &c.RateLimits)
+	var surfaceHosts string
+	fs.StringVar(&surfaceHosts, "surface-host", "", "serve mounts at the root of their own hosts: mount=host[,mount=host...], e.g. ticket0=t0.desk.example.com")
 	m.opsFlags(fs)
 	m.emailFlags(fs)
 	pprofFlag(fs, &c.PprofAddr)
+	fs.DurationVar(&c.EventsPoll, "events-poll", 250*time.Millisecond, "how often this node reads new events for its streams and webhooks")
+	fs.DurationVar(&c.EventsHeartbeat, "events-heartbeat", 15*time.Second, "how often an idle event stream sends a heartbeat")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach loopback, private and link-local addresses (development and tests only)")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long one webhook attempt may take")
 	if err := parseWithEnv(fs, args); err != nil {
+		return err
+	}
+	var err error
+	if c.SurfaceHosts, err = parseSurfaceHosts(surfaceHosts); err != nil {
 		return err
 	}
 	if err := m.checkOpsFlags(); err != nil {
@@ -192,9 +212,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	// beside start-up, rather than in the first email's request.
 	go analyzer.Lang.Preload()
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
-		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}))
+		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithDeliveryLease(m.Config.Ops.OutboxLease),
+		ticketd.WithSendTimeout(m.Config.Ops.SendTimeout), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}),
+		ticketd.WithWebhookURLCheck(webhook.CheckURL(m.Config.WebhookAllowPrivate)))
 	m.observe()
 	if err := m.startOutbox(); err != nil {
+		return err
+	}
+	hub, err := m.startEvents(m.workersCtx)
+	if err != nil {
 		return err
 	}
 	var demoName, demoKey string
@@ -207,7 +233,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.httpServer = &http.Server{
 		Handler: server.New(m.svc, server.Config{Logger: m.logger, MaxBodyBytes: m.Config.MaxBodyBytes,
 			MaxEmailBytes: m.Config.SMTPMaxBytes, RateLimits: &m.Config.RateLimits, RateCounter: rateCounter(m.db),
-			TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics, MetricsElsewhere: m.Config.Ops.MetricsAddr != ""}),
+			SurfaceHosts: m.Config.SurfaceHosts, TrustedProxies: m.Config.Ops.trustedProxies, Metrics: m.metrics,
+			MetricsElsewhere: m.Config.Ops.MetricsAddr != "",
+			Events:           native.EventsConfig{Hub: hub, Heartbeat: m.Config.EventsHeartbeat}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(m.logger.Handler(), slog.LevelWarn),
 	}
@@ -276,7 +304,7 @@ func (m *Main) Addr() string { return m.httpListener.Addr().String() }
 // configured. Without one, replies are accepted and wait in the outbox.
 func (m *Main) startOutbox() error {
 	ctx, cancel := context.WithCancel(context.Background())
-	m.stopWorkers = cancel
+	m.stopWorkers, m.workersCtx = cancel, ctx
 	if m.Config.SMTPRelay == "" {
 		m.logger.Warn("no --smtp-relay: outbound email waits in the outbox until one is configured")
 		return nil

@@ -36,6 +36,8 @@ type Env struct {
 	// WS is the first workspace; Key is its owner's key with every scope.
 	WS  *Workspace
 	ctx context.Context
+	// fix are the route matrix's objects, made once per workspace.
+	fix map[ticketd.ID]fixtures
 }
 
 // Workspace is a workspace created for a test, with its owner key.
@@ -58,6 +60,8 @@ type Options struct {
 	// limits' clock (a fixed time keeps every request in one window).
 	RateLimits *server.RateLimits
 	RateClock  func() time.Time
+	// SurfaceHosts serves mounts at the root of hosts (server.Config).
+	SurfaceHosts map[string]string
 }
 
 // New starts an Env.
@@ -72,7 +76,8 @@ func NewWith(t testing.TB, o Options) *Env {
 	svc := ticketd.NewService(db, append([]ticketd.Option{ticketd.WithLogger(logger)}, o.ServiceOptions...)...)
 	e := &Env{T: t, DB: db, DSN: dsn, Service: svc, ctx: context.Background(),
 		Handler: server.New(svc, server.Config{Logger: logger, MaxBodyBytes: o.MaxBodyBytes,
-			MaxEmailBytes: o.MaxEmailBytes, RateLimits: o.RateLimits, RateClock: o.RateClock})}
+			MaxEmailBytes: o.MaxEmailBytes, RateLimits: o.RateLimits, RateClock: o.RateClock,
+			SurfaceHosts: o.SurfaceHosts})}
 	e.WS = e.NewWorkspace("Acme")
 	return e
 }
@@ -163,6 +168,10 @@ func (e *Env) Do(method, path string, body any, headers ...string) *Response {
 	}
 	req := httptest.NewRequest(method, path, r)
 	for i := 0; i+1 < len(headers); i += 2 {
+		if http.CanonicalHeaderKey(headers[i]) == "Host" {
+			req.Host = headers[i+1] // net/http reads the host from here, not the header map
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	rec := httptest.NewRecorder()

@@ -14,8 +14,11 @@ import (
 	"testing"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/httpapi/apitest"
 	"github.com/ticketd/ticketd/httpapi/console"
+	"github.com/ticketd/ticketd/httpapi/server"
+	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
 
 var ctx = context.Background()
@@ -151,6 +154,20 @@ func TestSignInAndSecurityHeaders(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// After signing in the agent goes back where it was, but never to another site.
+func TestSignInNextStaysOnSite(t *testing.T) {
+	e := apitest.New(t)
+	setPassword(t, e, e.WS.Owner.Email)
+	for next, want := range map[string]string{"/?view=pending": "/?view=pending", "//evil.example/x": "/",
+		"https://evil.example": "/", `/\evil.example`: "/", "": "/"} {
+		b := &browser{t: t, h: e.Handler}
+		p := expect(t, b.do("POST", "/login", url.Values{"email": {e.WS.Owner.Email}, "password": {password}, "next": {next}}), http.StatusSeeOther)
+		if loc := p.header.Get("Location"); loc != want {
+			t.Errorf("next %q: redirected to %q, want %q", next, loc, want)
+		}
+	}
+}
 
 func TestSecureCookieBehindTrustedProxy(t *testing.T) {
 	e := apitest.New(t)
@@ -425,4 +442,71 @@ func TestAdminPages(t *testing.T) {
 	if ws.Name != "Acme Renamed" || ws.Settings.AutoTriage {
 		t.Fatalf("workspace %+v", ws)
 	}
+}
+
+// An inbound email's attachments: listed on its message, an image
+// previewed inline, everything downloadable, each response sandboxed.
+func TestAttachments(t *testing.T) {
+	e := apitest.NewWith(t, apitest.Options{ServiceOptions: []ticketd.Option{ticketd.WithBlobStore(&blob.Dir{Path: t.TempDir()})}})
+	setPassword(t, e, e.WS.Owner.Email)
+	addInbox(t, e)
+	png := "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+	raw := "From: Ada <ada@customer.test>\r\nTo: support@acme.test\r\nSubject: Broken kettle\r\nMessage-ID: <att@customer.test>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nPhoto attached.\r\n" +
+		"--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"photo.png\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + png + "\r\n" +
+		"--b\r\nContent-Type: text/html\r\nContent-Disposition: attachment; filename=\"page.html\"\r\n\r\n<script>alert(1)</script>\r\n--b--\r\n"
+	e.As(e.WS.Key, "POST", "/v1/inbound/email", raw, "Content-Type", "message/rfc822").Expect(201)
+	b := &browser{t: t, h: e.Handler}
+	expect(t, b.signIn(e.WS.Owner.Email), http.StatusSeeOther)
+	ts, _, err := e.Service.ViewTickets(ctx, e.WS.Principal, ticketd.ViewFilter{})
+	if err != nil || len(ts) != 1 {
+		t.Fatalf("tickets %v %v", ts, err)
+	}
+	p := expect(t, b.do("GET", "/console/tickets/"+itoa(ts[0].Number), nil), http.StatusOK)
+	links := regexp.MustCompile(`<a href="(/console/messages/[^"]+)" download>([^<]+)</a>`).FindAllStringSubmatch(p.body, -1)
+	if len(links) != 2 || !strings.Contains(p.body, `<img src="`+links[0][1]+`?inline=1" alt="photo.png"`) {
+		t.Fatalf("attachments on the page: %v", links)
+	}
+	img := expect(t, b.do("GET", links[0][1]+"?inline=1", nil), http.StatusOK)
+	if img.header.Get("Content-Type") != "image/png" || !strings.HasPrefix(img.header.Get("Content-Disposition"), "inline") ||
+		!strings.Contains(img.header.Get("Content-Security-Policy"), "sandbox") || !strings.HasPrefix(img.body, "\x89PNG") {
+		t.Fatalf("inline image: %v", img.header)
+	}
+	// HTML is never shown inline, even when asked.
+	html := expect(t, b.do("GET", links[1][1]+"?inline=1", nil), http.StatusOK)
+	if html.header.Get("Content-Type") != "application/octet-stream" || !strings.HasPrefix(html.header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("html attachment: %v", html.header)
+	}
+	// Another workspace's agent cannot fetch it.
+	other := e.NewWorkspace("Other")
+	setPassword(t, e, other.Owner.Email)
+	ob := &browser{t: t, h: e.Handler}
+	expect(t, ob.signIn(other.Owner.Email), http.StatusSeeOther)
+	expect(t, ob.do("GET", links[0][1], nil), http.StatusNotFound)
+}
+
+// Two nodes over one database: a session made on one works on the other,
+// and the other's live version sees a note written through the first.
+func TestTwoNodes(t *testing.T) {
+	e := apitest.New(t)
+	setPassword(t, e, e.WS.Owner.Email)
+	db2 := sqlstoretest.OpenDSN(t, e.DSN)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	node2 := server.New(ticketd.NewService(db2, ticketd.WithLogger(logger)), server.Config{Logger: logger})
+	a := &browser{t: t, h: e.Handler}
+	expect(t, a.signIn(e.WS.Owner.Email), http.StatusSeeOther)
+	b := &browser{t: t, h: node2, cookie: a.cookie}
+	tk := e.Ticket(e.WS, "chat")
+	poll := "/console/poll?ticket=" + tk.ID.String()
+	v1 := expect(t, b.do("GET", poll, nil), http.StatusOK).body
+	expect(t, a.do("POST", "/console/tickets/"+itoa(tk.Number)+"/note", url.Values{"body": {"seen on node 2?"}}), http.StatusSeeOther)
+	if v2 := expect(t, b.do("GET", poll, nil), http.StatusOK).body; v2 == v1 {
+		t.Fatal("node 2 did not see the change made on node 1")
+	}
+	if p := expect(t, b.do("GET", "/console/tickets/"+itoa(tk.Number), nil), http.StatusOK); !strings.Contains(p.body, "seen on node 2?") {
+		t.Fatal("node 2's page lacks the note")
+	}
+	// Signing out on node 2 ends the session on node 1.
+	expect(t, b.do("POST", "/logout", url.Values{}), http.StatusSeeOther)
+	expect(t, a.do("GET", "/", nil), http.StatusSeeOther)
 }

@@ -62,18 +62,20 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 	if err != nil {
 		return err
 	}
+	// "The route first verifies that the ticket exists in the
+	// authenticated shop" (seed 000): a 404 before any complaint about
+	// the body.
+	t, err := h.svc.Ticket(r.Context(), p, ticketd.ByNumber(n))
+	if err != nil {
+		return err
+	}
 	in, fromShop, err := readNewComment(b)
 	if err != nil {
 		return err
 	}
-	ticket := ticketd.ByNumber(n)
+	ticket := ticketd.ByID(t.ID)
 	if !fromShop {
-		t, err := h.svc.Ticket(r.Context(), p, ticket)
-		if err != nil {
-			return err
-		}
 		in.Author = ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &t.CustomerID}
-		ticket = ticketd.ByID(t.ID)
 	}
 	m, err := h.svc.PostMessage(r.Context(), p, ticket, in)
 	if err != nil {

@@ -15,7 +15,6 @@
 package helpwave
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -87,7 +86,9 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	msg := ticketd.ErrorMessage(err)
 	switch status {
 	case http.StatusUnprocessableEntity:
-		status = http.StatusBadRequest
+		if !httpapi.IsIdempotencyError(err) { // the IETF draft's 422 for a reused key
+			status = http.StatusBadRequest
+		}
 	case http.StatusNotFound:
 		if msg != "" {
 			msg = strings.ToUpper(msg[:1]) + msg[1:]
@@ -102,24 +103,6 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 		return
 	}
 	httpapi.WriteJSON(w, status, errorJSON{Success: false, Error: msg})
-}
-
-// renamed gives a domain validation error this surface's field names, so a
-// caller reads "text: must not be empty" for the field it sent, not "body".
-func renamed(err error, names map[string]string) error {
-	var e *ticketd.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	out := &ticketd.Error{Code: e.Code, Message: e.Message, Fields: make([]ticketd.FieldError, len(e.Fields))}
-	for i, f := range e.Fields {
-		if n, ok := names[f.Field]; ok {
-			f.Field = n
-		}
-		out.Fields[i] = f
-	}
-	out.Message = out.Fields[0].Field + ": " + out.Fields[0].Message
-	return out
 }
 
 // pathNumber reads a path id, which on this surface is an object's number. A
@@ -187,3 +170,7 @@ func required(param string) httpapi.HandlerFunc {
 		return &ticketd.Error{Code: ticketd.EMALFORMED, Message: param + " is required"}
 	}
 }
+
+// renamed gives a domain validation error this surface's field names, so a
+// caller reads "text: must not be empty" for the field it sent, not "body".
+func renamed(err error, names map[string]string) error { return httpapi.Renamed(err, names) }

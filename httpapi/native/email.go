@@ -140,6 +140,9 @@ func (h *Handler) createInbox(w http.ResponseWriter, r *http.Request, p *ticketd
 }
 
 func (h *Handler) listInboxes(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err

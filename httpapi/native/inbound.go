@@ -95,6 +95,9 @@ func renderAttachment(a *ticketd.Attachment) attachmentJSON {
 }
 
 func (h *Handler) listAttachments(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r); err != nil {
+		return err
+	}
 	id, err := typeid.Parse(r.PathValue("id"), typeid.Message)
 	if err != nil {
 		return ticketd.NotFound("message")

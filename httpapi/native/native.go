@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,7 +28,7 @@ type Handler struct {
 const Base = "/v1"
 
 // Mount returns the native API's mount.
-func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
+func Mount(svc *ticketd.Service, base httpapi.Surface, opts ...Option) *httpapi.Mount {
 	base.Service = svc
 	base.WriteError = WriteError
 	// The native API is the team's own: it sees and writes internal notes.
@@ -61,8 +62,12 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	h.registerEmail()
 	h.registerInbound()
 	h.registerWorkspace()
+	h.registerOps()
 	h.registerPlanning()
+	h.registerArticles()
 	h.registerSearch()
+	h.registerEvents(opts)
+	h.registerWebhooks()
 	return s
 }
 
@@ -241,6 +246,9 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request, p *tick
 }
 
 func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after", "email", "identity"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -255,7 +263,17 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request, p *ticke
 	if err != nil {
 		return err
 	}
-	cs, err := h.svc.Customers(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit + 1})
+	q := r.URL.Query()
+	f := ticketd.CustomerFilter{Email: q.Get("email"), Page: ticketd.Page{AfterNumber: after, Limit: page.Limit + 1}}
+	if s := q.Get("identity"); s != "" {
+		// identity=shopify:987654321 finds the customer with that id there.
+		sys, id, ok := strings.Cut(s, ":")
+		if !ok || sys == "" || id == "" {
+			return queryInvalid("identity", ticketd.KindInvalid, "must be system:id, e.g. shopify:987654321")
+		}
+		f.System, f.ExternalID = sys, id
+	}
+	cs, err := h.svc.FindCustomers(r.Context(), p, f)
 	if err != nil {
 		return err
 	}
@@ -321,6 +339,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -408,6 +429,9 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 }
 
 func (h *Handler) listAPIKeys(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err

@@ -163,28 +163,33 @@ func (h *Handler) deleteTicket(w http.ResponseWriter, r *http.Request, p *ticket
 // given, ids in other systems and metadata (a null value removes a key on
 // PATCH), and the details.
 type profileJSON struct {
-	Name           *string            `json:"name,omitempty"`
-	Identities     map[string]*string `json:"identities,omitempty"`
-	Metadata       map[string]*string `json:"metadata,omitempty"`
-	Company        *string            `json:"company,omitempty"`
-	Department     *string            `json:"department,omitempty"`
-	Title          *string            `json:"title,omitempty"`
-	Tier           *string            `json:"tier,omitempty"`
-	Pronoun        *string            `json:"pronoun,omitempty"`
-	Country        *string            `json:"country,omitempty"`
-	City           *string            `json:"city,omitempty"`
-	State          *string            `json:"state,omitempty"`
-	Zip            *string            `json:"zip,omitempty"`
-	Address        *string            `json:"address,omitempty"`
-	Region         *string            `json:"region,omitempty"`
-	Timezone       *string            `json:"timezone,omitempty"`
-	AccountValue   *string            `json:"account_value,omitempty"`
-	LinkedIn       *string            `json:"linkedin,omitempty"`
-	Website        *string            `json:"website,omitempty"`
-	GitHub         *string            `json:"github,omitempty"`
-	Notes          *string            `json:"notes,omitempty"`
-	PremiumSupport *bool              `json:"premium_support,omitempty"`
-	VIP            *bool              `json:"vip,omitempty"`
+	Name       *string            `json:"name,omitempty"`
+	Identities map[string]*string `json:"identities,omitempty"`
+	Metadata   map[string]*string `json:"metadata,omitempty"`
+	// Orders, Platform and PlatformCreatedAt are what a shop says of the
+	// customer (HelpWave's numberOfOrders, CMS, cms_creationDate).
+	Orders            *int       `json:"orders,omitempty"`
+	Platform          *string    `json:"platform,omitempty"`
+	PlatformCreatedAt *time.Time `json:"platform_created_at,omitempty"`
+	Company           *string    `json:"company,omitempty"`
+	Department        *string    `json:"department,omitempty"`
+	Title             *string    `json:"title,omitempty"`
+	Tier              *string    `json:"tier,omitempty"`
+	Pronoun           *string    `json:"pronoun,omitempty"`
+	Country           *string    `json:"country,omitempty"`
+	City              *string    `json:"city,omitempty"`
+	State             *string    `json:"state,omitempty"`
+	Zip               *string    `json:"zip,omitempty"`
+	Address           *string    `json:"address,omitempty"`
+	Region            *string    `json:"region,omitempty"`
+	Timezone          *string    `json:"timezone,omitempty"`
+	AccountValue      *string    `json:"account_value,omitempty"`
+	LinkedIn          *string    `json:"linkedin,omitempty"`
+	Website           *string    `json:"website,omitempty"`
+	GitHub            *string    `json:"github,omitempty"`
+	Notes             *string    `json:"notes,omitempty"`
+	PremiumSupport    *bool      `json:"premium_support,omitempty"`
+	VIP               *bool      `json:"vip,omitempty"`
 }
 
 func (p *profileJSON) fields() map[ticketd.ProfileField]**string {
@@ -213,7 +218,15 @@ func (p *profileJSON) update() *ticketd.ProfileUpdate {
 	if p == nil {
 		return nil
 	}
-	return &ticketd.ProfileUpdate{Name: p.Name, Identities: p.Identities, Metadata: p.Metadata, Details: p.details()}
+	u := &ticketd.ProfileUpdate{Name: p.Name, Identities: p.Identities, Metadata: p.Metadata, Platform: p.Platform,
+		Details: p.details()}
+	if p.Orders != nil {
+		u.Orders = ticketd.SetTo(p.Orders)
+	}
+	if p.PlatformCreatedAt != nil {
+		u.PlatformCreatedAt = ticketd.SetTo(p.PlatformCreatedAt)
+	}
+	return u
 }
 
 // profile is the body's profile of a new customer.
@@ -222,7 +235,7 @@ func (p *profileJSON) profile() ticketd.CustomerProfile {
 	if p == nil {
 		return pr
 	}
-	pr.Name = deref(p.Name)
+	pr.Name, pr.Platform, pr.Orders, pr.PlatformCreatedAt = deref(p.Name), deref(p.Platform), p.Orders, p.PlatformCreatedAt
 	pr.Identities, pr.Metadata = map[string]string{}, map[string]string{}
 	for k, v := range p.Identities {
 		if v != nil {
@@ -241,7 +254,8 @@ func (p *profileJSON) profile() ticketd.CustomerProfile {
 // renderProfile renders the whole profile, empty fields included.
 func renderProfile(c *ticketd.CustomerProfile) map[string]any {
 	out := map[string]any{"name": c.Name, "identities": emptyMap(c.Identities), "metadata": emptyMap(c.Metadata),
-		"premium_support": c.PremiumSupport, "vip": c.VIP}
+		"premium_support": c.PremiumSupport, "vip": c.VIP, "orders": c.Orders, "platform": c.Platform,
+		"platform_created_at": c.PlatformCreatedAt}
 	for _, f := range ticketd.ProfileFields {
 		out[string(f)] = *c.Text(f)
 	}
@@ -341,6 +355,9 @@ func (h *Handler) createTeam(w http.ResponseWriter, r *http.Request, p *ticketd.
 }
 
 func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -409,6 +426,9 @@ func (h *Handler) deleteTeam(w http.ResponseWriter, r *http.Request, p *ticketd.
 func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	id, err := pathID(r, "id", "team")
 	if err != nil {
+		return err
+	}
+	if err := knownParams(r); err != nil {
 		return err
 	}
 	us, err := h.svc.TeamMembers(r.Context(), p, id)
@@ -489,6 +509,10 @@ func (h *Handler) uploadFile(w http.ResponseWriter, r *http.Request, p *ticketd.
 	if err != nil {
 		return err
 	}
+	// An unknown ticket is a 404 before any complaint about the body.
+	if _, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(ticket)); err != nil {
+		return err
+	}
 	return httpapi.ReadUpload(w, r, "file", func(filename, contentType string, body io.Reader) error {
 		a, err := h.svc.UploadTicketAttachment(r.Context(), p, ticketd.ByID(ticket),
 			ticketd.NewTicketAttachment{Filename: filename, ContentType: contentType, Body: body})
@@ -503,6 +527,9 @@ func (h *Handler) uploadFile(w http.ResponseWriter, r *http.Request, p *ticketd.
 func (h *Handler) listFiles(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	ticket, err := pathID(r, "ticket_id", "ticket")
 	if err != nil {
+		return err
+	}
+	if err := knownParams(r); err != nil {
 		return err
 	}
 	as, err := h.svc.TicketAttachments(r.Context(), p, ticketd.ByID(ticket))

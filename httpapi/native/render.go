@@ -101,9 +101,12 @@ type ticketJSON struct {
 	Language       string      `json:"language"`
 	Source         string      `json:"source"`
 	HandedOffAt    *time.Time  `json:"handed_off_at"`
-	ClosedAt       *time.Time  `json:"closed_at"`
-	CreatedAt      time.Time   `json:"created_at"`
-	UpdatedAt      time.Time   `json:"updated_at"`
+	// SnoozedUntil is set while the ticket is put aside (it may be past:
+	// the ticket then needs the team again).
+	SnoozedUntil *time.Time `json:"snoozed_until"`
+	ClosedAt     *time.Time `json:"closed_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 	planningJSON
 }
 
@@ -112,10 +115,56 @@ func renderTicket(t *ticketd.Ticket) ticketJSON {
 		Status: string(t.Status), AssigneeID: t.AssigneeID, Tags: t.Tags, UnreadCount: t.UnreadCount,
 		LastMessage: t.LastMessage, LastMessageAt: t.LastMessageAt, Date: t.Date, InboxID: t.InboxID,
 		ChannelThread: t.ChannelThread, ContactAddress: t.ContactAddress, Reason: t.Reason, Language: t.Language,
-		Source: t.Source, HandedOffAt: t.HandedOffAt, ClosedAt: t.ClosedAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
-		planningJSON: renderPlanning(t)}
+		Source: t.Source, HandedOffAt: t.HandedOffAt, SnoozedUntil: t.SnoozedUntil, ClosedAt: t.ClosedAt,
+		CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, planningJSON: renderPlanning(t)}
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 // RenderAPIKey renders k as POST /v1/api-keys answers it, with the raw key
 // when raw is set (the command line's `ticketd key create` prints the same).
 func RenderAPIKey(k *ticketd.APIKey, raw string) any { return renderAPIKey(k, raw) }
+
+// commentJSON is the comment object of seed 001, exactly its nine fields:
+// the native form of a message in events and webhooks (the comments
+// resource itself is served by the TopTickets surface).
+type commentJSON struct {
+	ID               ticketd.ID  `json:"id"`
+	TicketID         ticketd.ID  `json:"ticket_id"`
+	AuthorType       string      `json:"author_type"`
+	AuthorUserID     *ticketd.ID `json:"author_user_id"`
+	AuthorCustomerID *ticketd.ID `json:"author_customer_id"`
+	Content          string      `json:"content"`
+	IsInternal       bool        `json:"is_internal"`
+	CreatedAt        time.Time   `json:"created_at"`
+	UpdatedAt        time.Time   `json:"updated_at"`
+}
+
+// authorType names an author as seed 001 does. The seed knows AGENT, CUSTOMER
+// and SYSTEM; an AI agent's message is machine-written, so it is SYSTEM here.
+func authorType(k ticketd.AuthorKind) string {
+	switch k {
+	case ticketd.AuthorCustomer:
+		return "CUSTOMER"
+	case ticketd.AuthorAgent:
+		return "AGENT"
+	}
+	return "SYSTEM"
+}
+
+func renderComment(m *ticketd.Message) commentJSON {
+	c := commentJSON{ID: m.ID, TicketID: m.TicketID, AuthorType: authorType(m.Author.Kind), Content: m.Body,
+		IsInternal: m.Internal, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+	// The seed: author_user_id for AGENT and SYSTEM, author_customer_id for CUSTOMER.
+	if m.Author.Kind == ticketd.AuthorCustomer {
+		c.AuthorCustomerID = m.Author.CustomerID
+	} else {
+		c.AuthorUserID = m.Author.UserID
+	}
+	return c
+}

@@ -18,6 +18,9 @@ func (h *Handler) registerSearch() {
 }
 
 func (h *Handler) search(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "q", "limit", "status", "assignee_id", "inbox_id", "tag"); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	text := q.Get("q")
 	if len(text) > 1000 {

@@ -29,7 +29,8 @@ func TestSearchRoute(t *testing.T) {
 		}
 	}
 	search(e.WS.Key, "invoice 7781", 1)
-	search(e.WS.Key, "invo", 1)
+	search(e.WS.Key, "invo*", 1)
+	search(e.WS.Key, "invo", 0)
 	search(e.WS.Key, "lovelace", 1) // the customer
 	search(e.WS.Key, "finance", 1)  // a note, for a key that reads notes
 	ticketsOnly := e.KeyWith(e.WS, "tickets:read")

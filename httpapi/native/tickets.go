@@ -63,6 +63,10 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 }
 
 func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
+	if err := knownParams(r, "limit", "after", "status", "assignee_id", "customer_id", "number", "inbox_id", "tag", "snoozed",
+		"priority", "team_id", "category", "unassigned"); err != nil {
+		return err
+	}
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
@@ -90,6 +94,21 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 			}
 			*param.dst = &id
 		}
+	}
+	if s := q.Get("inbox_id"); s != "" {
+		id, err := ticketd.ParseID(s)
+		if err != nil {
+			return queryInvalid("inbox_id", ticketd.KindType, "must be a UUID")
+		}
+		f.InboxID = &id
+	}
+	f.Tag = q.Get("tag")
+	if s := q.Get("snoozed"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return queryInvalid("snoozed", ticketd.KindType, "must be true or false")
+		}
+		f.Snoozed, f.SnoozedAt = &b, h.svc.Now()
 	}
 	if s := q.Get("number"); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -135,12 +154,23 @@ func (h *Handler) updateTicket(w http.ResponseWriter, r *http.Request, p *ticket
 	if err != nil {
 		return err
 	}
-	var b ticketBody
+	var b struct {
+		ticketBody
+		// SnoozedUntil snoozes the ticket until then; null wakes it.
+		SnoozedUntil optionalTime `json:"snoozed_until"`
+	}
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
 	in := ticketd.TicketUpdate{Subject: b.Subject, Status: b.Status, Channel: b.Channel, Tags: b.Tags,
 		Unassign: b.AssigneeID.Set && b.AssigneeID.Null}
+	if b.SnoozedUntil.Set {
+		var until *time.Time
+		if !b.SnoozedUntil.Null {
+			until = &b.SnoozedUntil.Time
+		}
+		in.Snooze = ticketd.SetTo(until)
+	}
 	if b.AssigneeID.Set && !b.AssigneeID.Null {
 		ref := ticketd.ByID(b.AssigneeID.ID)
 		in.Assignee = &ref

@@ -98,7 +98,7 @@ func Validate(req *http.Request, status int, header http.Header, body []byte) (s
 	}
 	for _, d := range all {
 		route, params, err := d.router.FindRoute(req)
-		if err != nil {
+		if err != nil || !sameMethod(route, req) {
 			continue
 		}
 		in := &openapi3filter.ResponseValidationInput{
@@ -128,9 +128,15 @@ func Names() []string {
 func Describes(req *http.Request) string {
 	all, _ := Docs()
 	for _, d := range all {
-		if _, _, err := d.router.FindRoute(req); err == nil {
+		if route, _, err := d.router.FindRoute(req); err == nil && sameMethod(route, req) {
 			return d.Name
 		}
 	}
 	return ""
+}
+
+// sameMethod guards against the router answering with another method's
+// operation on the same path: a GET must not be checked against the POST.
+func sameMethod(route *routers.Route, req *http.Request) bool {
+	return route.Operation != nil && strings.EqualFold(route.Method, req.Method)
 }

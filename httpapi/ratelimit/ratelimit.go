@@ -27,6 +27,13 @@ type Counter interface {
 	Hit(ctx context.Context, key string, start time.Time, window time.Duration) (int64, error)
 }
 
+// MultiCounter is a Counter that counts several keys in one call (one
+// database round trip for a request's key and workspace limits).
+type MultiCounter interface {
+	Counter
+	HitAll(ctx context.Context, keys []string, start time.Time, window time.Duration) ([]int64, error)
+}
+
 // Headers says how a mount tells its clients about their quota.
 type Headers int
 
@@ -106,6 +113,7 @@ func (l *Limiter) Admit(w http.ResponseWriter, r *http.Request, p *ticketd.Princ
 	start := now.Truncate(window)
 	reset := start.Add(window)
 	var qs []quota
+	var keys []string
 	for _, c := range []struct {
 		name, key string
 		limit     int
@@ -113,17 +121,17 @@ func (l *Limiter) Admit(w http.ResponseWriter, r *http.Request, p *ticketd.Princ
 		{"key", "key:" + p.KeyID.String(), keyLimit},
 		{"workspace", "ws:" + p.WorkspaceID.String(), l.PerWorkspace},
 	} {
-		if c.limit <= 0 {
-			continue
+		if c.limit > 0 {
+			qs = append(qs, quota{name: c.name, limit: c.limit})
+			keys = append(keys, l.Name+":"+c.key)
 		}
-		n, err := l.Counter.Hit(r.Context(), l.Name+":"+c.key, start, window)
-		if err != nil {
-			continue
-		}
-		qs = append(qs, quota{name: c.name, limit: c.limit, hits: n})
 	}
-	if len(qs) == 0 {
+	counts, err := l.count(r.Context(), keys, start, window)
+	if err != nil {
 		return nil
+	}
+	for i := range qs {
+		qs[i].hits = counts[i]
 	}
 	// The binding quota is the one with the least left.
 	tight := qs[0]
@@ -158,6 +166,23 @@ func (l *Limiter) Admit(w http.ResponseWriter, r *http.Request, p *ticketd.Princ
 		}
 	}
 	return nil
+}
+
+// count counts the request against every key, in one call when the
+// counter can.
+func (l *Limiter) count(ctx context.Context, keys []string, start time.Time, window time.Duration) ([]int64, error) {
+	if mc, ok := l.Counter.(MultiCounter); ok {
+		return mc.HitAll(ctx, keys, start, window)
+	}
+	out := make([]int64, len(keys))
+	for i, k := range keys {
+		n, err := l.Counter.Hit(ctx, k, start, window)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = n
+	}
+	return out, nil
 }
 
 func (l *Limiter) window() time.Duration {
@@ -217,6 +242,7 @@ func (m *Memory) Hit(_ context.Context, key string, start time.Time, window time
 // WindowStore is the storage a SQL counter needs (sqlstore.DB has it).
 type WindowStore interface {
 	HitWindow(ctx context.Context, key string, windowStart, expireBefore int64) (int64, error)
+	HitWindows(ctx context.Context, keys []string, windowStart, expireBefore int64) ([]int64, error)
 }
 
 // SQL counts in the shared database, for several nodes on one PostgreSQL.
@@ -233,4 +259,9 @@ func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.entries)
+}
+
+// HitAll implements MultiCounter: every key in one statement.
+func (s SQL) HitAll(ctx context.Context, keys []string, start time.Time, window time.Duration) ([]int64, error) {
+	return s.Store.HitWindows(ctx, keys, start.Unix(), start.Add(-window).Unix())
 }

@@ -49,3 +49,23 @@ func TestUnknownPathsAndMethodsAnswerInTheMountsFormat(t *testing.T) {
 			JSON: map[string]any{"error.code": "METHOD_NOT_ALLOWED"}, Header: map[string]any{"Allow": "GET, HEAD, POST"}},
 	})
 }
+
+// TestSurfaceHost: with --surface-host ticket0=t0.desk.test, that host serves
+// the Ticket0 mount at its root, with the product's original paths; other
+// hosts and the health checks are untouched.
+func TestSurfaceHost(t *testing.T) {
+	e := apitest.NewWith(t, apitest.Options{SurfaceHosts: map[string]string{"t0.desk.test": "ticket0"}})
+	tk := e.Ticket(e.WS, "email")
+	host := map[string]string{"Host": "t0.desk.test:8080"}
+	e.Run(t, []apitest.Scenario{
+		{Name: "tickets at the root", Method: "GET", Path: "/tickets", Key: e.WS.Key, Headers: host, Status: 200,
+			JSON: map[string]any{"tickets.0.customerId": apitest.Present, "nextCursor": nil}},
+		{Name: "messages at the root", Method: "GET", Path: "/tickets/" + tk.ID.String() + "/messages", Key: e.WS.Key, Headers: host,
+			Status: 200, JSON: map[string]any{"total": 0}},
+		{Name: "unknown path in Ticket0's format", Method: "GET", Path: "/nothing", Key: e.WS.Key, Headers: host, Status: 404,
+			JSON: map[string]any{"error.code": "NOT_FOUND"}},
+		{Name: "health untouched", Method: "GET", Path: "/healthz", Headers: host, Status: 200},
+		{Name: "other hosts untouched", Method: "GET", Path: "/v1/tickets/" + tk.ID.String(), Key: e.WS.Key, Status: 200,
+			JSON: map[string]any{"id": tk.ID.String()}},
+	})
+}

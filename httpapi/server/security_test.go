@@ -2,11 +2,13 @@ package server_test
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/httpapi/apitest"
@@ -116,4 +118,43 @@ func TestStreamsLiftTheWriteTimeout(t *testing.T) {
 		t.Fatalf("the stream was cut: %v", err)
 	}
 	resp.Body.Close()
+}
+
+// A download whose client stops reading is cut once it makes no progress
+// for httpapi.DownloadStall, instead of holding its connection forever; one
+// that keeps reading gets every byte, however long it takes overall.
+func TestStalledDownloadIsCut(t *testing.T) {
+	old := httpapi.DownloadStall
+	httpapi.DownloadStall = 200 * time.Millisecond
+	defer func() { httpapi.DownloadStall = old }()
+	body := bytes.Repeat([]byte("x"), 64<<20) // far more than socket buffers hold
+	done := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		done <- httpapi.CopyDownload(w, bytes.NewReader(body))
+	}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// Read nothing: the handler must give up on its own.
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("the stalled download completed")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a stalled download still holds its handler after 30 s")
+	}
+
+	resp2, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := io.Copy(io.Discard, resp2.Body)
+	resp2.Body.Close()
+	if err := <-done; err != nil || n != int64(len(body)) {
+		t.Fatalf("a reading client got %d of %d bytes (%v)", n, len(body), err)
+	}
 }

@@ -5,8 +5,10 @@ package server
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -34,6 +36,11 @@ type Config struct {
 	RateCounter ratelimit.Counter
 	// RateClock is the limits' clock (tests pin it); time.Now when nil.
 	RateClock func() time.Time
+	// SurfaceHosts serves a mount at the root of a host of its own: a
+	// request for one of these host names (without port) is served as if its
+	// path were below that mount's base, so a product's client keeps its
+	// original paths (--surface-host ticket0=t0.desk.example.com).
+	SurfaceHosts map[string]string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (--trusted-proxies).
 	TrustedProxies []netip.Prefix
@@ -41,6 +48,8 @@ type Config struct {
 	// GET /metrics, unless MetricsElsewhere (--metrics-addr serves it).
 	Metrics          *metrics.Metrics
 	MetricsElsewhere bool
+	// Events configures GET /v1/events (its hub, heartbeats).
+	Events native.EventsConfig
 }
 
 // RateLimits are requests per minute per API key and per workspace, by
@@ -96,12 +105,15 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	// The agent console: "/", "/login", "/logout" and "/console/...".
 	console.Register(mux, svc, console.Config{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies})
 	var h http.Handler = mux
+	if len(cfg.SurfaceHosts) > 0 {
+		h = surfaceHosts(cfg.SurfaceHosts, mounts, mux)
+	}
 	if cfg.Metrics != nil {
 		cfg.Metrics.SetSurfaces(surfaceRoutes(mounts))
 		if !cfg.MetricsElsewhere {
 			mux.Handle("GET /metrics", cfg.Metrics.Handler())
 		}
-		h = cfg.Metrics.Instrument(mux)
+		h = cfg.Metrics.Instrument(h)
 	}
 	return httpapi.ClientAddresses(cfg.TrustedProxies, httpapi.SecurityHeaders(httpapi.Middleware(cfg.Logger, h)))
 }
@@ -124,7 +136,7 @@ func Mounts(svc *ticketd.Service, cfg Config) []*httpapi.Mount {
 			PerKey: func(*ticketd.Principal) int { return key }}
 	}
 	mounts := []*httpapi.Mount{
-		native.Mount(svc, base),
+		native.Mount(svc, base, native.WithEvents(cfg.Events)),
 		helpwave.Mount(svc, base),
 		ticket0.Mount(svc, base),
 		toptickets.Mount(svc, base),
@@ -160,4 +172,40 @@ func surfaceRoutes(mounts []*httpapi.Mount) metrics.SurfaceRoutes {
 		}
 	}
 	return s
+}
+
+// surfaceHosts puts a mount's base in front of the path of every request for
+// one of the mount's own hosts (hosts maps host name to mount name).
+func surfaceHosts(hosts map[string]string, mounts []*httpapi.Mount, next http.Handler) http.Handler {
+	base := map[string]string{}
+	for host, name := range hosts {
+		for _, m := range mounts {
+			if m.Name == name {
+				base[strings.ToLower(host)] = m.Base
+			}
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		health := r.URL.Path == "/healthz" || r.URL.Path == "/readyz"
+		if b, ok := base[strings.ToLower(host)]; ok && !health && !strings.HasPrefix(r.URL.Path, b+"/") {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = b + r.URL.Path
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// WebhookPayload renders a webhook delivery in its webhook's format: the
+// native objects for standard, Ticket0's shape for ticket0.
+func WebhookPayload(req *ticketd.WebhookRequest) ([]byte, error) {
+	if req.Webhook.Format == ticketd.FormatTicket0 {
+		return ticket0.WebhookPayload(req)
+	}
+	return native.StandardPayload(req)
 }

@@ -45,6 +45,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	m.PathID = pathID
 	m.Handle("GET", "/tickets/{id}/messages", "messages:read", h.list).Alias("/v1", "")
 	m.Handle("POST", "/tickets/{id}/messages", "messages:send", h.send).Alias("/v1", "")
+	h.registerResources(m)
 	return m
 }
 
@@ -52,13 +53,15 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 func pathID(kind string, id ticketd.ID, _ int64) string {
 	switch kind {
 	case "tickets":
-		return typeid.Format(typeid.Conversation, id)
+		return typeid.Format(typeid.Ticket, id)
+	case "knowledge-base":
+		return typeid.Format(typeid.Article, id)
 	case "messages":
 		return typeid.Format(typeid.Message, id)
 	case "customers":
-		return typeid.Format(typeid.Customer, id)
+		return typeid.Format(typeid.CustomerAlt, id)
 	case "users":
-		return typeid.Format(typeid.User, id)
+		return typeid.Format(typeid.UserAlt, id)
 	}
 	return id.String()
 }
@@ -93,10 +96,13 @@ type errorBody struct {
 // status for bad input, 400 VALIDATION_ERROR, whether the body could not be
 // read (EMALFORMED) or broke a rule (EINVALID, 422 on the native API).
 func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
-	if status == http.StatusUnprocessableEntity {
+	if status == http.StatusUnprocessableEntity && !httpapi.IsIdempotencyError(err) {
 		status = http.StatusBadRequest
 	}
 	code, ok := codes[status]
+	if status == http.StatusUnprocessableEntity {
+		code, ok = "VALIDATION_ERROR", true // the IETF draft's 422 for a reused Idempotency-Key
+	}
 	if !ok {
 		code = "INTERNAL"
 		status = http.StatusInternalServerError
@@ -105,7 +111,7 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	if fields := ticketd.ErrorFields(err); len(fields) > 0 {
 		parts := make([]string, len(fields))
 		for i, f := range fields {
-			parts[i] = apiField(f.Field) + ": " + f.Message
+			parts[i] = f.Field + ": " + f.Message
 		}
 		msg = strings.Join(parts, "; ")
 	}
@@ -122,22 +128,9 @@ func WriteError(w http.ResponseWriter, _ *http.Request, status int, err error) {
 	httpapi.WriteJSON(w, status, errorJSON{Error: body})
 }
 
-// apiField names a domain field as this resource does.
-func apiField(f string) string {
-	switch f {
-	case "body":
-		return "bodyText"
-	case "body_html":
-		return "bodyHtml"
-	case "cc":
-		return "ccAddresses"
-	case "author":
-		return "userId"
-	case "internal":
-		return "isInternal"
-	}
-	return f
-}
+// messageFields names the domain's message fields as the messages resource does.
+var messageFields = map[string]string{"body": "bodyText", "body_html": "bodyHtml", "cc": "ccAddresses",
+	"author": "userId", "internal": "isInternal"}
 
 // invalid is a VALIDATION_ERROR about one field of the body.
 func invalid(field, format string, args ...any) error {
@@ -302,7 +295,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 	}
 	m, err := h.svc.PostMessage(ctx, p, ticketd.ByID(t.ID), in)
 	if err != nil {
-		return err
+		return renamed(err, messageFields)
 	}
 	out, err := render(r, h.svc, p, []*ticketd.Message{m})
 	if err != nil {
@@ -311,3 +304,6 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 	httpapi.WriteJSON(w, http.StatusCreated, map[string]messageJSON{"message": out[0]})
 	return nil
 }
+
+// renamed gives a domain validation error this mount's field names.
+func renamed(err error, names map[string]string) error { return httpapi.Renamed(err, names) }

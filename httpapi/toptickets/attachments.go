@@ -44,6 +44,10 @@ func (h *Handler) uploadAttachment(w http.ResponseWriter, r *http.Request, p *ti
 	if err != nil {
 		return err
 	}
+	// An unknown ticket is a 404 before any complaint about the body.
+	if _, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(ticket)); err != nil {
+		return err
+	}
 	return httpapi.ReadUpload(w, r, "file", func(filename, contentType string, body io.Reader) error {
 		a, err := h.svc.UploadTicketAttachment(r.Context(), p, ticketd.ByID(ticket),
 			ticketd.NewTicketAttachment{Filename: filename, ContentType: contentType, Body: body})

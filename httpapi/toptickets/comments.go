@@ -62,6 +62,10 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
+	// An unknown ticket is a 404 before any complaint about the body.
+	if _, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(ticket)); err != nil {
+		return err
+	}
 	if b.Content == nil {
 		return ticketd.Invalid("content", ticketd.KindMissing, "field required")
 	}

@@ -138,6 +138,10 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request, p *ticketd.P
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
+	// An unknown team is a 404 before any complaint about the body.
+	if _, err := h.svc.Team(r.Context(), p, ticketd.ByID(id)); err != nil {
+		return err
+	}
 	if b.UserID.ref() == nil {
 		return ticketd.Invalid("user_id", ticketd.KindMissing, "field required")
 	}

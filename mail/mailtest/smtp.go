@@ -74,6 +74,29 @@ type SMTPServer struct {
 	rcptRej   map[string]*smtp.SMTPError
 	onData    func(n int)
 	dataCount int
+	// hold, when set, makes the next RCPT TO wait for a release.
+	hold *deliveryHold
+}
+
+type deliveryHold struct {
+	held    chan string
+	release chan struct{}
+}
+
+// HoldNextDelivery makes the next RCPT TO wait for its reply until release
+// is called: a delivery caught mid-way (MAIL FROM accepted, no message sent
+// yet), for tests that kill the sender then. held receives the client's
+// address once it waits. A client that goes away meanwhile delivers nothing;
+// holding before DATA rather than during it keeps the test about ticketd,
+// not about the duplicate every SMTP client risks when it dies after sending
+// the final dot but before reading the reply.
+func (s *SMTPServer) HoldNextDelivery() (held <-chan string, release func()) {
+	h := &deliveryHold{held: make(chan string, 1), release: make(chan struct{})}
+	s.mu.Lock()
+	s.hold = h
+	s.mu.Unlock()
+	var once sync.Once
+	return h.held, func() { once.Do(func() { close(h.release) }) }
 }
 
 // NewSMTPServer starts an SMTP server on a free loopback port and closes it
@@ -268,6 +291,14 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.srv.mu.Lock()
+	h := ss.srv.hold
+	ss.srv.hold = nil
+	ss.srv.mu.Unlock()
+	if h != nil {
+		h.held <- ss.conn.Conn().RemoteAddr().String()
+		<-h.release
+	}
 	ss.srv.mu.Lock()
 	rej := ss.srv.rcptRej[strings.ToLower(to)]
 	ss.srv.mu.Unlock()

@@ -1,0 +1,348 @@
+package ticket0_test
+
+// The Ticket0 conformance suite: one test per behaviour the product
+// documents, each naming the page it checks (docs.ticket0.ai/docs/api-reference/…,
+// and seed 003 for the messages page). Requests go to the product's own
+// base, /ticket0/api/v1, as a migrated client's would.
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/apitest"
+	"github.com/ticketd/ticketd/httpapi/typeid"
+)
+
+const base = "/ticket0/api/v1"
+
+func tkt(id ticketd.ID) string { return typeid.Format(typeid.Ticket, id) }
+func cus(id ticketd.ID) string { return typeid.Format(typeid.CustomerAlt, id) }
+func usr(id ticketd.ID) string { return typeid.Format(typeid.UserAlt, id) }
+
+// t0 is a workspace with the owner's key for the conformance tests.
+type t0 struct {
+	e   *env
+	key string
+}
+
+func newT0(t *testing.T) *t0 {
+	e := newEnv(t)
+	return &t0{e: e, key: e.WS.Key}
+}
+
+func (x *t0) run(t *testing.T, s apitest.Scenario) *apitest.Response {
+	t.Helper()
+	if s.Key == "" && s.Headers == nil {
+		s.Key = x.key
+	}
+	return x.e.RunOne(t, s)
+}
+
+func (x *t0) ticket(t *testing.T, body map[string]any) map[string]any {
+	t.Helper()
+	return x.run(t, apitest.Scenario{Method: "POST", Path: base + "/tickets", Body: body, Status: 201}).Object()
+}
+
+// ---- authentication and errors (docs.ticket0.ai/docs/api-reference/authentication) ----
+
+// "Include your key in the Authorization header"; a missing or invalid key
+// is 401 UNAUTHORIZED, in {"error": {"code", "message"}}.
+func TestAuthUnauthorized(t *testing.T) {
+	x := newT0(t)
+	for _, h := range []map[string]string{{}, {"Authorization": "Bearer t0_nonsense"}} {
+		x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Headers: h, Status: 401,
+			JSON: map[string]any{"error.code": "UNAUTHORIZED", "error.message": apitest.Present}})
+	}
+}
+
+// "403 FORBIDDEN: API key lacks the required scope" (scopes table:
+// tickets:read reads tickets).
+func TestAuthForbiddenWithoutScope(t *testing.T) {
+	x := newT0(t)
+	key := x.e.KeyWith(x.e.WS, apitest.AllBut("tickets:read")...)
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: key, Status: 403,
+		JSON: map[string]any{"error.code": "FORBIDDEN"}, Contains: []string{"tickets:read"}})
+}
+
+// "Error code values are uppercase, underscore-separated constants":
+// 400 VALIDATION_ERROR and 404 NOT_FOUND ("wrong ID, or not in this workspace").
+func TestErrorCodes(t *testing.T) {
+	x := newT0(t)
+	other := x.e.NewWorkspace("Other")
+	theirs := x.e.Ticket(other, "email")
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?status=closedish", Status: 400,
+		JSON: map[string]any{"error.code": "VALIDATION_ERROR"}, Contains: []string{"status"}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + tkt(theirs.ID), Status: 404, JSON: map[string]any{"error.code": "NOT_FOUND"}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/tkt_nonsense", Status: 404, JSON: map[string]any{"error.code": "NOT_FOUND"}})
+}
+
+// ---- rate limiting (docs.ticket0.ai/docs/api-reference/rate-limiting) ----
+
+// "Every API response includes headers indicating your current usage":
+// X-RateLimit-Limit (1,000 per minute per key), -Remaining, -Reset.
+func TestRateLimitHeaders(t *testing.T) {
+	x := newT0(t)
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Status: 200,
+		Header: map[string]any{"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "999", "X-RateLimit-Reset": apitest.Present}})
+}
+
+// ---- tickets (docs.ticket0.ai/docs/api-reference/tickets) ----
+
+// "Create a ticket": POST /tickets {subject, customerEmail, inboxId, body}
+// answers the created ticket object, with tkt_, cus_ and inb_ ids; the
+// body is the customer's first message.
+func TestTicketCreate(t *testing.T) {
+	x := newT0(t)
+	address := x.e.sendingSetup(x.e.WS, "yourcompany.com", "Support", "")
+	inbox := x.run(t, apitest.Scenario{Method: "GET", Path: "/v1/inboxes", Status: 200}).Array()[0]
+	inbID, _ := ticketd.ParseID(inbox["id"].(string))
+	_ = address
+	tk := x.ticket(t, map[string]any{"subject": "Question about billing", "customerEmail": "jane@example.com",
+		"inboxId": typeid.Format(typeid.Inbox, inbID), "body": "Hi, I was charged twice this month..."})
+	if !strings.HasPrefix(tk["id"].(string), "tkt_") || !strings.HasPrefix(tk["customerId"].(string), "cus_") ||
+		tk["inboxId"] != typeid.Format(typeid.Inbox, inbID) || tk["status"] != "open" || tk["subject"] != "Question about billing" {
+		t.Fatalf("created ticket: %v", tk)
+	}
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + tk["id"].(string) + "/messages", Status: 200,
+		JSON: map[string]any{"total": 1, "messages.0.bodyText": "Hi, I was charged twice this month...",
+			"messages.0.direction": "inbound", "messages.0.authorType": "customer"}})
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/tickets", Status: 400, Body: map[string]any{"subject": "x"},
+		JSON: map[string]any{"error.code": "VALIDATION_ERROR"}, Contains: []string{"customerEmail"}})
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/tickets", Status: 400,
+		Body:     map[string]any{"subject": "x", "customerEmail": "a@b.test", "inboxId": "inb_01arz3ndektsv4rrffq69g5fav"},
+		Contains: []string{"inboxId"}})
+}
+
+// "Get a ticket": GET /tickets/:id, by either spelling of the id.
+func TestTicketGetBothSpellings(t *testing.T) {
+	x := newT0(t)
+	tk := x.e.Ticket(x.e.WS, "email")
+	for _, id := range []string{tkt(tk.ID), typeid.Format(typeid.Conversation, tk.ID), tk.ID.String()} {
+		x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + id, Status: 200,
+			JSON: map[string]any{"id": tkt(tk.ID), "customerId": cus(tk.CustomerID), "status": "open", "tags": []any{}}})
+	}
+}
+
+// "List tickets": status open, pending, resolved, snoozed; assigneeId,
+// inboxId and tag filters.
+func TestTicketListFilters(t *testing.T) {
+	x := newT0(t)
+	ctx := context.Background()
+	p := x.e.WS.Principal
+	a, b, c, d := x.e.Ticket(x.e.WS, "email"), x.e.Ticket(x.e.WS, "email"), x.e.Ticket(x.e.WS, "email"), x.e.Ticket(x.e.WS, "email")
+	pending, solved := ticketd.StatusPending, ticketd.StatusSolved
+	tags := []string{"shipping"}
+	me := ticketd.ByID(x.e.WS.Owner.ID)
+	must := func(_ *ticketd.Ticket, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(x.e.Service.UpdateTicket(ctx, p, ticketd.ByID(b.ID), ticketd.TicketUpdate{Status: &pending, Tags: &tags, Assignee: &me}))
+	must(x.e.Service.UpdateTicket(ctx, p, ticketd.ByID(c.ID), ticketd.TicketUpdate{Status: &solved}))
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: base + "/tickets/" + tkt(d.ID), Body: map[string]any{"status": "snoozed"}, Status: 200,
+		JSON: map[string]any{"status": "snoozed", "snoozedUntil": apitest.Present}})
+	for _, c := range []struct {
+		query string
+		want  []ticketd.ID
+	}{
+		{"status=open", []ticketd.ID{a.ID}},
+		{"status=pending", []ticketd.ID{b.ID}},
+		{"status=resolved", []ticketd.ID{c.ID}},
+		{"status=snoozed", []ticketd.ID{d.ID}},
+		{"tag=shipping", []ticketd.ID{b.ID}},
+		{"assigneeId=" + usr(x.e.WS.Owner.ID), []ticketd.ID{b.ID}},
+		{"assigneeId=" + typeid.Format(typeid.User, x.e.WS.Owner.ID), []ticketd.ID{b.ID}},
+		{"", []ticketd.ID{d.ID, c.ID, b.ID, a.ID}},
+	} {
+		r := x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?" + c.query, Status: 200})
+		got := apitest.Get(r.JSON(), "tickets").([]any)
+		if len(got) != len(c.want) {
+			t.Fatalf("%s: %d tickets, want %d: %s", c.query, len(got), len(c.want), r.Body)
+		}
+		for i, id := range c.want {
+			if got[i].(map[string]any)["id"] != tkt(id) {
+				t.Fatalf("%s: ticket %d is %v, want %s", c.query, i, got[i], tkt(id))
+			}
+		}
+	}
+}
+
+// "limit: Results per page (default: 20, max: 100)"; "cursor: Pagination
+// cursor from previous response"; nextCursor null on the last page.
+func TestTicketListCursorPaging(t *testing.T) {
+	x := newT0(t)
+	for i := 0; i < 23; i++ {
+		x.e.Ticket(x.e.WS, "email")
+	}
+	r := x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Status: 200})
+	if n := len(apitest.Get(r.JSON(), "tickets").([]any)); n != 20 {
+		t.Fatalf("default page of %d", n)
+	}
+	cursor, _ := apitest.Get(r.JSON(), "nextCursor").(string)
+	if !strings.HasPrefix(cursor, "cur_") {
+		t.Fatalf("nextCursor %q", cursor)
+	}
+	r = x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?cursor=" + cursor, Status: 200, JSON: map[string]any{"nextCursor": nil}})
+	if n := len(apitest.Get(r.JSON(), "tickets").([]any)); n != 3 {
+		t.Fatalf("second page of %d", n)
+	}
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?limit=100", Status: 200})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?limit=101", Status: 400, JSON: map[string]any{"error.code": "VALIDATION_ERROR"}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?cursor=cur_bogus", Status: 400, JSON: map[string]any{"error.code": "VALIDATION_ERROR"}})
+}
+
+// "Update a ticket": PATCH {status, assigneeId, tags}, all optional.
+func TestTicketUpdate(t *testing.T) {
+	x := newT0(t)
+	tk := x.e.Ticket(x.e.WS, "email")
+	path := base + "/tickets/" + tkt(tk.ID)
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Status: 200,
+		Body: map[string]any{"status": "resolved", "assigneeId": usr(x.e.WS.Owner.ID), "tags": []string{"billing", "resolved-by-api"}},
+		JSON: map[string]any{"status": "resolved", "assigneeId": usr(x.e.WS.Owner.ID), "tags": []string{"billing", "resolved-by-api"}}})
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Status: 200, Body: map[string]any{"assigneeId": nil},
+		JSON: map[string]any{"assigneeId": nil, "status": "resolved"}})
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Status: 400, Body: map[string]any{"status": "closed"},
+		JSON: map[string]any{"error.code": "VALIDATION_ERROR"}})
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Status: 400, Body: map[string]any{"assigneeId": usr(ticketd.NewID())},
+		Contains: []string{"assigneeId"}})
+}
+
+// "status: snoozed": a snoozed ticket is listed as snoozed until its time
+// passes, and a customer message wakes it (ticketd's snooze, CONTRACT.md).
+func TestTicketSnoozeWakes(t *testing.T) {
+	x := newT0(t)
+	tk := x.e.Ticket(x.e.WS, "email")
+	path := base + "/tickets/" + tkt(tk.ID)
+	until := x.e.Clock.Now().Add(2 * time.Hour).Format(time.RFC3339)
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Body: map[string]any{"status": "snoozed", "snoozedUntil": until}, Status: 200,
+		JSON: map[string]any{"status": "snoozed", "snoozedUntil": until}})
+	x.e.Clock.Advance(3 * time.Hour)
+	x.run(t, apitest.Scenario{Method: "GET", Path: path, Status: 200, JSON: map[string]any{"status": "open"}})
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Body: map[string]any{"status": "snoozed"}, Status: 200, JSON: map[string]any{"status": "snoozed"}})
+	x.e.Post(x.e.WS, tk, ticketd.NewMessage{Body: "any news?", Author: ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &tk.CustomerID}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: path, Status: 200, JSON: map[string]any{"status": "open", "snoozedUntil": nil}})
+}
+
+// ---- customers (docs.ticket0.ai/docs/api-reference/customers) ----
+
+// "Create a customer": {email, name, externalId, metadata}; "If you provide
+// an externalId that already exists, the existing customer is returned".
+func TestCustomerCreateUpsertsOnExternalID(t *testing.T) {
+	x := newT0(t)
+	body := map[string]any{"email": "john@example.com", "name": "John Doe", "externalId": "usr_99999",
+		"metadata": map[string]any{"plan": "enterprise", "accountAge": "24 months"}}
+	r := x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Body: body, Status: 201,
+		JSON: map[string]any{"email": "john@example.com", "name": "John Doe", "externalId": "usr_99999",
+			"metadata": map[string]any{"plan": "enterprise", "accountAge": "24 months"}, "ticketCount": 0}})
+	id := r.Object()["id"].(string)
+	if !strings.HasPrefix(id, "cus_") {
+		t.Fatalf("id %s", id)
+	}
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 200,
+		Body: map[string]any{"email": "other@example.com", "name": "Someone Else", "externalId": "usr_99999"},
+		JSON: map[string]any{"id": id, "name": "John Doe", "email": "john@example.com"}})
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 400,
+		Body: map[string]any{"email": "x@example.com", "metadata": map[string]any{"plan": 3}}, JSON: map[string]any{"error.code": "VALIDATION_ERROR"}})
+}
+
+// "List customers": filter by email or externalId, each with ticketCount.
+func TestCustomerListFilters(t *testing.T) {
+	x := newT0(t)
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201,
+		Body: map[string]any{"email": "jane@example.com", "name": "Jane Smith", "externalId": "usr_12345"}})
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201, Body: map[string]any{"email": "bob@example.com"}})
+	x.ticket(t, map[string]any{"subject": "a", "customerEmail": "jane@example.com"})
+	x.ticket(t, map[string]any{"subject": "b", "customerEmail": "jane@example.com"})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers?externalId=usr_12345", Status: 200,
+		JSON: map[string]any{"customers.0.email": "jane@example.com", "customers.0.ticketCount": 2, "customers.1": apitest.Absent, "nextCursor": nil}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers?email=BOB@example.com", Status: 200,
+		JSON: map[string]any{"customers.0.email": "bob@example.com", "customers.0.ticketCount": 0, "customers.1": apitest.Absent}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers?limit=1", Status: 200,
+		JSON: map[string]any{"customers.1": apitest.Absent, "nextCursor": apitest.Present}})
+}
+
+// "Update a customer": "metadata ... is merged with existing metadata — to
+// remove a key, set it to null."
+func TestCustomerUpdateMergesMetadata(t *testing.T) {
+	x := newT0(t)
+	r := x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201,
+		Body: map[string]any{"email": "jane@example.com", "metadata": map[string]any{"plan": "pro", "seats": "3", "region": "eu"}}})
+	path := base + "/customers/" + r.Object()["id"].(string)
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Status: 200,
+		Body: map[string]any{"name": "Jane Doe", "metadata": map[string]any{"plan": "enterprise", "seats": nil}},
+		JSON: map[string]any{"name": "Jane Doe", "metadata": map[string]any{"plan": "enterprise", "region": "eu"}}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: path, Status: 200,
+		JSON: map[string]any{"metadata": map[string]any{"plan": "enterprise", "region": "eu"}}})
+	// The messages page's spelling names the same customer.
+	id := strings.TrimPrefix(r.Object()["id"].(string), "cus_")
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers/cust_" + id, Status: 200, JSON: map[string]any{"name": "Jane Doe"}})
+}
+
+// ---- knowledge base (docs.ticket0.ai/docs/api-reference/knowledge-base) ----
+
+func (x *t0) article(t *testing.T, title, status, body string) string {
+	t.Helper()
+	r := x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/articles", Status: 201,
+		Body: map[string]any{"title": title, "status": status, "body": body}})
+	id, _ := ticketd.ParseID(r.Object()["id"].(string))
+	return typeid.Format(typeid.Article, id)
+}
+
+// "List articles": query (full-text search) and status (published, draft);
+// the list carries excerpts, not bodies.
+func TestKnowledgeBaseList(t *testing.T) {
+	x := newT0(t)
+	track := x.article(t, "How to track your order", "published", "## Tracking your order\n\nAfter your order ships, use the **tracking number**.")
+	x.article(t, "Refund policy", "draft", "Refunds take 5 days.")
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/knowledge-base?query=tracking", Status: 200,
+		JSON: map[string]any{"articles.0.id": track, "articles.0.slug": "how-to-track-your-order", "articles.0.status": "published",
+			"articles.0.excerpt": "Tracking your order After your order ships, use the tracking number.", "articles.0.body": apitest.Absent,
+			"articles.1": apitest.Absent, "nextCursor": nil}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/knowledge-base?status=draft", Status: 200,
+		JSON: map[string]any{"articles.0.title": "Refund policy", "articles.1": apitest.Absent}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/knowledge-base?status=gone", Status: 400, JSON: map[string]any{"error.code": "VALIDATION_ERROR"}})
+}
+
+// "Get an article": the full article; "body is returned as Markdown".
+func TestKnowledgeBaseGetMarkdown(t *testing.T) {
+	x := newT0(t)
+	md := "## Tracking your order\n\nAfter your order ships..."
+	id := x.article(t, "How to track your order", "published", md)
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/knowledge-base/" + id, Status: 200,
+		JSON: map[string]any{"id": id, "body": md, "title": "How to track your order"}})
+}
+
+// "The knowledge base API is read-only": writing is 405 there, with Allow.
+func TestKnowledgeBaseReadOnly(t *testing.T) {
+	x := newT0(t)
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/knowledge-base", Body: map[string]any{"title": "x"}, Status: 405,
+		Header: map[string]any{"Allow": "GET, HEAD"}, JSON: map[string]any{"error.code": "METHOD_NOT_ALLOWED"}})
+}
+
+// ---- messages (seed 003, docs.ticket0.ai/docs/api-reference/conversations) ----
+
+// "GET /tickets/:id/messages" at the product's base, with the tickets
+// page's tkt_ id as well as the messages page's conv_.
+func TestMessagesAtBaseWithEitherTicketID(t *testing.T) {
+	x := newT0(t)
+	tk := x.e.Ticket(x.e.WS, "email")
+	x.e.Post(x.e.WS, tk, ticketd.NewMessage{Body: "hello"})
+	for _, id := range []string{tkt(tk.ID), conv(tk)} {
+		x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + id + "/messages", Status: 200,
+			JSON: map[string]any{"total": 1, "messages.0.conversationId": conv(tk)}})
+	}
+}
+
+// seed 003: "Internal notes ... are not currently exposed on the public v1
+// API": a note is never listed, and one cannot be created here.
+func TestMessagesNeverShowNotes(t *testing.T) {
+	x := newT0(t)
+	tk := x.e.Ticket(x.e.WS, "email")
+	x.e.Post(x.e.WS, tk, ticketd.NewMessage{Body: "team only", Internal: true})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + tkt(tk.ID) + "/messages", Status: 200,
+		JSON: map[string]any{"total": 0}, Lacks: []string{"team only"}})
+}
