@@ -60,6 +60,24 @@ type MessageUpdate struct {
 //
 // ENOTFOUND if the ticket or the author is not in the workspace.
 func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in NewMessage) (*Message, error) {
+	m, err := s.newMessage(p, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error {
+		_, err := s.postMessage(ctx, tx, p, ticket, m, in)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.afterPost(m)
+	return m, nil
+}
+
+// newMessage builds and checks the message in asks for, before any
+// transaction; postMessage stores it.
+func (s *Service) newMessage(p *Principal, in NewMessage) (*Message, error) {
 	now := s.Now()
 	m := &Message{
 		ID: NewID(), WorkspaceID: p.WorkspaceID, Author: in.Author, Internal: in.Internal,
@@ -90,51 +108,59 @@ func (s *Service) PostMessage(ctx context.Context, p *Principal, ticket Ref, in 
 			return nil, err
 		}
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		// Locked: whether m becomes the last message, and what the
-		// status becomes, are decided from the ticket as it is.
-		t, err := tx.TicketForUpdate(ctx, p.WorkspaceID, ticket)
-		if err != nil {
-			return err
-		}
-		inbox := t.InboxID
-		m.TicketID = t.ID
-		before := *t
-		if m.Channel == "" {
-			m.Channel = t.Channel
-		}
-		if err := s.checkAuthor(ctx, tx, p.WorkspaceID, m.Author); err != nil {
-			return err
-		}
-		entry, err := s.prepareEmail(ctx, tx, t, m, in.Email, in.FromInbox, now)
-		if err != nil {
-			return err
-		}
-		if err := tx.CreateMessage(ctx, m); err != nil {
-			return err
-		}
-		if entry != nil {
-			if err := tx.EnqueueOutbox(ctx, entry); err != nil {
-				return err
-			}
-		}
-		patch := applyToTicket(t, m, now)
-		if t.InboxID != inbox {
-			patch.InboxID = SetTo(t.InboxID) // prepareEmail chose the ticket's inbox
-		}
-		patch.Apply(t)
-		if err := tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, messagePosted(m, &before, t)...)
-	})
+	return m, nil
+}
+
+// postMessage stores m, built by newMessage from in, on the ticket in tx,
+// with the outbox entry it is emailed by, the ticket's change and their
+// events. It returns the ticket as the message leaves it. The caller runs
+// afterPost once tx has committed.
+func (s *Service) postMessage(ctx context.Context, tx Tx, p *Principal, ticket Ref, m *Message, in NewMessage) (*Ticket, error) {
+	now := m.CreatedAt
+	// Locked: whether m becomes the last message, and what the
+	// status becomes, are decided from the ticket as it is.
+	t, err := tx.TicketForUpdate(ctx, p.WorkspaceID, ticket)
 	if err != nil {
 		return nil, err
 	}
+	inbox := t.InboxID
+	m.TicketID = t.ID
+	before := *t
+	if m.Channel == "" {
+		m.Channel = t.Channel
+	}
+	if err := s.checkAuthor(ctx, tx, p.WorkspaceID, m.Author); err != nil {
+		return nil, err
+	}
+	entry, err := s.prepareEmail(ctx, tx, t, m, in.Email, in.FromInbox, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.CreateMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	if entry != nil {
+		if err := tx.EnqueueOutbox(ctx, entry); err != nil {
+			return nil, err
+		}
+	}
+	patch := applyToTicket(t, m, now)
+	if t.InboxID != inbox {
+		patch.InboxID = SetTo(t.InboxID) // prepareEmail chose the ticket's inbox
+	}
+	patch.Apply(t)
+	if err := tx.UpdateTicket(ctx, t.WorkspaceID, t.ID, patch); err != nil {
+		return nil, err
+	}
+	return t, s.emit(ctx, tx, messagePosted(m, &before, t)...)
+}
+
+// afterPost is what follows the commit of a posted message: a queued
+// email wakes the outbox worker.
+func (s *Service) afterPost(m *Message) {
 	if m.Delivery == DeliveryQueued {
 		s.notifyQueued()
 	}
-	return m, nil
 }
 
 // applyToTicket is the rule of what a new message does to its ticket, as a

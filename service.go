@@ -546,26 +546,35 @@ func (s *Service) EnsureCustomer(ctx context.Context, p *Principal, in NewCustom
 	// the unique index lets one create it, and the other, on its second
 	// attempt, finds what the first created.
 	for attempt := 1; ; attempt++ {
-		err = s.store.Update(ctx, func(tx Tx) error {
-			c, created = nil, false
-			if fresh.Email != "" {
-				c, err = tx.CustomerByEmail(ctx, p.WorkspaceID, fresh.Email)
-			} else {
-				c, err = tx.CustomerByPhone(ctx, p.WorkspaceID, fresh.Phone)
-			}
-			if ErrorCode(err) != ENOTFOUND {
-				return err
-			}
-			c, created = fresh, true
-			if err := tx.CreateCustomer(ctx, c); err != nil {
-				return err
-			}
-			return s.emit(ctx, tx, customerCreated(c)...)
+		err = s.store.Update(ctx, func(tx Tx) (err error) {
+			c, created, err = s.ensureCustomer(ctx, tx, p, fresh)
+			return err
 		})
 		if ErrorCode(err) != ECONFLICT || attempt == 2 {
 			return c, created, err
 		}
 	}
+}
+
+// ensureCustomer is EnsureCustomer's work in tx: it finds the customer
+// with fresh's email (or phone), or else creates fresh, built by
+// newCustomer. ECONFLICT if another transaction created that customer
+// meanwhile: the caller tries again in a new transaction.
+func (s *Service) ensureCustomer(ctx context.Context, tx Tx, p *Principal, fresh *Customer) (*Customer, bool, error) {
+	var c *Customer
+	var err error
+	if fresh.Email != "" {
+		c, err = tx.CustomerByEmail(ctx, p.WorkspaceID, fresh.Email)
+	} else {
+		c, err = tx.CustomerByPhone(ctx, p.WorkspaceID, fresh.Phone)
+	}
+	if ErrorCode(err) != ENOTFOUND {
+		return c, false, err
+	}
+	if err := tx.CreateCustomer(ctx, fresh); err != nil {
+		return nil, false, err
+	}
+	return fresh, true, s.emit(ctx, tx, customerCreated(fresh)...)
 }
 
 // Customer returns one customer of the workspace.

@@ -69,6 +69,20 @@ type TicketUpdate struct {
 // CreateTicket opens a ticket for an existing customer of the workspace.
 // ENOTFOUND if the customer or the assignee is not in the workspace.
 func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) (*Ticket, error) {
+	t, err := s.newTicket(p, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error { return s.createTicket(ctx, tx, p, t, in) })
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// newTicket builds and checks the ticket in asks for, before any
+// transaction; createTicket stores it.
+func (s *Service) newTicket(p *Principal, in NewTicket) (*Ticket, error) {
 	now := s.Now()
 	t := &Ticket{
 		ID: NewID(), WorkspaceID: p.WorkspaceID, Subject: strings.TrimSpace(in.Subject),
@@ -116,40 +130,41 @@ func (s *Service) CreateTicket(ctx context.Context, p *Principal, in NewTicket) 
 	if t.UnreadCount < 0 {
 		return nil, Invalid("unread_count", KindRange, "must not be negative")
 	}
-	err = s.store.Update(ctx, func(tx Tx) error {
-		c, err := tx.Customer(ctx, p.WorkspaceID, in.Customer)
+	return t, nil
+}
+
+// createTicket stores t, built by newTicket from in, in tx: it resolves the
+// customer, inbox, assignee and team in the workspace and records the
+// ticket's events.
+func (s *Service) createTicket(ctx context.Context, tx Tx, p *Principal, t *Ticket, in NewTicket) error {
+	c, err := tx.Customer(ctx, p.WorkspaceID, in.Customer)
+	if err != nil {
+		return err
+	}
+	t.CustomerID = c.ID
+	if t.InboxID != nil {
+		if _, err := tx.Inbox(ctx, p.WorkspaceID, ByID(*t.InboxID)); err != nil {
+			return NotFound("inbox")
+		}
+	}
+	if in.Assignee != nil {
+		u, err := tx.User(ctx, p.WorkspaceID, *in.Assignee)
+		if err != nil {
+			return NotFound("assignee")
+		}
+		t.AssigneeID = &u.ID
+	}
+	if in.Team != nil {
+		team, err := tx.Team(ctx, p.WorkspaceID, *in.Team)
 		if err != nil {
 			return err
 		}
-		t.CustomerID = c.ID
-		if t.InboxID != nil {
-			if _, err := tx.Inbox(ctx, p.WorkspaceID, ByID(*t.InboxID)); err != nil {
-				return NotFound("inbox")
-			}
-		}
-		if in.Assignee != nil {
-			u, err := tx.User(ctx, p.WorkspaceID, *in.Assignee)
-			if err != nil {
-				return NotFound("assignee")
-			}
-			t.AssigneeID = &u.ID
-		}
-		if in.Team != nil {
-			team, err := tx.Team(ctx, p.WorkspaceID, *in.Team)
-			if err != nil {
-				return err
-			}
-			t.TeamID = &team.ID
-		}
-		if err := tx.CreateTicket(ctx, t); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, ticketCreated(t)...)
-	})
-	if err != nil {
-		return nil, err
+		t.TeamID = &team.ID
 	}
-	return t, nil
+	if err := tx.CreateTicket(ctx, t); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, ticketCreated(t)...)
 }
 
 // validateTicket checks every stored field of a ticket (tags are checked by

@@ -255,7 +255,8 @@ var ticketFields = map[string]string{"subject": "subject", "tags": "tags", "emai
 
 // createTicket is POST /tickets {subject, customerEmail, inboxId, body}: the
 // customer is found by email or created, the ticket opened on the email
-// channel in that inbox, and body becomes the customer's first message.
+// channel in that inbox, and body becomes the customer's first message, all
+// in one transaction (OpenTicket).
 func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	var b struct {
 		Subject       *string `json:"subject"`
@@ -282,27 +283,17 @@ func (h *Handler) createTicket(w http.ResponseWriter, r *http.Request, p *ticket
 		}
 		in.InboxID = &id
 	}
-	ctx := r.Context()
-	c, _, err := h.svc.EnsureCustomer(ctx, p, ticketd.NewCustomer{Email: *b.CustomerEmail})
-	if err != nil {
-		return renamed(err, ticketFields)
+	conv := ticketd.NewConversation{Customer: ticketd.NewCustomer{Email: *b.CustomerEmail}, Ticket: in}
+	if b.Body != nil {
+		conv.Message = &ticketd.NewMessage{Body: *b.Body}
 	}
-	in.Customer = ticketd.ByID(c.ID)
-	t, err := h.svc.CreateTicket(ctx, p, in)
+	opened, err := h.svc.OpenTicket(r.Context(), p, conv)
 	if ticketd.ErrorCode(err) == ticketd.ENOTFOUND {
 		return invalid("inboxId", "no inbox with this id in the workspace")
 	} else if err != nil {
 		return renamed(err, ticketFields)
 	}
-	if b.Body != nil {
-		if _, err := h.svc.PostMessage(ctx, p, ticketd.ByID(t.ID), ticketd.NewMessage{Body: *b.Body, Subject: t.Subject,
-			Author: ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &c.ID}, FromAddress: c.Email}); err != nil {
-			return renamed(err, ticketFields)
-		}
-		if t, err = h.svc.Ticket(ctx, p, ticketd.ByID(t.ID)); err != nil {
-			return err
-		}
-	}
+	t := opened.Ticket
 	httpapi.WriteJSON(w, http.StatusCreated, renderTicket(t, h.svc.Now()))
 	return nil
 }
