@@ -290,6 +290,22 @@ func ticketChanged(before, after *Ticket) []*Event {
 	if !sameTime(before.SnoozedUntil, after.SnoozedUntil) {
 		changed = append(changed, "snoozed_until")
 	}
+	// The planning fields that came with TopTickets (ticketfields.go).
+	if before.Priority != after.Priority {
+		changed = append(changed, "priority")
+	}
+	if before.Category != after.Category {
+		changed = append(changed, "category")
+	}
+	if before.Description != after.Description {
+		changed = append(changed, "description")
+	}
+	if !sameTime(before.DueAt, after.DueAt) {
+		changed = append(changed, "due_at")
+	}
+	if !sameID(before.TeamID, after.TeamID) {
+		changed = append(changed, "team_id")
+	}
 	if len(changed) == 0 {
 		return nil
 	}

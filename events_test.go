@@ -79,6 +79,20 @@ func TestEventsRecordedByEachUseCase(t *testing.T) {
 	}
 	last = evs[len(evs)-1].ID
 
+	// The planning fields are reported as changed fields too.
+	urgent, category := ticketd.PriorityUrgent, "Billing"
+	if _, err := w.svc.UpdateTicket(ctx, w.p, ticketd.ByID(w.ticket.ID), ticketd.TicketUpdate{Priority: &urgent, Category: &category}); err != nil {
+		t.Fatal(err)
+	}
+	evs = eventsAfter(t, w.svc, w.p, last)
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"ticket.updated"}) {
+		t.Fatalf("planning update: %v", got)
+	}
+	if got := evs[0].Data.Changed; !slices.Equal(got, []string{"priority", "category"}) {
+		t.Errorf("planning changed fields: %v", got)
+	}
+	last = evs[len(evs)-1].ID
+
 	// An update that changes nothing records nothing.
 	if _, err := w.svc.UpdateTicket(ctx, w.p, ticketd.ByID(w.ticket.ID), ticketd.TicketUpdate{Status: &solved}); err != nil {
 		t.Fatal(err)

@@ -71,6 +71,15 @@ func (s *Service) OutboxBacklog(ctx context.Context) (n int, oldest time.Time, e
 	return n, oldest, err
 }
 
+// WebhookBacklog is OutboxBacklog for webhook deliveries still pending.
+func (s *Service) WebhookBacklog(ctx context.Context) (n int, oldest time.Time, err error) {
+	err = s.store.View(ctx, func(tx Tx) error {
+		n, oldest, err = tx.WebhookBacklog(ctx)
+		return err
+	})
+	return n, oldest, err
+}
+
 // WithDeliveryLease sets how long an outbox entry a worker claimed stays
 // reserved for it: the time after which another node takes over the entry of
 // a node that died mid-delivery. It must exceed the send timeout

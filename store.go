@@ -176,6 +176,8 @@ type Tx interface {
 	// OutboxBacklog counts the outbox's entries in every workspace and
 	// returns the creation time of the oldest (zero when empty).
 	OutboxBacklog(ctx context.Context) (n int, oldest time.Time, err error)
+	// WebhookBacklog is OutboxBacklog for webhook deliveries still pending.
+	WebhookBacklog(ctx context.Context) (n int, oldest time.Time, err error)
 	// DeleteSendingDomain returns ENOTFOUND if the domain is not in ws and
 	// ECONFLICT while an inbox uses it.
 	DeleteSendingDomain(ctx context.Context, ws, id ID) error

@@ -47,18 +47,28 @@ func (t *Tx) UserByEmail(ctx context.Context, ws ticketd.ID, email string) (*tic
 	return u, nil
 }
 
-// OutboxBacklog counts the outbox and finds its oldest entry. The oldest is
-// read as a row, not as MIN(), so that both drivers scan it as a time.
+// OutboxBacklog counts the outbox and finds its oldest entry.
 func (t *Tx) OutboxBacklog(ctx context.Context) (int, time.Time, error) {
+	return t.backlog(ctx, `FROM outbox`)
+}
+
+// WebhookBacklog counts the pending webhook deliveries and finds the oldest.
+func (t *Tx) WebhookBacklog(ctx context.Context) (int, time.Time, error) {
+	return t.backlog(ctx, `FROM webhook_deliveries WHERE state = 'pending'`)
+}
+
+// backlog counts the rows of from and reads the oldest one's created_at as
+// a row, not as MIN(), so that both drivers scan it as a time.
+func (t *Tx) backlog(ctx context.Context, from string) (int, time.Time, error) {
 	var n int
-	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM outbox`).Scan(&n); err != nil {
+	if err := t.queryRow(ctx, `SELECT COUNT(*) `+from).Scan(&n); err != nil {
 		return 0, time.Time{}, t.d.normalize(err)
 	}
 	if n == 0 {
 		return 0, time.Time{}, nil
 	}
 	var oldest time.Time
-	err := t.queryRow(ctx, `SELECT created_at FROM outbox ORDER BY created_at LIMIT 1`).Scan(&oldest)
+	err := t.queryRow(ctx, `SELECT created_at `+from+` ORDER BY created_at LIMIT 1`).Scan(&oldest)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil // delivered between the two reads
 	}

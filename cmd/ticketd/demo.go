@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -24,10 +25,20 @@ func (m *Main) demo(ctx context.Context) (name, key string, err error) {
 	return name, key, err
 }
 
+// demoOwnerEmail is the demo workspace owner's address, who signs in to the
+// console with the password serve --demo prints.
+const demoOwnerEmail = "owner@demo.ticketd.test"
+
 func (m *Main) fillDemo(ctx context.Context) (string, string, error) {
 	svc := m.svc
-	ws, owner, key, err := svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Demo Shop", OwnerEmail: "owner@demo.ticketd.test", OwnerName: "Olivia Owner"})
+	ws, owner, key, err := svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Demo Shop", OwnerEmail: demoOwnerEmail, OwnerName: "Olivia Owner"})
 	if err != nil {
+		return "", "", err
+	}
+	// The owner can sign in to the console at once: a random password,
+	// printed once beside the key, like the key itself.
+	m.demoPassword = rand.Text()
+	if _, err := svc.SetPasswordByEmail(ctx, owner.Email, m.demoPassword); err != nil {
 		return "", "", err
 	}
 	p := &ticketd.Principal{WorkspaceID: ws.ID, UserID: owner.ID, Scopes: ticketd.AllScopes, Audience: ticketd.AudienceTeam}

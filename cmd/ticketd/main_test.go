@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -287,6 +288,20 @@ func TestMainRunAndClose(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(tickets) < 3 {
 		t.Fatalf("demo tickets: %d %v", resp.StatusCode, tickets)
+	}
+	// The printed password signs the owner in to the console.
+	pw := regexp.MustCompile(`password (\S+), shown once`).FindStringSubmatch(out.String())
+	if pw == nil {
+		t.Fatalf("--demo printed no console password: %s", out.String())
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.PostForm("http://"+m.Addr()+"/login", url.Values{"email": {demoOwnerEmail}, "password": {pw[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0 {
+		t.Fatalf("demo console sign-in: %d, cookies %v", resp.StatusCode, resp.Cookies())
 	}
 	if err := m.Close(); err != nil {
 		t.Fatal(err)

@@ -97,6 +97,7 @@ func (m *Main) applyTimeouts(s *http.Server) {
 func (m *Main) observe() {
 	m.db.SetMaxConns(m.Config.Ops.DBMaxConns)
 	m.metrics.AddBacklog(metrics.Backlog{Name: "outbox", Stats: m.svc.OutboxBacklog})
+	m.metrics.AddBacklog(metrics.Backlog{Name: "webhooks", Stats: m.svc.WebhookBacklog})
 	m.metrics.AddDBPools(m.db.Pools())
 }
 

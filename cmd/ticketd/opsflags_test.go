@@ -64,7 +64,7 @@ func TestMetricsAddr(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`ticketd_smtp_sessions_total{result="accepted"} 1`, `ticketd_queue_backlog{queue="outbox"} 0`,
+	for _, want := range []string{`ticketd_smtp_sessions_total{result="accepted"} 1`, `ticketd_queue_backlog{queue="outbox"} 0`, `ticketd_queue_backlog{queue="webhooks"} 0`, `ticketd_queue_scrape_ok{queue="webhooks"} 1`,
 		`ticketd_http_requests_total{code="404",method="GET",route=`, "go_sql_open_connections"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("scrape lacks %s", want)

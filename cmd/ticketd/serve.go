@@ -99,6 +99,8 @@ type Main struct {
 	workers         sync.WaitGroup
 
 	pprofServer *http.Server
+	// demoPassword is the demo owner's console password, printed once.
+	demoPassword string
 }
 
 // NewMain returns a Main writing to stdout and stderr.
@@ -255,6 +257,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if demoKey != "" {
 		fmt.Fprintf(m.stdout, "Demo workspace %q created.\nAPI key (shown once): %s\nTry:\n  curl -H 'Authorization: Bearer %s' http://%s/v1/tickets\n",
 			demoName, demoKey, demoKey, m.Addr())
+		fmt.Fprintf(m.stdout, "Console: http://%s/ (sign in as %s with password %s, shown once)\n",
+			m.Addr(), demoOwnerEmail, m.demoPassword)
 		m.printDemoEmail(demoKey)
 	}
 	return m.startSMTP()
