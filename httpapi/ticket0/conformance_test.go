@@ -131,6 +131,14 @@ func TestTicketCreateAtomic(t *testing.T) {
 	if after := len(x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Status: 200}).Object()["tickets"].([]any)); after != before {
 		t.Fatalf("a refused POST /tickets left %d tickets behind", after-before)
 	}
+	// The same email again finds the customer the first success created.
+	a := x.ticket(t, map[string]any{"subject": "Help", "customerEmail": "nul@example.com", "body": "Hello"})
+	b := x.ticket(t, map[string]any{"subject": "Again", "customerEmail": "NUL@example.com", "body": "Me again"})
+	if a["customerId"] != b["customerId"] {
+		t.Fatalf("two customers for one email: %v, %v", a["customerId"], b["customerId"])
+	}
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers?email=nul@example.com", Status: 200,
+		JSON: map[string]any{"customers.0.ticketCount": 2}})
 }
 
 // "Get a ticket": GET /tickets/:id, by either spelling of the id.
