@@ -96,11 +96,9 @@ func (w *IMAPWatcher) wait(ctx context.Context, idlers []*imapclient.Client, wak
 	for i, c := range idlers {
 		cmd, err := c.Idle()
 		if err != nil {
+			// Not a reason to reconnect at once (a server that always
+			// refuses would spin): this mailbox waits the interval.
 			w.logger().Warn("imap idle failed", "err", err)
-			select {
-			case wake <- struct{}{}: // poll at once rather than wait blind
-			default:
-			}
 			continue
 		}
 		cmds[i] = cmd
@@ -108,10 +106,7 @@ func (w *IMAPWatcher) wait(ctx context.Context, idlers []*imapclient.Client, wak
 			// Wait returns when IDLE ends: a dropped connection or a
 			// server's BYE starts the next pass, which reconnects.
 			_ = cmd.Wait()
-			select {
-			case wake <- struct{}{}:
-			default:
-			}
+			signal(wake)
 		}()
 	}
 	t := time.NewTimer(d)
@@ -133,6 +128,14 @@ func (w *IMAPWatcher) wait(ctx context.Context, idlers []*imapclient.Client, wak
 			hung.Stop()
 		}
 		_ = c.Close()
+	}
+}
+
+// signal wakes wait without blocking: one pending wake is enough.
+func signal(wake chan struct{}) {
+	select {
+	case wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -201,10 +204,7 @@ func (w *IMAPWatcher) dial(a ticketd.IMAPAccount, wake chan struct{}) (*imapclie
 			}
 			// EXISTS also follows an expunge: at worst a pass that
 			// finds nothing new.
-			select {
-			case wake <- struct{}{}:
-			default:
-			}
+			signal(wake)
 		}}
 	}
 	switch a.Security {
@@ -257,8 +257,27 @@ func (w *IMAPWatcher) sync(ctx context.Context, mb *ticketd.IMAPMailbox, wake ch
 	if wake != nil && c.Caps().Has(imap.CapIdle) && ctx.Err() == nil {
 		if mb.Account.SentFolder != "" {
 			// IDLE watches the selected folder: back to the inbox's.
-			if _, err := c.Select(mb.Account.Folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			sel, err := c.Select(mb.Account.Folder, &imap.SelectOptions{ReadOnly: true}).Wait()
+			if err != nil {
 				return nil, fmt.Errorf("select %s: %w", mb.Account.Folder, err)
+			}
+			// Mail that came while the Sent folder was read is in the
+			// SELECT's answer, not an EXISTS that IDLE would report:
+			// look for it (UIDNEXT would also count expunged mail).
+			newer := sel.UIDValidity != mb.UIDValidity
+			if !newer && sel.NumMessages > 0 {
+				var set imap.UIDSet
+				set.AddRange(imap.UID(mb.LastUID+1), 0)
+				found, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+				if err != nil {
+					return nil, fmt.Errorf("search %s: %w", mb.Account.Folder, err)
+				}
+				for _, uid := range found.AllUIDs() {
+					newer = newer || uint32(uid) > mb.LastUID
+				}
+			}
+			if newer {
+				signal(wake)
 			}
 		}
 		return c, nil
