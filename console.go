@@ -77,6 +77,8 @@ type ViewFilter struct {
 	InboxID    *ID
 	CustomerID *ID
 	Tag        string
+	// Priority selects tickets of this priority.
+	Priority *Priority
 	// Oldest lists oldest first; newest first otherwise.
 	Oldest bool
 	// After is the keyset cursor: the number of the last ticket of the

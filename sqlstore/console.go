@@ -242,6 +242,11 @@ func viewConditions(f ticketd.ViewFilter, args *[]any) string {
 	if f.CustomerID != nil {
 		b.WriteString(" AND t.customer_id = " + arg(idArg(*f.CustomerID)))
 	}
+	if f.Priority != nil {
+		// A plain equality, so that tickets_workspace_priority (workspace,
+		// priority, number) can serve the view in its order.
+		b.WriteString(" AND t.priority = " + arg(string(*f.Priority)))
+	}
 	if f.Tag != "" {
 		// A probe per ticket of the view's index, which stops after one
 		// page for a common tag; an IN list would first read every ticket

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
 
@@ -174,5 +175,73 @@ func TestCountAttempt(t *testing.T) {
 	}
 	if n := count(t0.Add(ticketd.ThrottleWindow + time.Minute)); n != 1 {
 		t.Fatalf("a new window counted %d", n)
+	}
+}
+
+// The priority filter lists only the tickets of that priority, alone or with
+// a status, and reads the priority index rather than the workspace's rows.
+func TestViewTicketsByPriority(t *testing.T) {
+	db := sqlstoretest.Open(t)
+	f := newFixture(t, db, "priority")
+	a, b, c := f.ticket(t, db), f.ticket(t, db), f.ticket(t, db)
+	now := time.Now().UTC()
+	must(t, db.Update(ctx, func(tx ticketd.Tx) error {
+		for _, u := range []struct {
+			tk *ticketd.Ticket
+			p  ticketd.TicketPatch
+		}{
+			{a, ticketd.TicketPatch{Priority: ticketd.SetTo(ticketd.PriorityHigh), UpdatedAt: now}},
+			{b, ticketd.TicketPatch{Priority: ticketd.SetTo(ticketd.PriorityLow), UpdatedAt: now}},
+			{c, ticketd.TicketPatch{Priority: ticketd.SetTo(ticketd.PriorityHigh), Status: ticketd.SetTo(ticketd.StatusSolved), UpdatedAt: now}},
+		} {
+			if err := tx.UpdateTicket(ctx, u.tk.WorkspaceID, u.tk.ID, u.p); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	view := func(vf ticketd.ViewFilter) []ticketd.ID {
+		var ts []*ticketd.Ticket
+		must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
+			ts, err = tx.ViewTickets(ctx, f.ws.ID, vf)
+			return err
+		}))
+		var ids []ticketd.ID
+		for _, tk := range ts {
+			ids = append(ids, tk.ID)
+		}
+		return ids
+	}
+	high, open := ticketd.PriorityHigh, ticketd.StatusOpen
+	if got := view(ticketd.ViewFilter{Priority: &high, Limit: 10}); len(got) != 2 || got[0] != c.ID || got[1] != a.ID {
+		t.Fatalf("high: %v, want %v then %v", got, c.ID, a.ID)
+	}
+	if got := view(ticketd.ViewFilter{Priority: &high, Status: &open, Limit: 10}); len(got) != 1 || got[0] != a.ID {
+		t.Fatalf("open and high: %v, want %v", got, a.ID)
+	}
+	urgent := ticketd.PriorityUrgent
+	if got := view(ticketd.ViewFilter{Priority: &urgent, Limit: 10}); len(got) != 0 {
+		t.Fatalf("urgent: %v, want none", got)
+	}
+
+	// The statement names the priority in an equality the index serves.
+	var q string
+	var args []any
+	sqlstore.Trace(db, func(query string, a []any) {
+		if strings.Contains(query, "t.priority = ") {
+			q, args = query, append([]any(nil), a...)
+		}
+	})
+	view(ticketd.ViewFilter{Priority: &high, Limit: 10})
+	sqlstore.Trace(db, nil)
+	if q == "" {
+		t.Fatal("the priority filter's statement was not traced")
+	}
+	plan, err := explain(db, q, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := fullScans(db.Engine(), q, plan); len(bad) > 0 || !strings.Contains(strings.Join(plan, " "), "tickets_workspace_priority") {
+		t.Fatalf("the priority view reads %v; plan:\n%s", bad, strings.Join(plan, "\n"))
 	}
 }

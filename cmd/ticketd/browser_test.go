@@ -234,19 +234,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	screenshot(t, bctx, "ticket")
 	checkLabels(t, bctx, "ticket")
 
-	// Assign to Sam and solve with the keyboard (e).
+	// Assign to Sam, make it urgent (the select found by its label
+	// Priority) and solve with the keyboard (e).
 	browse(t, bctx, "assign",
 		chromedp.SetValue(`#assignee`, sam.ID),
+		chromedp.SetValue(`//select[@id=(//label[text()="Priority"]/@for)]`, "urgent"),
 		chromedp.Click(`//form[.//select[@id="assignee"]]//button[text()="Save"]`),
 		chromedp.WaitVisible(`//p[@class="meta"][contains(., "assigned to Sam Support")]`),
+		chromedp.WaitVisible(`//p[@class="meta"]/span[@class="priority urgent"]`),
 		chromedp.KeyEvent("e"),
 		chromedp.WaitVisible(`//p[@class="meta"]/span[text()="solved"]`))
 	var tk struct {
 		Status     string
 		AssigneeID string `json:"assignee_id"`
+		Priority   string
 	}
 	api.do("GET", "/v1/tickets/"+tickets[0].ID, nil, 200, &tk)
-	if tk.Status != "solved" || tk.AssigneeID != sam.ID {
+	if tk.Status != "solved" || tk.AssigneeID != sam.ID || tk.Priority != "urgent" {
 		t.Fatalf("ticket after assign and solve: %+v", tk)
 	}
 

@@ -510,3 +510,56 @@ func TestTwoNodes(t *testing.T) {
 	expect(t, b.do("POST", "/logout", url.Values{}), http.StatusSeeOther)
 	expect(t, a.do("GET", "/", nil), http.StatusSeeOther)
 }
+
+// The ticket page's Priority select changes the stored priority through the
+// update form; a view filtered by priority lists only tickets of that
+// priority, and each list row shows its priority.
+func TestPriorityOnTicketPageAndViews(t *testing.T) {
+	e := apitest.New(t)
+	setPassword(t, e, e.WS.Owner.Email)
+	b := &browser{t: t, h: e.Handler}
+	expect(t, b.signIn(e.WS.Owner.Email), http.StatusSeeOther)
+	urgent, calm := e.Ticket(e.WS, "chat"), e.Ticket(e.WS, "chat")
+	path := "/console/tickets/" + itoa(urgent.Number)
+	calmLink := `href="/console/tickets/` + itoa(calm.Number) + `"`
+
+	p := expect(t, b.do("GET", path, nil), http.StatusOK)
+	for _, want := range []string{`<label for="priority">Priority</label>`, `<select id="priority" name="priority">`,
+		`<option value="medium" selected>medium</option>`, `<option value="urgent">urgent</option>`} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("ticket page lacks %s", want)
+		}
+	}
+	expect(t, b.do("POST", path+"/update", url.Values{"priority": {"urgent"}}), http.StatusSeeOther)
+	// Another site cannot change it (the same CSRF defence as every form).
+	expect(t, b.do("POST", path+"/update", url.Values{"priority": {"low"}}, "Sec-Fetch-Site", "cross-site"), http.StatusForbidden)
+	// An unknown priority is refused and changes nothing.
+	expect(t, b.do("POST", path+"/update", url.Values{"priority": {"whenever"}}), http.StatusUnprocessableEntity)
+	got, err := e.Service.Ticket(ctx, e.WS.Principal, ticketd.ByID(urgent.ID))
+	if err != nil || got.Priority != ticketd.PriorityUrgent {
+		t.Fatalf("priority after the form: %q %v", got.Priority, err)
+	}
+	if p := expect(t, b.do("GET", path, nil), http.StatusOK); !strings.Contains(p.body, `<option value="urgent" selected>urgent</option>`) {
+		t.Fatal("the page does not select the new priority")
+	}
+
+	all := expect(t, b.do("GET", "/?view=open", nil), http.StatusOK)
+	if !strings.Contains(all.body, `href="`+path+`"`) || !strings.Contains(all.body, calmLink) ||
+		!strings.Contains(all.body, `<span class="priority urgent">urgent</span>`) || !strings.Contains(all.body, `<label for="f-priority">Priority</label>`) {
+		t.Fatal("the open view lacks a ticket, the row's priority or the Priority filter")
+	}
+	filtered := expect(t, b.do("GET", "/?view=open&priority=urgent", nil), http.StatusOK)
+	if !strings.Contains(filtered.body, `href="`+path+`"`) || strings.Contains(filtered.body, calmLink) {
+		t.Fatal("the priority filter does not list only the urgent ticket")
+	}
+	if !strings.Contains(filtered.body, `<option value="urgent" selected>urgent</option>`) {
+		t.Fatal("the filter does not show its current priority")
+	}
+	if low := expect(t, b.do("GET", "/?view=open&priority=low", nil), http.StatusOK); strings.Contains(low.body, `href="/console/tickets/`) {
+		t.Fatal("the low view lists tickets of other priorities")
+	}
+	// A priority edited by hand into nonsense shows more, not an error.
+	if any := expect(t, b.do("GET", "/?view=open&priority=bogus", nil), http.StatusOK); !strings.Contains(any.body, calmLink) {
+		t.Fatal("an unknown priority filtered the view")
+	}
+}

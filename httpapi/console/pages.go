@@ -227,6 +227,16 @@ type row struct {
 	*ticketd.Ticket
 	Customer string
 	Assignee string
+	Priority ticketd.Priority // shown: never empty
+}
+
+// shownPriority is the ticket's priority as the console shows it: a ticket
+// without one has the default, medium.
+func shownPriority(t *ticketd.Ticket) ticketd.Priority {
+	if t.Priority == "" {
+		return ticketd.PriorityMedium
+	}
+	return t.Priority
 }
 
 type filterData struct {
@@ -234,18 +244,20 @@ type filterData struct {
 	Inbox    string
 	Tag      string
 	Assignee string
+	Priority string
 	Order    string
 }
 
 type listData struct {
 	baseData
-	Heading string
-	Rows    []row
-	Next    string
-	Filter  filterData
-	Inboxes []*ticketd.Inbox
-	Agents  []*ticketd.User
-	Search  bool
+	Heading    string
+	Rows       []row
+	Next       string
+	Filter     filterData
+	Inboxes    []*ticketd.Inbox
+	Agents     []*ticketd.User
+	Priorities []ticketd.Priority
+	Search     bool
 }
 
 // filterFrom reads the list filters common to the views and search. Values
@@ -260,6 +272,10 @@ func filterFrom(q url.Values, f *ticketd.ViewFilter) filterData {
 		fd.Tag = fd.Tag[:100]
 	}
 	f.Tag = fd.Tag
+	if pr := ticketd.Priority(q.Get("priority")); pr.Valid() {
+		fd.Priority = string(pr)
+		f.Priority = &pr
+	}
 	if fd.Assignee == "none" {
 		f.AssigneeID, f.Unassigned = nil, true
 	} else if id, err := uuid.Parse(fd.Assignee); err == nil && f.AssigneeID == nil && !f.Unassigned {
@@ -310,9 +326,9 @@ func (c *Console) listData(r *http.Request, s *session, heading string, ts []*ti
 	if err != nil {
 		return nil, err
 	}
-	d := &listData{baseData: c.base(r, s, heading), Heading: heading, Filter: fd}
+	d := &listData{baseData: c.base(r, s, heading), Heading: heading, Filter: fd, Priorities: ticketd.Priorities}
 	for _, t := range ts {
-		rw := row{Ticket: t}
+		rw := row{Ticket: t, Priority: shownPriority(t)}
 		if cu := people.Customers[t.CustomerID]; cu != nil {
 			rw.Customer = cu.FullName()
 			if rw.Customer == "" {

@@ -51,14 +51,16 @@ type messageView struct {
 
 type ticketData struct {
 	baseData
-	T        *ticketd.Ticket
-	Customer *ticketd.Customer
-	Messages []messageView
-	Others   []*ticketd.Ticket
-	Agents   []*ticketd.User
-	Statuses []ticketd.Status
-	Tags     string
-	Assignee string
+	T          *ticketd.Ticket
+	Customer   *ticketd.Customer
+	Messages   []messageView
+	Others     []*ticketd.Ticket
+	Agents     []*ticketd.User
+	Statuses   []ticketd.Status
+	Priorities []ticketd.Priority
+	Tags       string
+	Assignee   string
+	Priority   ticketd.Priority // the current one, never empty
 }
 
 // previewTypes are the image types shown inline; anything else (SVG, which
@@ -84,7 +86,8 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	d := ticketData{baseData: c.base(r, s, td.Ticket.Subject), T: td.Ticket, Customer: td.Customer,
 		Others: td.CustomerTickets, Agents: td.Agents, Tags: strings.Join(td.Ticket.Tags, ", "),
-		Statuses: []ticketd.Status{ticketd.StatusOpen, ticketd.StatusPending, ticketd.StatusSolved, ticketd.StatusClosed}}
+		Statuses:   []ticketd.Status{ticketd.StatusOpen, ticketd.StatusPending, ticketd.StatusSolved, ticketd.StatusClosed},
+		Priorities: ticketd.Priorities, Priority: shownPriority(td.Ticket)}
 	for _, a := range td.Agents {
 		if td.Ticket.AssigneeID != nil && *td.Ticket.AssigneeID == a.ID {
 			d.Assignee = a.Name
@@ -195,7 +198,7 @@ func (c *Console) post(w http.ResponseWriter, r *http.Request, s *session, inter
 }
 
 // update applies the fields the form carries: the side panel sends status,
-// assignee and tags; the Solve button only a status.
+// assignee, priority and tags; the Solve button only a status.
 func (c *Console) update(w http.ResponseWriter, r *http.Request, s *session) error {
 	ref, err := ticketRef(r)
 	if err != nil {
@@ -222,6 +225,11 @@ func (c *Console) update(w http.ResponseWriter, r *http.Request, s *session) err
 			}
 			in.Assignee = &ticketd.Ref{ID: id}
 		}
+	}
+	if r.PostForm.Has("priority") {
+		// The domain validates it: an unknown priority is a 422 that changes nothing.
+		pr := ticketd.Priority(formText(r, "priority"))
+		in.Priority = &pr
 	}
 	if r.PostForm.Has("tags") {
 		tags := strings.FieldsFunc(r.PostForm.Get("tags"), func(r rune) bool { return r == ',' })
