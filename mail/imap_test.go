@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ticketd/ticketd/httpapi/apitest"
 	tdmail "github.com/ticketd/ticketd/mail"
@@ -141,5 +142,55 @@ func TestIMAPMailbox(t *testing.T) {
 	}
 	if n := tickets(); n != 6 {
 		t.Fatalf("%d tickets, want 6", n)
+	}
+}
+
+// TestIMAPIdle: with a poll an hour apart, mail appended to the folder
+// while the watcher idles becomes a ticket within seconds, because the
+// server reports it (IDLE, EXISTS) — a poll would not come for an hour.
+// The Sent folder is set, so the watcher returns to the folder before
+// idling. Cancelling the context (shutdown) ends Run promptly.
+func TestIMAPIdle(t *testing.T) {
+	dc := mailtest.NewDovecot(t)
+	intake := tdmail.NewIntake(64<<20, 64<<20, 25<<20, t.TempDir())
+	e := newEnvWith(t, apitest.Options{EmailIntake: intake})
+	e.As(e.WS.Key, "POST", "/v1/inboxes", map[string]any{"address": imapInbox, "name": "Team",
+		"imap": map[string]any{"host": dc.Host, "port": dc.Port, "security": "none", "username": dc.User,
+			"password": dc.Password, "folder": "Support", "sent_folder": "Sent"}}).Expect(201)
+	dc.Create("Sent")
+	dc.Append("Support", customerMail(1))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &tdmail.IMAPWatcher{Service: e.Service, Intake: intake, Owner: "node-a", Interval: time.Hour}
+	done := make(chan struct{})
+	go func() { defer close(done); w.Run(ctx) }()
+
+	waitTickets := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for e.ticketCount(e.WS) < want {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d tickets after 10 s, want %d", e.ticketCount(e.WS), want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	// The first pass has searched the folder once its first message is a
+	// ticket: what comes after can only arrive by IDLE.
+	waitTickets(1)
+	dc.Append("Support", customerMail(2))
+	waitTickets(2)
+	dc.Append("Support", customerMail(3))
+	waitTickets(3)
+
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not end 10 s after its context was cancelled")
+	}
+	if n := e.ticketCount(e.WS); n != 3 {
+		t.Fatalf("%d tickets, want 3 (each once)", n)
 	}
 }

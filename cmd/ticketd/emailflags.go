@@ -41,7 +41,7 @@ func (m *Main) emailFlags(fs *flag.FlagSet) {
 		"bytes of inbound email in flight (SMTP and HTTP together); past it SMTP answers 421/452 and HTTP 503, and senders retry")
 	fs.Int64Var(&c.InboundParseBytes, "inbound-parse-bytes", 64<<20,
 		"bytes of inbound email parsed at once; the rest waits its turn on disk")
-	fs.DurationVar(&c.IMAPPoll, "imap-poll", 30*time.Second, "how often inboxes with an IMAP mailbox are read")
+	fs.DurationVar(&c.IMAPPoll, "imap-poll", 30*time.Second, "how often inboxes with an IMAP mailbox are read without IDLE; with IDLE, the longest wait")
 	fs.StringVar(&c.SpoolDir, "spool-dir", "", "where inbound email over 1 MiB is spooled while it is received (default: the system's temporary directory)")
 }
 
