@@ -151,6 +151,20 @@ func TestTicketGetBothSpellings(t *testing.T) {
 	}
 }
 
+// A ticket opened on TopTickets starts "new", a status Ticket0's docs do not
+// have: Ticket0 shows it as open, one of its four.
+func TestNewTicketIsOpenOnTicket0(t *testing.T) {
+	x := newT0(t)
+	c := x.e.Customer(x.e.WS, "new@customer.test", "New", "Customer")
+	tk, err := x.e.Service.CreateTicket(context.Background(), x.e.WS.Principal, ticketd.NewTicket{
+		Customer: ticketd.ByID(c.ID), Subject: "Help", Channel: "email", Status: ticketd.StatusNew})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + tkt(tk.ID), Status: 200,
+		JSON: map[string]any{"id": tkt(tk.ID), "status": "open"}})
+}
+
 // "List tickets": status open, pending, resolved, snoozed; assigneeId,
 // inboxId and tag filters.
 func TestTicketListFilters(t *testing.T) {

@@ -156,13 +156,16 @@ type ticketJSON struct {
 }
 
 // status names a ticket's state in Ticket0's words: snoozed while snoozed,
-// resolved for solved and closed.
+// resolved for solved and closed, open for a new ticket nobody has answered
+// yet (Ticket0 has no such status; its clients know four).
 func status(t *ticketd.Ticket, now time.Time) string {
 	switch {
 	case t.Snoozed(now):
 		return "snoozed"
 	case t.Status.Done():
 		return "resolved"
+	case t.Status == ticketd.StatusNew:
+		return "open"
 	}
 	return string(t.Status)
 }
