@@ -442,6 +442,13 @@ func (s *Service) SetActive(ctx context.Context, p *Principal, user ID, active b
 		if err := tx.PutLogin(ctx, l); err != nil {
 			return err
 		}
+		// One notion of an active agent: the user's is_active (TopTickets'
+		// field, which stops the agent's API keys) follows the console's
+		// switch, so a deactivated agent reaches nothing, by key or by
+		// session.
+		if err := patchUserProfile(ctx, tx, u, UserProfilePatch{IsActive: &active}); err != nil {
+			return err
+		}
 		if !active {
 			return tx.DeleteUserSessions(ctx, u.WorkspaceID, u.ID)
 		}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/blob"
@@ -244,10 +245,27 @@ func TestPasswordChangeAndDeactivationEndSessions(t *testing.T) {
 	expect(t, agent1.do("POST", "/login", url.Values{"email": {sam.Email}, "password": {"another good password"}}), http.StatusSeeOther)
 	expect(t, agent1.do("GET", "/", nil), http.StatusOK)
 
-	// Deactivation ends its sessions and stops it signing in again.
+	// Deactivation ends its sessions, stops it signing in again, and stops
+	// the API keys that act as it (within the key cache's second).
+	_, samKey, err := e.Service.CreateAPIKey(ctx, e.WS.Principal, ticketd.NewAPIKeyInput{Name: "sam's", UserID: &sam.ID,
+		Scopes: []ticketd.Scope{"tickets:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.As(samKey, "GET", "/v1/tickets", nil).Expect(200)
 	expect(t, admin.do("POST", "/console/admin/agents/"+sam.ID.String(), url.Values{"action": {"deactivate"}}), http.StatusSeeOther)
 	expect(t, agent1.do("GET", "/", nil), http.StatusSeeOther)
 	expect(t, agent1.do("POST", "/login", url.Values{"email": {sam.Email}, "password": {"another good password"}}), http.StatusUnauthorized)
+	status := 0
+	for range 30 { // the key cache keeps a verified key for at most a second
+		if status = e.As(samKey, "GET", "/v1/tickets", nil).Status; status == http.StatusUnauthorized {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if status != http.StatusUnauthorized {
+		t.Fatalf("a deactivated agent's key answered %d, want 401", status)
+	}
 	// An admin cannot deactivate itself.
 	expect(t, admin.do("POST", "/console/admin/agents/"+e.WS.Owner.ID.String(), url.Values{"action": {"deactivate"}}), http.StatusUnprocessableEntity)
 }
