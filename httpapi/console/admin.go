@@ -30,6 +30,7 @@ func (c *Console) adminRoutes() {
 	c.admin("POST /console/admin/inboxes", c.createInbox)
 	c.admin("GET /console/admin/workspace", c.workspace)
 	c.admin("POST /console/admin/workspace", c.updateWorkspace)
+	c.webhookRoutes()
 }
 
 // admin registers a page for admins only; the scope is the domain's answer
