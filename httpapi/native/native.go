@@ -186,6 +186,37 @@ func cursorNumber(after string, lookup func(ticketd.ID) (int64, error)) (int64, 
 // was read for page.Limit+1 rows: a row past the limit proves that a next
 // page exists, and only then is there a Link header, so a client never
 // follows a link to an empty page.
+// listAfter answers a list route that takes only limit and after: the
+// cursor (the id of the last item seen) is resolved to its number through
+// get, one item more than the page is read to tell whether another page
+// follows, and the page is written with its Link.
+func listAfter[T any, J any](w http.ResponseWriter, r *http.Request, get func(ticketd.ID) (T, error), number func(T) int64,
+	list func(ticketd.Page) ([]T, error), id func(T) ticketd.ID, render func(T) J) error {
+	if err := knownParams(r, "limit", "after"); err != nil {
+		return err
+	}
+	page, err := httpapi.ParsePage(r, "after")
+	if err != nil {
+		return err
+	}
+	after, err := cursorNumber(page.After, func(x ticketd.ID) (int64, error) {
+		v, err := get(x)
+		if err != nil {
+			return 0, err
+		}
+		return number(v), nil
+	})
+	if err != nil {
+		return err
+	}
+	items, err := list(ticketd.Page{AfterNumber: after, Limit: page.Limit + 1})
+	if err != nil {
+		return err
+	}
+	writeList(w, r, page, items, id, render)
+	return nil
+}
+
 func writeList[T any, J any](w http.ResponseWriter, r *http.Request, page httpapi.PageParams, items []T, id func(T) ticketd.ID, render func(T) J) {
 	if len(items) > page.Limit {
 		items = items[:page.Limit]
@@ -344,29 +375,11 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *ticketd.
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	if err := knownParams(r, "limit", "after"); err != nil {
-		return err
-	}
-	page, err := httpapi.ParsePage(r, "after")
-	if err != nil {
-		return err
-	}
-	after, err := cursorNumber(page.After, func(id ticketd.ID) (int64, error) {
-		u, err := h.svc.User(r.Context(), p, ticketd.ByID(id))
-		if err != nil {
-			return 0, err
-		}
-		return u.Number, nil
-	})
-	if err != nil {
-		return err
-	}
-	us, err := h.svc.Users(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit + 1})
-	if err != nil {
-		return err
-	}
-	writeList(w, r, page, us, func(u *ticketd.User) ticketd.ID { return u.ID }, RenderUser)
-	return nil
+	ctx := r.Context()
+	return listAfter(w, r, func(id ticketd.ID) (*ticketd.User, error) { return h.svc.User(ctx, p, ticketd.ByID(id)) },
+		func(u *ticketd.User) int64 { return u.Number },
+		func(pg ticketd.Page) ([]*ticketd.User, error) { return h.svc.Users(ctx, p, pg) },
+		func(u *ticketd.User) ticketd.ID { return u.ID }, RenderUser)
 }
 
 func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {

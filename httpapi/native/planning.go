@@ -355,29 +355,11 @@ func (h *Handler) createTeam(w http.ResponseWriter, r *http.Request, p *ticketd.
 }
 
 func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
-	if err := knownParams(r, "limit", "after"); err != nil {
-		return err
-	}
-	page, err := httpapi.ParsePage(r, "after")
-	if err != nil {
-		return err
-	}
-	after, err := cursorNumber(page.After, func(id ticketd.ID) (int64, error) {
-		t, err := h.svc.Team(r.Context(), p, ticketd.ByID(id))
-		if err != nil {
-			return 0, err
-		}
-		return t.Number, nil
-	})
-	if err != nil {
-		return err
-	}
-	ts, err := h.svc.Teams(r.Context(), p, ticketd.Page{AfterNumber: after, Limit: page.Limit + 1})
-	if err != nil {
-		return err
-	}
-	writeList(w, r, page, ts, func(t *ticketd.Team) ticketd.ID { return t.ID }, renderTeam)
-	return nil
+	ctx := r.Context()
+	return listAfter(w, r, func(id ticketd.ID) (*ticketd.Team, error) { return h.svc.Team(ctx, p, ticketd.ByID(id)) },
+		func(t *ticketd.Team) int64 { return t.Number },
+		func(pg ticketd.Page) ([]*ticketd.Team, error) { return h.svc.Teams(ctx, p, pg) },
+		func(t *ticketd.Team) ticketd.ID { return t.ID }, renderTeam)
 }
 
 func (h *Handler) getTeam(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
