@@ -2,6 +2,7 @@ package ticketd
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"time"
 )
@@ -23,6 +24,26 @@ const (
 	EventMessageDeliveryChanged EventType = "message.delivery_status_changed"
 	EventCustomerCreated        EventType = "customer.created"
 	EventCustomerUpdated        EventType = "customer.updated"
+	// The deletions and edits (TopTickets' DELETE and PATCH routes, the
+	// native API's too): every write of a ticket, its conversation, its files
+	// or a customer records what it did, as creating them does.
+	EventTicketDeleted     EventType = "ticket.deleted"
+	EventMessageUpdated    EventType = "message.updated"
+	EventMessageDeleted    EventType = "message.deleted"
+	EventNoteUpdated       EventType = "note.updated"
+	EventNoteDeleted       EventType = "note.deleted"
+	EventAttachmentCreated EventType = "attachment.created"
+	EventAttachmentDeleted EventType = "attachment.deleted"
+	EventCustomerDeleted   EventType = "customer.deleted"
+	// Teams and agents (TopTickets' teams and users resources).
+	EventTeamCreated       EventType = "team.created"
+	EventTeamUpdated       EventType = "team.updated"
+	EventTeamDeleted       EventType = "team.deleted"
+	EventTeamMemberAdded   EventType = "team.member_added"
+	EventTeamMemberRemoved EventType = "team.member_removed"
+	EventUserCreated       EventType = "user.created"
+	EventUserUpdated       EventType = "user.updated"
+	EventUserDeleted       EventType = "user.deleted"
 	// EventWebhookPing is the test event of POST /v1/webhooks/{id}/test. It
 	// goes to that one webhook and is never shown in the event feed.
 	EventWebhookPing EventType = "webhook.ping"
@@ -34,6 +55,10 @@ var EventTypes = []EventType{
 	EventTicketCreated, EventTicketUpdated, EventTicketAssigned, EventTicketUnassigned,
 	EventTicketStatusChanged, EventTicketTagged, EventMessageCreated, EventNoteCreated,
 	EventMessageDeliveryChanged, EventCustomerCreated, EventCustomerUpdated,
+	EventTicketDeleted, EventMessageUpdated, EventMessageDeleted, EventNoteUpdated, EventNoteDeleted,
+	EventAttachmentCreated, EventAttachmentDeleted, EventCustomerDeleted,
+	EventTeamCreated, EventTeamUpdated, EventTeamDeleted, EventTeamMemberAdded, EventTeamMemberRemoved,
+	EventUserCreated, EventUserUpdated, EventUserDeleted,
 }
 
 // EventRetention is how long the event log keeps an event: the window in
@@ -64,6 +89,12 @@ type EventData struct {
 	Ticket   *Ticket   `json:"ticket,omitempty"`
 	Message  *Message  `json:"message,omitempty"`
 	Customer *Customer `json:"customer,omitempty"`
+	// Attachment is the file of attachment.created and attachment.deleted.
+	Attachment *TicketAttachment `json:"attachment,omitempty"`
+	// Team is the team of the team events; User the agent of the user
+	// events, and the member a team.member_* event added or removed.
+	Team *Team `json:"team,omitempty"`
+	User *User `json:"user,omitempty"`
 	// Changed names the fields the change set, in the native API's names
 	// (ticket.updated, customer.updated).
 	Changed []string `json:"changed,omitempty"`
@@ -120,17 +151,23 @@ type EventTx interface {
 func scopesOf(t EventType) []Scope {
 	switch t {
 	case EventTicketCreated, EventTicketUpdated, EventTicketAssigned, EventTicketUnassigned,
-		EventTicketStatusChanged, EventTicketTagged:
+		EventTicketStatusChanged, EventTicketTagged, EventTicketDeleted:
 		return []Scope{"tickets:read"}
-	case EventMessageCreated, EventMessageDeliveryChanged:
+	case EventMessageCreated, EventMessageDeliveryChanged, EventMessageUpdated, EventMessageDeleted:
 		// Public messages are on both the comments and the messages resource.
 		return []Scope{"comments:read", "messages:read"}
-	case EventNoteCreated:
+	case EventNoteCreated, EventNoteUpdated, EventNoteDeleted:
 		// Notes are on the comments resource only; the messages resource
 		// never shows them.
 		return []Scope{"comments:read"}
-	case EventCustomerCreated, EventCustomerUpdated:
+	case EventAttachmentCreated, EventAttachmentDeleted:
+		return []Scope{"attachments:read"}
+	case EventCustomerCreated, EventCustomerUpdated, EventCustomerDeleted:
 		return []Scope{"customers:read"}
+	case EventTeamCreated, EventTeamUpdated, EventTeamDeleted, EventTeamMemberAdded, EventTeamMemberRemoved:
+		return []Scope{"teams:read"}
+	case EventUserCreated, EventUserUpdated, EventUserDeleted:
+		return []Scope{"users:read"}
 	}
 	return nil
 }
@@ -148,7 +185,13 @@ func CanRead(scopes []Scope, t EventType) bool {
 // CanReadEvent reports whether p may see events of type t: its scopes can
 // read them, and a note is shown only to a surface that faces the team.
 func (p *Principal) CanReadEvent(t EventType) bool {
-	return CanRead(p.Scopes, t) && (t != EventNoteCreated || p.Audience.SeesNotes())
+	return CanRead(p.Scopes, t) && (!isNoteEvent(t) || p.Audience.SeesNotes())
+}
+
+// isNoteEvent reports whether events of type t are about an internal note,
+// which only an audience that sees notes is shown.
+func isNoteEvent(t EventType) bool {
+	return t == EventNoteCreated || t == EventNoteUpdated || t == EventNoteDeleted
 }
 
 // EventTypesFor lists the event types p may see.
@@ -371,6 +414,49 @@ func messagePosted(m *Message, before, after *Ticket) []*Event {
 	return out
 }
 
+// ticketDeleted is what deleting t records: its last state. Its
+// conversation and files go with it without an event each.
+func ticketDeleted(t *Ticket) []*Event { return []*Event{ticketEvent(EventTicketDeleted, t)} }
+
+func messageEvent(typ EventType, m *Message) *Event {
+	snap := *m
+	return &Event{WorkspaceID: m.WorkspaceID, Type: typ, TicketID: &snap.TicketID, Data: EventData{Message: &snap}}
+}
+
+// messageEdited is what editing a message from before to after records,
+// so that an audience that does not see notes learns nothing of one: a
+// public message that stays public is message.updated; a note that stays a
+// note is note.updated; a public message made a note is, to that audience,
+// gone (message.deleted, as it was) and, to the team, an edited note; a
+// note made public is message.updated with what everyone may now read.
+// An edit that changed nothing records nothing.
+func messageEdited(before, after *Message) []*Event {
+	if before.Body == after.Body && before.Internal == after.Internal {
+		return nil
+	}
+	switch {
+	case !before.Internal && after.Internal:
+		return []*Event{messageEvent(EventMessageDeleted, before), messageEvent(EventNoteUpdated, after)}
+	case after.Internal:
+		return []*Event{messageEvent(EventNoteUpdated, after)}
+	}
+	return []*Event{messageEvent(EventMessageUpdated, after)}
+}
+
+// messageDeleted is what deleting m records: note.deleted for a note,
+// message.deleted for a public message, with the message as it was.
+func messageDeleted(m *Message) []*Event {
+	if m.Internal {
+		return []*Event{messageEvent(EventNoteDeleted, m)}
+	}
+	return []*Event{messageEvent(EventMessageDeleted, m)}
+}
+
+func attachmentEvent(typ EventType, a *TicketAttachment) []*Event {
+	snap := *a
+	return []*Event{{WorkspaceID: a.WorkspaceID, Type: typ, TicketID: &snap.TicketID, Data: EventData{Attachment: &snap}}}
+}
+
 // deliveryChanged is what a change of a message's email delivery status
 // records; nothing when it did not change.
 func deliveryChanged(m *Message, previous DeliveryStatus) []*Event {
@@ -387,6 +473,30 @@ func customerCreated(c *Customer) []*Event {
 	return []*Event{{WorkspaceID: c.WorkspaceID, Type: EventCustomerCreated, Data: EventData{Customer: &snap}}}
 }
 
+// customerDeleted is what deleting c records: the customer as it was.
+func customerDeleted(c *Customer) []*Event {
+	snap := *c
+	return []*Event{{WorkspaceID: c.WorkspaceID, Type: EventCustomerDeleted, Data: EventData{Customer: &snap}}}
+}
+
+// teamEvent is what a write of team t records; member is the agent a
+// membership change concerns.
+func teamEvent(typ EventType, t *Team, member *User) []*Event {
+	snap := *t
+	e := &Event{WorkspaceID: t.WorkspaceID, Type: typ, Data: EventData{Team: &snap}}
+	if member != nil {
+		m := *member
+		e.Data.User = &m
+	}
+	return []*Event{e}
+}
+
+// userEvent is what a write of agent u records.
+func userEvent(typ EventType, u *User) []*Event {
+	snap := *u
+	return []*Event{{WorkspaceID: u.WorkspaceID, Type: typ, Data: EventData{User: &snap}}}
+}
+
 func customerChanged(before, after *Customer) []*Event {
 	var changed []string
 	for _, f := range []struct {
@@ -397,6 +507,9 @@ func customerChanged(before, after *Customer) []*Event {
 		if f.a != f.b {
 			changed = append(changed, f.name)
 		}
+	}
+	if !reflect.DeepEqual(before.Profile, after.Profile) {
+		changed = append(changed, "profile")
 	}
 	if len(changed) == 0 {
 		return nil

@@ -39,6 +39,8 @@ type Service struct {
 	queued []func()
 
 	keys keyCache
+	// downloadSecret signs download links (downloadlinks.go), read once.
+	downloadSecret []byte
 }
 
 // Option configures a Service.
@@ -389,7 +391,12 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*Us
 	if err := validateUser(u); err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error { return tx.CreateUser(ctx, u) })
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, userEvent(EventUserCreated, u)...)
+	})
 	return u, conflictMessage(err, "a user with this email exists already")
 }
 
@@ -453,7 +460,10 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id ID, in UserUp
 		if err := tx.UpdateUser(ctx, u.WorkspaceID, u.ID, patch); err != nil {
 			return err
 		}
-		return patchUserProfile(ctx, tx, u, in.Profile)
+		if err := patchUserProfile(ctx, tx, u, in.Profile); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, userEvent(EventUserUpdated, u)...)
 	})
 	if in.Profile.IsActive != nil {
 		// Whether the agent's keys work changed (APIKeyByPrefix): forget

@@ -64,6 +64,10 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	m.Handle("GET", "/tickets/{ticket_id}/attachments/{id}/download", "attachments:read", h.downloadURL)
 	m.Handle("GET", "/tickets/{ticket_id}/attachments/{id}/content", "attachments:read", h.attachmentContent)
 	m.Handle("DELETE", "/tickets/{ticket_id}/attachments/{id}", "attachments:delete", h.deleteAttachment)
+	// The download URL's target: the link is its own authorization.
+	m.HandlePublic("GET", "/downloads/{token}", h.signedDownload)
+
+	m.Handle("GET", "/dashboard/stats", "dashboard:read", h.dashboardStats)
 
 	m.Handle("GET", "/teams", "teams:read", h.listTeams)
 	m.Handle("POST", "/teams", "teams:write", h.createTeam)
