@@ -96,7 +96,7 @@ func (s *Service) DownloadLink(ctx context.Context, p *Principal, ticket, id ID)
 // token this server did not sign, ErrDownloadLinkExpired past its expiry,
 // ENOTFOUND when the attachment is gone.
 func (s *Service) OpenDownloadLink(ctx context.Context, token string) (*TicketAttachment, io.ReadCloser, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(token)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token) // Strict: one token, one spelling
 	if err != nil || len(raw) != downloadPayloadLen+downloadMACLen {
 		return nil, nil, ErrDownloadLink
 	}

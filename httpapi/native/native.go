@@ -73,6 +73,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface, opts ...Option) *httpapi.
 	h.registerSearch()
 	h.registerEvents(opts)
 	h.registerWebhooks()
+	h.registerStats()
 	return s
 }
 

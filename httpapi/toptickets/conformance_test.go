@@ -23,6 +23,7 @@ import (
 	"github.com/ticketd/ticketd/blob"
 	"github.com/ticketd/ticketd/httpapi/apitest"
 	"github.com/ticketd/ticketd/httpapi/server"
+	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
 
 const base = "/toptickets/v1"
@@ -386,10 +387,13 @@ func TestAttachmentLifecycle(t *testing.T) {
 	e.As(e.WS.Key, "GET", tp+"/"+id, nil).Expect(200)
 	d := e.As(e.WS.Key, "GET", tp+"/"+id+"/download", nil).Expect(200).Object()
 	url := d["download_url"].(string)
-	if !strings.HasSuffix(url, tp+"/"+id+"/content") {
+	if !strings.HasPrefix(url, "http://example.com"+base+"/downloads/") {
 		t.Fatalf("download_url %s", url)
 	}
-	r := e.As(e.WS.Key, "GET", url[strings.Index(url, base):], nil).Expect(200)
+	// The signed URL (TestDownloadURLIsSignedAndExpires) and, with the key,
+	// the file's own content route serve the same bytes.
+	e.Do("GET", url[strings.Index(url, base):], nil).Expect(200)
+	r := e.As(e.WS.Key, "GET", tp+"/"+id+"/content", nil).Expect(200)
 	if !bytes.Equal(r.Body, pngBytes) || r.Header.Get("Content-Type") != "image/png" ||
 		!strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment") || r.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("download: %d bytes, headers %v", len(r.Body), r.Header)
@@ -936,6 +940,163 @@ func TestEveryRouteScopesAndTenancy(t *testing.T) {
 			if strings.Contains(body, id) {
 				t.Errorf("B's %s shows A's %s", l, id)
 			}
+		}
+	}
+}
+
+// ---- download URLs, dashboard, events ------------------------------------------
+
+// https://toptickets.pages.dev/api-reference/attachments ("Get download
+// URL") and https://toptickets.pages.dev/reference/scopes (attachments:read,
+// "get download URLs"): the URL works without the API key until expires_at
+// (one hour, CONTRACT.md), on every node of the database (the signing key is
+// the database's, not a process's); an altered or expired URL is 403 in the
+// surface's {"detail"} and reads nothing; a URL of a deleted file is 404.
+func TestDownloadURLIsSignedAndExpires(t *testing.T) {
+	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+	clock := ticketd.WithClock(func() time.Time { return now })
+	e := newEnv(t, func(o *apitest.Options) { o.ServiceOptions = append(o.ServiceOptions, clock) })
+	tk := e.Ticket(e.WS, "chat").ID.String()
+	a := e.upload(e.WS.Key, tk, "shot.png", "image/png", pngBytes).Expect(201).Object()
+	d := e.As(e.WS.Key, "GET", base+"/tickets/"+tk+"/attachments/"+a["id"].(string)+"/download", nil).Expect(200).Object()
+	if d["expires_at"] != now.Add(time.Hour).Format(time.RFC3339) || d["filename"] != "shot.png" || d["size_bytes"] != float64(len(pngBytes)) {
+		t.Fatalf("download: %v", d)
+	}
+	url := d["download_url"].(string)
+	path := url[strings.Index(url, base):]
+	if !strings.HasPrefix(path, base+"/downloads/") {
+		t.Fatalf("download_url %s", url)
+	}
+	// No key needed, on this node...
+	r := e.Do("GET", path, nil).Expect(200)
+	if !bytes.Equal(r.Body, pngBytes) || r.Header.Get("Content-Type") != "image/png" ||
+		!strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("download: %d bytes, %v", len(r.Body), r.Header)
+	}
+	// ...and on a second node over the same database, which never made a link.
+	db2 := sqlstoretest.OpenDSN(t, e.DSN)
+	svc2 := ticketd.NewService(db2, clock, ticketd.WithBlobStore(&blob.Dir{Path: e.blobs}))
+	node2 := server.New(svc2, server.Config{})
+	rec := httptest.NewRecorder()
+	node2.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), pngBytes) {
+		t.Fatalf("second node: %d %s", rec.Code, rec.Body.Bytes())
+	}
+	// Altered anywhere: refused.
+	token := strings.TrimPrefix(path, base+"/downloads/")
+	for i, bad := range []string{token[:len(token)-1] + flip(token[len(token)-1]), flip(token[0]) + token[1:],
+		token[:40] + flip(token[40]) + token[41:], "x", token + "A"} {
+		e.Run(t, []apitest.Scenario{{Name: fmt.Sprint("tampered ", i), Method: "GET", Path: base + "/downloads/" + bad,
+			Status: 403, JSON: map[string]any{"detail": "Invalid download link"}}})
+	}
+	// At its expiry: refused, on both nodes.
+	now = now.Add(time.Hour)
+	e.Run(t, []apitest.Scenario{{Name: "expired", Method: "GET", Path: path, Status: 403,
+		JSON: map[string]any{"detail": "Download link has expired"}}})
+	rec = httptest.NewRecorder()
+	node2.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	if rec.Code != 403 {
+		t.Fatalf("second node, expired: %d", rec.Code)
+	}
+	// A fresh link to a deleted file: not found.
+	d = e.As(e.WS.Key, "GET", base+"/tickets/"+tk+"/attachments/"+a["id"].(string)+"/download", nil).Expect(200).Object()
+	e.As(e.WS.Key, "DELETE", base+"/tickets/"+tk+"/attachments/"+a["id"].(string), nil).Expect(204)
+	url = d["download_url"].(string)
+	e.Do("GET", url[strings.Index(url, base):], nil).Expect(404)
+}
+
+// flip changes one base64url character into another.
+func flip(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
+}
+
+// https://toptickets.pages.dev/reference/scopes ("Dashboard": dashboard:read,
+// "Get statistics, metrics") and .../getting-started/authentication
+// (dashboard:read, "View dashboard statistics"): the page names the scope,
+// not a route; GET /dashboard/stats (CONTRACT.md) counts the tickets by the
+// product's statuses, the open and the unassigned ones, and each agent's
+// open tickets, following every write.
+func TestDashboardStats(t *testing.T) {
+	e := newEnv(t)
+	c := e.customer(e.WS)
+	owner := e.WS.Owner.ID.String()
+	for _, b := range []map[string]any{
+		{"status": "new"}, {"status": "open", "assigned_user_id": owner}, {"status": "open"},
+		{"status": "pending", "assigned_user_id": owner}, {"status": "resolved", "assigned_user_id": owner}, {"status": "closed"},
+	} {
+		b["customer_id"], b["subject"] = c, "s"
+		e.ticket(e.WS.Key, b)
+	}
+	e.Run(t, []apitest.Scenario{
+		{Name: "counts", Method: "GET", Path: base + "/dashboard/stats", Key: e.WS.Key, Status: 200, JSON: map[string]any{
+			"total_tickets": 6.0, "open_tickets": 4.0, "unassigned_tickets": 2.0,
+			"tickets_by_status":        map[string]any{"new": 1.0, "open": 2.0, "pending": 1.0, "resolved": 1.0, "closed": 1.0},
+			"tickets_by_assigned_user": []any{map[string]any{"assigned_user_id": owner, "open_tickets": 2.0}}}},
+		{Name: "403 without dashboard:read", Method: "GET", Path: base + "/dashboard/stats", Key: e.KeyWith(e.WS, "tickets:read"),
+			Status: 403, JSON: map[string]any{"detail": "Insufficient permissions. Required scope: dashboard:read"}},
+	})
+	// Another workspace's tickets are not counted.
+	other := e.NewWorkspace("Other")
+	e.Run(t, []apitest.Scenario{{Name: "other workspace", Method: "GET", Path: base + "/dashboard/stats", Key: other.Key,
+		Status: 200, JSON: map[string]any{"total_tickets": 0.0, "tickets_by_assigned_user": []any{}}}})
+}
+
+// https://toptickets.pages.dev (Key Features: "Activity Tracking - Full
+// audit trail of all changes"): every write of the surface records its
+// event (GET /v1/events, webhooks) in the write's transaction: tickets,
+// comments (edits and deletes, notes as note.*), attachments, teams and
+// their members, customers and users, deletes included.
+func TestEveryWriteRecordsAnEvent(t *testing.T) {
+	e := newEnv(t)
+	k := e.WS.Key
+	c := e.customer(e.WS)
+	tk := e.ticket(k, map[string]any{"customer_id": c, "subject": "S"})["id"].(string)
+	e.As(k, "PATCH", base+"/tickets/"+tk, map[string]any{"priority": "urgent"}).Expect(200)
+	cp := base + "/tickets/" + tk + "/comments"
+	cm := e.As(k, "POST", cp, map[string]any{"content": "hi"}).Expect(201).Object()["id"].(string)
+	e.As(k, "PATCH", cp+"/"+cm, map[string]any{"content": "hello"}).Expect(200)
+	e.As(k, "PATCH", cp+"/"+cm, map[string]any{"is_internal": true}).Expect(200)
+	e.As(k, "PATCH", cp+"/"+cm, map[string]any{"content": "note"}).Expect(200)
+	e.As(k, "DELETE", cp+"/"+cm, nil).Expect(204)
+	pub := e.As(k, "POST", cp, map[string]any{"content": "public"}).Expect(201).Object()["id"].(string)
+	e.As(k, "DELETE", cp+"/"+pub, nil).Expect(204)
+	att := e.upload(k, tk, "a.png", "image/png", pngBytes).Expect(201).Object()["id"].(string)
+	e.As(k, "DELETE", base+"/tickets/"+tk+"/attachments/"+att, nil).Expect(204)
+	team := e.As(k, "POST", base+"/teams", map[string]any{"name": "T"}).Expect(201).Object()["id"].(string)
+	e.As(k, "PATCH", base+"/teams/"+team, map[string]any{"name": "T2"}).Expect(200)
+	u := e.As(k, "POST", base+"/users", map[string]any{"email": "u@acme.test", "full_name": "U"}).Expect(201).Object()["id"].(string)
+	e.As(k, "PATCH", base+"/users/"+u, map[string]any{"full_name": "U2"}).Expect(200)
+	e.As(k, "POST", base+"/teams/"+team+"/members", map[string]any{"user_id": u}).Expect(201)
+	e.As(k, "DELETE", base+"/teams/"+team+"/members/"+u, nil).Expect(204)
+	e.As(k, "DELETE", base+"/teams/"+team, nil).Expect(204)
+	e.As(k, "DELETE", base+"/users/"+u, nil).Expect(204)
+	e.As(k, "PATCH", base+"/customers/"+c, map[string]any{"company": "Acme"}).Expect(200)
+	e.As(k, "DELETE", base+"/tickets/"+tk, nil).Expect(204)
+	e.As(k, "DELETE", base+"/customers/"+c, nil).Expect(204)
+
+	var got []string
+	for _, ev := range e.As(k, "GET", "/v1/events?format=json&limit=500", nil).Expect(200).Array() {
+		if typ := ev["type"].(string); !strings.HasPrefix(typ, "customer.created") {
+			got = append(got, typ)
+		}
+	}
+	// The first agent comment opens the new ticket (ticket.updated, ticket.status_changed).
+	want := []string{"ticket.created", "ticket.updated", "message.created", "ticket.updated", "ticket.status_changed", "message.updated",
+		"message.deleted", "note.updated", "note.updated", "note.deleted", "message.created", "message.deleted",
+		"attachment.created", "attachment.deleted", "team.created", "team.updated", "user.created", "user.updated",
+		"team.member_added", "team.member_removed", "team.deleted", "user.deleted", "customer.updated",
+		"ticket.deleted", "customer.deleted"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("events:\n got %v\nwant %v", got, want)
+	}
+	// A note's events reach only who sees notes: a messages:read key (the
+	// customer-facing messages resource's scope) sees none of them.
+	for _, ev := range e.As(e.KeyWith(e.WS, "messages:read"), "GET", "/v1/events?format=json&limit=500", nil).Expect(200).Array() {
+		if strings.HasPrefix(ev["type"].(string), "note.") {
+			t.Errorf("messages:read sees %v", ev["type"])
 		}
 	}
 }
