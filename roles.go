@@ -2,6 +2,7 @@ package ticketd
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -32,6 +33,51 @@ func (r Role) AllowsScope(scope Scope) bool {
 		return strings.HasSuffix(string(scope), ":read")
 	}
 	return false
+}
+
+// ErrAddrNotAllowed refuses a key used from an address outside its
+// allow-list.
+var ErrAddrNotAllowed = Errorf(EFORBIDDEN, "IP address not in this API key's allowlist")
+
+// AllowsAddr reports whether the principal's key may be used from addr: from
+// anywhere unless the key lists the addresses it may be used from.
+func (p *Principal) AllowsAddr(addr netip.Addr) bool {
+	if len(p.AllowedIPs) == 0 {
+		return true
+	}
+	addr = addr.Unmap()
+	for _, pr := range p.AllowedIPs {
+		if pr.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxAllowedIPs bounds a key's allow-list.
+const maxAllowedIPs = 100
+
+// parseAllowedIPs reads an allow-list: CIDR prefixes or single addresses
+// (a prefix of one address).
+func parseAllowedIPs(in []string) ([]netip.Prefix, error) {
+	if len(in) > maxAllowedIPs {
+		return nil, Invalid("allowed_ips", KindTooMany, "at most %d entries", maxAllowedIPs)
+	}
+	var out []netip.Prefix
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		pr, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, Invalid("allowed_ips", KindInvalid, "%q is not an IP address or CIDR prefix", s)
+			}
+			a = a.Unmap()
+			pr = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, pr.Masked())
+	}
+	return out, nil
 }
 
 // Expired reports whether the principal's key has expired at now.

@@ -263,7 +263,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 		return nil, unauthorized
 	}
 	p := &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes, Role: key.Role,
-		ExpiresAt: key.ExpiresAt}
+		ExpiresAt: key.ExpiresAt, AllowedIPs: key.AllowedIPs}
 	if p.Expired(s.Now()) {
 		return nil, Errorf(EUNAUTHORIZED, "API key has expired")
 	}
@@ -280,6 +280,9 @@ type NewAPIKeyInput struct {
 	// ExpiresAt is when the key stops working; nil never (roles.go may
 	// shorten it).
 	ExpiresAt *time.Time
+	// AllowedIPs are the addresses (or CIDR prefixes) the key may be used
+	// from; none, anywhere.
+	AllowedIPs []string
 }
 
 // CreateAPIKey creates a key in the principal's workspace. A key may grant
@@ -315,8 +318,13 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, in NewAPIKeyIn
 	if err != nil {
 		return nil, "", err
 	}
+	allowed, err := parseAllowedIPs(in.AllowedIPs)
+	if err != nil {
+		return nil, "", err
+	}
 	key, raw := newAPIKey(p.WorkspaceID, userID, name, scopes, now)
 	key.ExpiresAt = expires
+	key.AllowedIPs = allowed
 	err = s.store.Update(ctx, func(tx Tx) error {
 		u, err := tx.User(ctx, p.WorkspaceID, ByID(userID))
 		if err != nil {

@@ -1100,3 +1100,40 @@ func TestEveryWriteRecordsAnEvent(t *testing.T) {
 		}
 	}
 }
+
+// https://toptickets.pages.dev/getting-started/api-keys ("IP restrictions -
+// Limit access to specific IP addresses") and .../guides/error-handling (403:
+// "IP address not in allowlist"): a key made with allowed_ips (POST
+// /v1/api-keys) works only from those addresses or prefixes; from anywhere
+// else every route answers 403 {"detail": ...}, POST /test included, and
+// changes nothing. A key without a list works from anywhere.
+func TestKeyIPRestrictions(t *testing.T) {
+	e := newEnv(t)
+	newKey := func(ips ...string) string {
+		k := e.As(e.WS.Key, "POST", "/v1/api-keys", map[string]any{"name": "ip", "scopes": []string{"tickets:read", "tickets:write"},
+			"allowed_ips": ips}).Expect(201).Object()
+		return k["key"].(string)
+	}
+	// httptest requests come from 192.0.2.1.
+	here, prefix, elsewhere := newKey("192.0.2.1"), newKey("198.51.100.0/24", "192.0.2.0/28"), newKey("198.51.100.7", "2001:db8::/32")
+	listed := e.As(e.WS.Key, "GET", "/v1/api-keys", nil).Expect(200).Array()
+	if fmt.Sprint(listed[len(listed)-1]["allowed_ips"]) != "[198.51.100.7/32 2001:db8::/32]" {
+		t.Errorf("allowed_ips: %v", listed[len(listed)-1]["allowed_ips"])
+	}
+	c := e.customer(e.WS)
+	e.Run(t, []apitest.Scenario{
+		{Name: "one address", Method: "GET", Path: base + "/tickets", Key: here, Status: 200},
+		{Name: "a prefix", Method: "GET", Path: base + "/tickets", Key: prefix, Status: 200},
+		{Name: "elsewhere", Method: "GET", Path: base + "/tickets", Key: elsewhere, Status: 403,
+			JSON: map[string]any{"detail": "IP address not in this API key's allowlist"}},
+		{Name: "elsewhere, self-check", Method: "POST", Path: base + "/test", Key: elsewhere, Status: 403},
+		{Name: "elsewhere, a write", Method: "POST", Path: base + "/tickets", Key: elsewhere,
+			Body: map[string]any{"customer_id": c, "subject": "no"}, Status: 403},
+		{Name: "no list", Method: "GET", Path: base + "/tickets", Key: e.WS.Key, Status: 200},
+		{Name: "bad entry", Method: "POST", Path: "/v1/api-keys", Key: e.WS.Key,
+			Body: map[string]any{"name": "x", "scopes": []string{"tickets:read"}, "allowed_ips": []string{"not-an-ip"}}, Status: 422},
+	})
+	if n := len(e.As(e.WS.Key, "GET", base+"/tickets", nil).Expect(200).Array()); n != 0 {
+		t.Fatalf("a refused write created %d tickets", n)
+	}
+}
