@@ -1137,3 +1137,40 @@ func TestKeyIPRestrictions(t *testing.T) {
 		t.Fatalf("a refused write created %d tickets", n)
 	}
 }
+
+// https://toptickets.pages.dev/reference/scopes ("Dashboard": dashboard:read,
+// "Get statistics, metrics, activity feeds"): GET /dashboard/activity
+// (CONTRACT.md) lists the latest changes, newest first, in the surface's
+// objects (a message or a note is a comment), with offset paging; an entry
+// shows only if the key could read its object (tickets:read, comments:read,
+// ...), and another workspace's changes never.
+func TestDashboardActivity(t *testing.T) {
+	e := newEnv(t)
+	k := e.WS.Key
+	tk := e.ticket(k, map[string]any{"customer_id": e.customer(e.WS), "subject": "Feed"})["id"].(string)
+	cm := e.As(k, "POST", base+"/tickets/"+tk+"/comments", map[string]any{"content": "note", "is_internal": true}).Expect(201).Object()
+	e.As(k, "POST", base+"/teams", map[string]any{"name": "Feeders"}).Expect(201)
+	all := e.As(k, "GET", base+"/dashboard/activity", nil).Expect(200).Array()
+	var types []string
+	for _, a := range all {
+		types = append(types, a["type"].(string))
+	}
+	if got := strings.Join(types, " "); got != "team.created comment.created ticket.created customer.created" {
+		t.Fatalf("activity: %s", got)
+	}
+	if c := all[1]["comment"].(map[string]any); c["id"] != cm["id"] || c["is_internal"] != true || all[1]["ticket_id"] != tk {
+		t.Errorf("comment entry: %v", all[1])
+	}
+	if all[2]["ticket"].(map[string]any)["ticket_display_id"] == nil {
+		t.Errorf("ticket entry: %v", all[2])
+	}
+	e.Run(t, []apitest.Scenario{
+		{Name: "offset and limit", Method: "GET", Path: base + "/dashboard/activity?offset=1&limit=2", Key: k, Status: 200,
+			JSON: map[string]any{"0.type": "comment.created", "1.type": "ticket.created", "2": apitest.Absent}},
+		{Name: "only what the key may read", Method: "GET", Path: base + "/dashboard/activity", Key: e.KeyWith(e.WS, "dashboard:read", "teams:read"),
+			Status: 200, JSON: map[string]any{"0.type": "team.created", "1": apitest.Absent}},
+		{Name: "another workspace", Method: "GET", Path: base + "/dashboard/activity", Key: e.NewWorkspace("Other").Key, Status: 200,
+			JSON: map[string]any{"0": apitest.Absent}},
+		{Name: "bad limit", Method: "GET", Path: base + "/dashboard/activity?limit=0", Key: k, Status: 422},
+	})
+}

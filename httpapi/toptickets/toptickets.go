@@ -68,6 +68,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	m.HandlePublic("GET", "/downloads/{token}", h.signedDownload)
 
 	m.Handle("GET", "/dashboard/stats", "dashboard:read", h.dashboardStats)
+	m.Handle("GET", "/dashboard/activity", "dashboard:read", h.dashboardActivity)
 
 	m.Handle("GET", "/teams", "teams:read", h.listTeams)
 	m.Handle("POST", "/teams", "teams:write", h.createTeam)
