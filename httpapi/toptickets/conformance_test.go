@@ -759,6 +759,10 @@ func TestKeySelfCheck(t *testing.T) {
 		t.Fatalf("self-check: %v", r)
 	}
 	e.Do("POST", base+"/test", nil).Expect(401)
+	// The page's Python example sends a GET: the same answer.
+	if g := e.As(k, "GET", base+"/test", nil).Expect(200).Object(); g["key_prefix"] != r["key_prefix"] || g["key_name"] != "limited" {
+		t.Fatalf("GET /test: %v", g)
+	}
 }
 
 // https://toptickets.pages.dev/reference/roles: four roles; a read-only

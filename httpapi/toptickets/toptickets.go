@@ -44,7 +44,9 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	m := httpapi.NewMount("toptickets", Prefix, h.surface)
 	m.PathID = func(_ string, id ticketd.ID, _ int64) string { return id.String() }
 
+	// The api-keys page's curl posts, its Python example gets: both answer.
 	m.Handle("POST", "/test", "", h.testKey)
+	m.Handle("GET", "/test", "", h.testKey)
 
 	m.Handle("GET", "/tickets", "tickets:read", h.listTickets)
 	m.Handle("POST", "/tickets", "tickets:write", h.createTicket)
