@@ -46,10 +46,13 @@ func (s *Service) downloadKey(ctx context.Context) ([]byte, error) {
 	if k != nil {
 		return k, nil
 	}
-	fresh := make([]byte, 32)
-	if _, err := rand.Read(fresh); err != nil {
+	random := make([]byte, 32)
+	if _, err := rand.Read(random); err != nil {
 		return nil, err
 	}
+	// Stored as text (a secret column is text on both engines); its 256
+	// random bits are the key.
+	fresh := []byte(base64.RawURLEncoding.EncodeToString(random))
 	err := s.store.Update(ctx, func(tx Tx) (err error) {
 		k, err = tx.ServerSecret(ctx, downloadSecretName, fresh, s.Now())
 		return err
