@@ -138,7 +138,7 @@ func scopesOf(t EventType) []Scope {
 // CanRead reports whether a holder of scopes may see events of type t.
 func CanRead(scopes []Scope, t EventType) bool {
 	for _, s := range scopesOf(t) {
-		if slices.Contains(scopes, s) {
+		if HasScope(scopes, s) {
 			return true
 		}
 	}

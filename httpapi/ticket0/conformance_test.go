@@ -67,6 +67,48 @@ func TestAuthForbiddenWithoutScope(t *testing.T) {
 		JSON: map[string]any{"error.code": "FORBIDDEN"}, Contains: []string{"tickets:read"}})
 }
 
+// "admin: Full access to all resources and settings" (scopes table): a key
+// holding only admin reads and writes every resource of this API, and the
+// rest of ticketd (settings too); it is full access to its own workspace
+// only.
+func TestAuthAdminScopeIsFullAccess(t *testing.T) {
+	x := newT0(t)
+	r := x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Status: 201,
+		Body: map[string]any{"name": "integration", "scopes": []string{"admin"}}, JSON: map[string]any{"scopes": []any{"admin"}}})
+	admin := r.Object()["key"].(string)
+	tk := x.e.Ticket(x.e.WS, "email")
+	theirs := x.e.Ticket(x.e.NewWorkspace("Other"), "email")
+	x.e.Run(t, []apitest.Scenario{
+		{Name: "tickets:read", Method: "GET", Path: base + "/tickets", Key: admin, Status: 200},
+		{Name: "tickets:write", Method: "PATCH", Path: base + "/tickets/" + tkt(tk.ID), Key: admin, Body: map[string]any{"tags": []string{"vip"}},
+			Status: 200, JSON: map[string]any{"tags": []any{"vip"}}},
+		{Name: "messages:read", Method: "GET", Path: base + "/tickets/" + tkt(tk.ID) + "/messages", Key: admin, Status: 200},
+		{Name: "customers:write", Method: "POST", Path: base + "/customers", Key: admin, Body: map[string]any{"email": "a@example.com"}, Status: 201},
+		{Name: "customers:read", Method: "GET", Path: base + "/customers", Key: admin, Status: 200},
+		{Name: "knowledge base", Method: "GET", Path: base + "/knowledge-base", Key: admin, Status: 200},
+		{Name: "settings", Method: "GET", Path: "/v1/workspace", Key: admin, Status: 200},
+		{Name: "own workspace only", Method: "GET", Path: base + "/tickets/" + tkt(theirs.ID), Key: admin, Status: 404,
+			JSON: map[string]any{"error.code": "NOT_FOUND"}},
+	})
+}
+
+// admin is granted by name: a key holding every other scope does not hold
+// it and cannot grant it, and a read-only agent's key cannot hold it
+// (ticketd's rule; Ticket0's page says only Owners and Admins make keys).
+func TestAuthAdminScopeIsGrantedByName(t *testing.T) {
+	x := newT0(t)
+	all := x.e.KeyWith(x.e.WS, apitest.AllBut(ticketd.ScopeAdmin)...)
+	x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Key: all, Status: 403,
+		Body: map[string]any{"name": "escalate", "scopes": []string{"admin"}}, Contains: []string{"admin"}})
+	ro, err := x.e.Service.CreateUser(context.Background(), x.e.WS.Principal,
+		ticketd.NewUser{Email: "ro@example.com", Name: "Read Only", Role: ticketd.RoleReadOnlyAgent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Status: 403,
+		Body: map[string]any{"name": "ro admin", "scopes": []string{"admin"}, "user_id": ro.ID.String()}, Contains: []string{"admin"}})
+}
+
 // "Error code values are uppercase, underscore-separated constants":
 // 400 VALIDATION_ERROR and 404 NOT_FOUND ("wrong ID, or not in this workspace").
 func TestErrorCodes(t *testing.T) {
