@@ -13,6 +13,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi/apitest"
+	"github.com/ticketd/ticketd/httpapi/server"
 	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
@@ -129,6 +130,28 @@ func TestRateLimitHeaders(t *testing.T) {
 	x := newT0(t)
 	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Status: 200,
 		Header: map[string]any{"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "999", "X-RateLimit-Reset": apitest.Present}})
+}
+
+// The other version of the rate-limiting page: "60 requests per minute per
+// workspace ... shared across every API key in a workspace — adding more
+// keys doesn't raise it", and past it 429 RATE_LIMITED with Retry-After in
+// whole seconds. ticketd counts both limits (per key and per workspace,
+// --ratelimit-ticket0-workspace); a second key does not get a fresh quota.
+func TestRateLimitPerWorkspaceAcrossKeys(t *testing.T) {
+	pinned := func() time.Time { return time.Date(2026, 4, 28, 10, 30, 18, 0, time.UTC) }
+	e := newEnvWith(t, apitest.Options{RateClock: pinned, RateLimits: &server.RateLimits{Ticket0Key: 1000, Ticket0Workspace: 2}})
+	x := &t0{e: e, key: e.WS.Key}
+	second := e.KeyWith(e.WS, "tickets:read")
+	other := e.NewWorkspace("Other")
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Status: 200,
+		Header: map[string]any{"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1"}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: second, Status: 200,
+		Header: map[string]any{"X-RateLimit-Remaining": "0"}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: second, Status: 429,
+		Header: map[string]any{"Retry-After": "42"},
+		JSON:   map[string]any{"error.code": "RATE_LIMITED", "error.message": "Too many requests. Please slow down.", "error.retryAfter": "2026-04-28T10:31:00Z"}})
+	// Another workspace has its own quota.
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: other.Key, Status: 200})
 }
 
 // ---- tickets (docs.ticket0.ai/docs/api-reference/tickets) ----
