@@ -7,6 +7,7 @@ package ticket0_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -449,4 +450,137 @@ func TestMessagesNeverShowNotes(t *testing.T) {
 	x.e.Post(x.e.WS, tk, ticketd.NewMessage{Body: "team only", Internal: true})
 	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + tkt(tk.ID) + "/messages", Status: 200,
 		JSON: map[string]any{"total": 0}, Lacks: []string{"team only"}})
+}
+
+// ---- audit additions: each documented behaviour not covered above ----
+
+// authentication page, "All errors return a consistent JSON body": an
+// unknown path is 404 NOT_FOUND and a method a path does not have is 405
+// (METHOD_NOT_ALLOWED, ticketd's code: the page lists none) with Allow,
+// both in {"error": {"code", "message"}}; a body that is not JSON is 400
+// VALIDATION_ERROR ("Invalid request body").
+func TestErrorsAreOneJSONShape(t *testing.T) {
+	x := newT0(t)
+	tk := x.e.Ticket(x.e.WS, "email")
+	x.e.Run(t, []apitest.Scenario{
+		{Name: "unknown path", Method: "GET", Path: base + "/nope", Key: x.key, Status: 404,
+			JSON: map[string]any{"error.code": "NOT_FOUND", "error.message": apitest.Present}},
+		{Name: "unknown method", Method: "DELETE", Path: base + "/tickets/" + tkt(tk.ID), Key: x.key, Status: 405,
+			Header: map[string]any{"Allow": "GET, HEAD, PATCH"}, JSON: map[string]any{"error.code": "METHOD_NOT_ALLOWED"}},
+		{Name: "not JSON", Method: "POST", Path: base + "/tickets", Key: x.key, Body: "{", Status: 400,
+			JSON: map[string]any{"error.code": "VALIDATION_ERROR"}},
+		{Name: "bad enum", Method: "GET", Path: base + "/knowledge-base?status=secret", Key: x.key, Status: 400,
+			JSON: map[string]any{"error.code": "VALIDATION_ERROR"}},
+	})
+}
+
+// rate-limiting page, "Every API response includes headers indicating your
+// current usage": an error answer after authentication carries them too,
+// and X-RateLimit-Reset is the Unix time the window resets.
+func TestRateLimitHeadersOnErrors(t *testing.T) {
+	x := newT0(t)
+	r := x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/tkt_nonsense", Status: 404,
+		Header: map[string]any{"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": apitest.Present}})
+	reset, err := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64)
+	if err != nil || reset <= time.Now().Unix()-5 || reset > time.Now().Add(61*time.Second).Unix() {
+		t.Fatalf("X-RateLimit-Reset %q is not the Unix time of this window's end", r.Header.Get("X-RateLimit-Reset"))
+	}
+}
+
+// tickets page, "Create a ticket": inboxId and body may be left out (ticketd
+// reads them as optional: the page's example has both, its text requires
+// neither); the answer is the created ticket object, no message without a
+// body.
+func TestTicketCreateMinimal(t *testing.T) {
+	x := newT0(t)
+	tk := x.ticket(t, map[string]any{"subject": "Just a subject", "customerEmail": "min@example.com"})
+	for _, k := range []string{"id", "subject", "status", "assigneeId", "customerId", "inboxId", "tags", "createdAt", "updatedAt"} {
+		if _, ok := tk[k]; !ok {
+			t.Errorf("the created ticket lacks %s: %v", k, tk)
+		}
+	}
+	if tk["inboxId"] != nil || tk["assigneeId"] != nil {
+		t.Errorf("created ticket: %v", tk)
+	}
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + tk["id"].(string) + "/messages", Status: 200,
+		JSON: map[string]any{"total": 0}})
+}
+
+// tickets page, "List tickets": inboxId filters by inbox, in the inb_ form.
+func TestTicketListByInbox(t *testing.T) {
+	x := newT0(t)
+	x.e.sendingSetup(x.e.WS, "yourcompany.com", "Support", "")
+	inbox := x.run(t, apitest.Scenario{Method: "GET", Path: "/v1/inboxes", Status: 200}).Array()[0]
+	inbID, _ := ticketd.ParseID(inbox["id"].(string))
+	inb := typeid.Format(typeid.Inbox, inbID)
+	in := x.ticket(t, map[string]any{"subject": "in the inbox", "customerEmail": "a@example.com", "inboxId": inb})
+	x.ticket(t, map[string]any{"subject": "elsewhere", "customerEmail": "b@example.com"})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?inboxId=" + inb, Status: 200,
+		JSON: map[string]any{"tickets.0.id": in["id"], "tickets.0.inboxId": inb, "tickets.1": apitest.Absent}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?inboxId=nonsense", Status: 400,
+		JSON: map[string]any{"error.code": "VALIDATION_ERROR"}, Contains: []string{"inboxId"}})
+}
+
+// tickets page, "Update a ticket": "all fields optional": an empty body
+// changes nothing; tags given replace the ticket's tags.
+func TestTicketUpdateFieldsOptional(t *testing.T) {
+	x := newT0(t)
+	tk := x.ticket(t, map[string]any{"subject": "s", "customerEmail": "c@example.com"})
+	path := base + "/tickets/" + tk["id"].(string)
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Body: map[string]any{"tags": []string{"a", "b"}}, Status: 200,
+		JSON: map[string]any{"tags": []any{"a", "b"}}})
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Body: map[string]any{}, Status: 200,
+		JSON: map[string]any{"tags": []any{"a", "b"}, "status": "open", "subject": "s"}})
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Body: map[string]any{"tags": []string{"c"}}, Status: 200,
+		JSON: map[string]any{"tags": []any{"c"}}})
+}
+
+// customers page, "Get a customer": GET /customers/:id is the customer
+// object of the list, ticketCount included.
+func TestCustomerGet(t *testing.T) {
+	x := newT0(t)
+	c := x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201,
+		Body: map[string]any{"email": "jane@example.com", "name": "Jane Smith", "externalId": "usr_12345", "metadata": map[string]any{"plan": "pro"}}}).Object()
+	x.ticket(t, map[string]any{"subject": "a", "customerEmail": "jane@example.com"})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers/" + c["id"].(string), Status: 200,
+		JSON: map[string]any{"id": c["id"], "email": "jane@example.com", "name": "Jane Smith", "externalId": "usr_12345",
+			"metadata": map[string]any{"plan": "pro"}, "ticketCount": 1, "createdAt": apitest.Present}})
+}
+
+// customers page, "List customers" and knowledge-base page, "List
+// articles": limit and cursor page both lists as the tickets list does,
+// nextCursor null on the last page.
+func TestCustomerAndArticleListsPageByCursor(t *testing.T) {
+	x := newT0(t)
+	for i := 0; i < 3; i++ {
+		x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201, Body: map[string]any{"email": "c" + strconv.Itoa(i) + "@example.com"}})
+		x.article(t, "Article "+strconv.Itoa(i), "published", "body")
+	}
+	for _, l := range []struct{ path, list string }{{"/customers", "customers"}, {"/knowledge-base", "articles"}} {
+		seen := map[any]bool{}
+		cursor := ""
+		for page := 0; ; page++ {
+			path := base + l.path + "?limit=2"
+			if cursor != "" {
+				path += "&cursor=" + cursor
+			}
+			r := x.run(t, apitest.Scenario{Method: "GET", Path: path, Status: 200})
+			for _, it := range apitest.Get(r.JSON(), l.list).([]any) {
+				seen[it.(map[string]any)["id"]] = true
+			}
+			next, _ := apitest.Get(r.JSON(), "nextCursor").(string)
+			if next == "" {
+				break
+			}
+			if page > 3 {
+				t.Fatalf("%s: the cursor does not move", l.path)
+			}
+			cursor = next
+		}
+		// The pages together are the whole list, each item once.
+		all := apitest.Get(x.run(t, apitest.Scenario{Method: "GET", Path: base + l.path + "?limit=100", Status: 200}).JSON(), l.list).([]any)
+		if len(all) < 3 || len(seen) != len(all) {
+			t.Errorf("%s: %d items over the pages, %d in one page", l.path, len(seen), len(all))
+		}
+	}
 }
