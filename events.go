@@ -2,7 +2,7 @@ package ticketd
 
 import (
 	"context"
-	"reflect"
+	"maps"
 	"slices"
 	"time"
 )
@@ -13,29 +13,37 @@ import (
 type EventType string
 
 const (
-	EventTicketCreated          EventType = "ticket.created"
-	EventTicketUpdated          EventType = "ticket.updated"
-	EventTicketAssigned         EventType = "ticket.assigned"
-	EventTicketUnassigned       EventType = "ticket.unassigned"
-	EventTicketStatusChanged    EventType = "ticket.status_changed"
-	EventTicketTagged           EventType = "ticket.tagged"
-	EventMessageCreated         EventType = "message.created"
-	EventNoteCreated            EventType = "note.created"
+	EventTicketCreated       EventType = "ticket.created"
+	EventTicketUpdated       EventType = "ticket.updated"
+	EventTicketAssigned      EventType = "ticket.assigned"
+	EventTicketUnassigned    EventType = "ticket.unassigned"
+	EventTicketStatusChanged EventType = "ticket.status_changed"
+	EventTicketTagged        EventType = "ticket.tagged"
+	// EventTicketDeleted is a ticket deleted for good, with its
+	// conversation: data.ticket is the ticket as it was. Its messages go
+	// with it and record no events of their own.
+	EventTicketDeleted  EventType = "ticket.deleted"
+	EventMessageCreated EventType = "message.created"
+	EventNoteCreated    EventType = "note.created"
+	// EventMessageUpdated and EventNoteUpdated are an edit of a public
+	// message or of a note (its body or its visibility), with the message
+	// as it is now; EventMessageDeleted and EventNoteDeleted a deletion,
+	// with the message as it was. A public message made internal is a note
+	// now: it records note.updated and, for those who may see only public
+	// messages, message.deleted with the message as they last saw it.
+	EventMessageUpdated         EventType = "message.updated"
+	EventMessageDeleted         EventType = "message.deleted"
+	EventNoteUpdated            EventType = "note.updated"
+	EventNoteDeleted            EventType = "note.deleted"
 	EventMessageDeliveryChanged EventType = "message.delivery_status_changed"
 	EventCustomerCreated        EventType = "customer.created"
 	EventCustomerUpdated        EventType = "customer.updated"
-	// The deletions and edits (TopTickets' DELETE and PATCH routes, the
-	// native API's too): every write of a ticket, its conversation, its files
-	// or a customer records what it did, as creating them does.
-	EventTicketDeleted     EventType = "ticket.deleted"
-	EventMessageUpdated    EventType = "message.updated"
-	EventMessageDeleted    EventType = "message.deleted"
-	EventNoteUpdated       EventType = "note.updated"
-	EventNoteDeleted       EventType = "note.deleted"
+	// The rest of TopTickets' writes: ticket files, customer deletions,
+	// teams and their members, agents. Each event carries its object as it
+	// is after the change (as it was, for a deletion).
 	EventAttachmentCreated EventType = "attachment.created"
 	EventAttachmentDeleted EventType = "attachment.deleted"
 	EventCustomerDeleted   EventType = "customer.deleted"
-	// Teams and agents (TopTickets' teams and users resources).
 	EventTeamCreated       EventType = "team.created"
 	EventTeamUpdated       EventType = "team.updated"
 	EventTeamDeleted       EventType = "team.deleted"
@@ -53,9 +61,9 @@ const (
 // CONTRACT.md's order.
 var EventTypes = []EventType{
 	EventTicketCreated, EventTicketUpdated, EventTicketAssigned, EventTicketUnassigned,
-	EventTicketStatusChanged, EventTicketTagged, EventMessageCreated, EventNoteCreated,
+	EventTicketStatusChanged, EventTicketTagged, EventTicketDeleted, EventMessageCreated, EventNoteCreated,
+	EventMessageUpdated, EventMessageDeleted, EventNoteUpdated, EventNoteDeleted,
 	EventMessageDeliveryChanged, EventCustomerCreated, EventCustomerUpdated,
-	EventTicketDeleted, EventMessageUpdated, EventMessageDeleted, EventNoteUpdated, EventNoteDeleted,
 	EventAttachmentCreated, EventAttachmentDeleted, EventCustomerDeleted,
 	EventTeamCreated, EventTeamUpdated, EventTeamDeleted, EventTeamMemberAdded, EventTeamMemberRemoved,
 	EventUserCreated, EventUserUpdated, EventUserDeleted,
@@ -157,17 +165,17 @@ func scopesOf(t EventType) []Scope {
 	case EventTicketCreated, EventTicketUpdated, EventTicketAssigned, EventTicketUnassigned,
 		EventTicketStatusChanged, EventTicketTagged, EventTicketDeleted:
 		return []Scope{"tickets:read"}
-	case EventMessageCreated, EventMessageDeliveryChanged, EventMessageUpdated, EventMessageDeleted:
+	case EventMessageCreated, EventMessageUpdated, EventMessageDeleted, EventMessageDeliveryChanged:
 		// Public messages are on both the comments and the messages resource.
 		return []Scope{"comments:read", "messages:read"}
 	case EventNoteCreated, EventNoteUpdated, EventNoteDeleted:
 		// Notes are on the comments resource only; the messages resource
 		// never shows them.
 		return []Scope{"comments:read"}
-	case EventAttachmentCreated, EventAttachmentDeleted:
-		return []Scope{"attachments:read"}
 	case EventCustomerCreated, EventCustomerUpdated, EventCustomerDeleted:
 		return []Scope{"customers:read"}
+	case EventAttachmentCreated, EventAttachmentDeleted:
+		return []Scope{"attachments:read"}
 	case EventTeamCreated, EventTeamUpdated, EventTeamDeleted, EventTeamMemberAdded, EventTeamMemberRemoved:
 		return []Scope{"teams:read"}
 	case EventUserCreated, EventUserUpdated, EventUserDeleted:
@@ -179,7 +187,7 @@ func scopesOf(t EventType) []Scope {
 // CanRead reports whether a holder of scopes may see events of type t.
 func CanRead(scopes []Scope, t EventType) bool {
 	for _, s := range scopesOf(t) {
-		if slices.Contains(scopes, s) {
+		if HasScope(scopes, s) {
 			return true
 		}
 	}
@@ -192,8 +200,7 @@ func (p *Principal) CanReadEvent(t EventType) bool {
 	return CanRead(p.Scopes, t) && (!isNoteEvent(t) || p.Audience.SeesNotes())
 }
 
-// isNoteEvent reports whether events of type t are about an internal note,
-// which only an audience that sees notes is shown.
+// isNoteEvent reports whether events of type t carry an internal note.
 func isNoteEvent(t EventType) bool {
 	return t == EventNoteCreated || t == EventNoteUpdated || t == EventNoteDeleted
 }
@@ -418,47 +425,47 @@ func messagePosted(m *Message, before, after *Ticket) []*Event {
 	return out
 }
 
-// ticketDeleted is what deleting t records: its last state. Its
-// conversation and files go with it without an event each.
-func ticketDeleted(t *Ticket) []*Event { return []*Event{ticketEvent(EventTicketDeleted, t)} }
-
+// messageEvent is an event of type typ about m, as m is when it is called.
 func messageEvent(typ EventType, m *Message) *Event {
 	snap := *m
 	return &Event{WorkspaceID: m.WorkspaceID, Type: typ, TicketID: &snap.TicketID, Data: EventData{Message: &snap}}
 }
 
-// messageEdited is what editing a message from before to after records,
-// so that an audience that does not see notes learns nothing of one: a
-// public message that stays public is message.updated; a note that stays a
-// note is note.updated; a public message made a note is, to that audience,
-// gone (message.deleted, as it was) and, to the team, an edited note; a
-// note made public is message.updated with what everyone may now read.
-// An edit that changed nothing records nothing.
+// messageEdited is what an edit of a message from before to after records:
+// message.updated or note.updated naming the fields that changed (body,
+// is_internal); a public message made internal also records message.deleted
+// with the message as it was, for those who never see notes. Nothing when
+// nothing changed.
 func messageEdited(before, after *Message) []*Event {
-	if before.Body == after.Body && before.Internal == after.Internal {
+	var changed []string
+	if before.Body != after.Body {
+		changed = append(changed, "body")
+	}
+	if before.Internal != after.Internal {
+		changed = append(changed, "is_internal")
+	}
+	if len(changed) == 0 {
 		return nil
 	}
-	switch {
-	case !before.Internal && after.Internal:
-		return []*Event{messageEvent(EventMessageDeleted, before), messageEvent(EventNoteUpdated, after)}
-	case after.Internal:
-		return []*Event{messageEvent(EventNoteUpdated, after)}
+	typ := EventMessageUpdated
+	if after.Internal {
+		typ = EventNoteUpdated
 	}
-	return []*Event{messageEvent(EventMessageUpdated, after)}
+	e := messageEvent(typ, after)
+	e.Data.Changed = changed
+	if after.Internal && !before.Internal {
+		return []*Event{messageEvent(EventMessageDeleted, before), e}
+	}
+	return []*Event{e}
 }
 
-// messageDeleted is what deleting m records: note.deleted for a note,
-// message.deleted for a public message, with the message as it was.
+// messageDeleted is what deleting m records, with m as it was.
 func messageDeleted(m *Message) []*Event {
+	typ := EventMessageDeleted
 	if m.Internal {
-		return []*Event{messageEvent(EventNoteDeleted, m)}
+		typ = EventNoteDeleted
 	}
-	return []*Event{messageEvent(EventMessageDeleted, m)}
-}
-
-func attachmentEvent(typ EventType, a *TicketAttachment) []*Event {
-	snap := *a
-	return []*Event{{WorkspaceID: a.WorkspaceID, Type: typ, TicketID: &snap.TicketID, Data: EventData{Attachment: &snap}}}
+	return []*Event{messageEvent(typ, m)}
 }
 
 // deliveryChanged is what a change of a message's email delivery status
@@ -481,6 +488,11 @@ func customerCreated(c *Customer) []*Event {
 func customerDeleted(c *Customer) []*Event {
 	snap := *c
 	return []*Event{{WorkspaceID: c.WorkspaceID, Type: EventCustomerDeleted, Data: EventData{Customer: &snap}}}
+}
+
+func attachmentEvent(typ EventType, a *TicketAttachment) []*Event {
+	snap := *a
+	return []*Event{{WorkspaceID: a.WorkspaceID, Type: typ, TicketID: &snap.TicketID, Data: EventData{Attachment: &snap}}}
 }
 
 // teamEvent is what a write of team t records; member is the agent a
@@ -512,14 +524,40 @@ func customerChanged(before, after *Customer) []*Event {
 			changed = append(changed, f.name)
 		}
 	}
-	if !reflect.DeepEqual(before.Profile, after.Profile) {
-		changed = append(changed, "profile")
-	}
+	changed = append(changed, profileChanged(&before.Profile, &after.Profile)...)
 	if len(changed) == 0 {
 		return nil
 	}
 	snap := *after
 	return []*Event{{WorkspaceID: after.WorkspaceID, Type: EventCustomerUpdated, Data: EventData{Customer: &snap, Changed: changed}}}
+}
+
+// profileChanged names what changed in a customer's profile, in the native
+// API's names: profile.name, profile.identities, profile.metadata (Ticket0's
+// name, externalId and metadata), and profile for the rest of it.
+func profileChanged(before, after *CustomerProfile) []string {
+	var out []string
+	if before.Name != after.Name {
+		out = append(out, "profile.name")
+	}
+	if !maps.Equal(before.Identities, after.Identities) {
+		out = append(out, "profile.identities")
+	}
+	if !maps.Equal(before.Metadata, after.Metadata) {
+		out = append(out, "profile.metadata")
+	}
+	if before.Platform != after.Platform || before.CustomerDetails != after.CustomerDetails ||
+		!samePtr(before.Orders, after.Orders) || !sameTime(before.PlatformCreatedAt, after.PlatformCreatedAt) {
+		out = append(out, "profile")
+	}
+	return out
+}
+
+func samePtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // ---- reading the log -----------------------------------------------------------

@@ -314,7 +314,7 @@ func (s *Service) DeleteTicket(ctx context.Context, p *Principal, ref Ref) error
 		if err := tx.DeleteTicket(ctx, p.WorkspaceID, t.ID); err != nil {
 			return err
 		}
-		return s.emit(ctx, tx, ticketDeleted(t)...)
+		return s.emit(ctx, tx, ticketEvent(EventTicketDeleted, t))
 	})
 }
 
