@@ -1082,10 +1082,25 @@ func TestEveryWriteRecordsAnEvent(t *testing.T) {
 	e.As(k, "DELETE", base+"/customers/"+c, nil).Expect(204)
 
 	var got []string
+	data := map[string]map[string]any{}
 	for _, ev := range e.As(k, "GET", "/v1/events?format=json&limit=500", nil).Expect(200).Array() {
 		if typ := ev["type"].(string); !strings.HasPrefix(typ, "customer.created") {
 			got = append(got, typ)
+			data[typ] = ev["data"].(map[string]any)
 		}
+	}
+	// Each carries its object in the native API's words.
+	if a := data["attachment.deleted"]["attachment"].(map[string]any); a["filename"] != "a.png" || a["id"] != att {
+		t.Errorf("attachment.deleted: %v", a)
+	}
+	if tm := data["team.member_removed"]; tm["team"].(map[string]any)["name"] != "T2" || tm["user"].(map[string]any)["id"] != u {
+		t.Errorf("team.member_removed: %v", tm)
+	}
+	if us := data["user.updated"]["user"].(map[string]any); us["name"] != "U2" || us["email"] != "u@acme.test" {
+		t.Errorf("user.updated: %v", us)
+	}
+	if td := data["ticket.deleted"]["ticket"].(map[string]any); td["id"] != tk || td["priority"] != "urgent" {
+		t.Errorf("ticket.deleted: %v", td)
 	}
 	// The first agent comment opens the new ticket (ticket.updated, ticket.status_changed).
 	want := []string{"ticket.created", "ticket.updated", "message.created", "ticket.updated", "ticket.status_changed", "message.updated",
