@@ -111,6 +111,29 @@ func TestAuthAdminScopeIsGrantedByName(t *testing.T) {
 		Body: map[string]any{"name": "ro admin", "scopes": []string{"admin"}, "user_id": ro.ID.String()}, Contains: []string{"admin"}})
 }
 
+// authentication page, "Only workspace Owners and Admins can create or
+// revoke keys": a key acting as an agent may hold admin, and still neither
+// makes nor revokes keys; an admin's key does both.
+func TestAuthOnlyAdminsManageKeys(t *testing.T) {
+	x := newT0(t)
+	ctx := context.Background()
+	agent, err := x.e.Service.CreateUser(ctx, x.e.WS.Principal, ticketd.NewUser{Email: "agent@example.com", Name: "Agent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Status: 201,
+		Body: map[string]any{"name": "agent's", "scopes": []string{"admin"}, "user_id": agent.ID.String()}})
+	agentKey, agentKeyID := r.Object()["key"].(string), r.Object()["id"].(string)
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: agentKey, Status: 200})
+	x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Key: agentKey, Status: 403,
+		Body: map[string]any{"name": "more", "scopes": []string{"tickets:read"}}, Contains: []string{"cannot create"}})
+	x.run(t, apitest.Scenario{Method: "DELETE", Path: "/v1/api-keys/" + agentKeyID, Key: agentKey, Status: 403,
+		Contains: []string{"cannot revoke"}})
+	x.run(t, apitest.Scenario{Method: "DELETE", Path: "/v1/api-keys/" + agentKeyID, Status: 204})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: agentKey, Status: 401,
+		JSON: map[string]any{"error.code": "UNAUTHORIZED"}})
+}
+
 // "Error code values are uppercase, underscore-separated constants":
 // 400 VALIDATION_ERROR and 404 NOT_FOUND ("wrong ID, or not in this workspace").
 func TestErrorCodes(t *testing.T) {
