@@ -607,3 +607,34 @@ func TestCustomerAndArticleListsPageByCursor(t *testing.T) {
 		}
 	}
 }
+
+// customers page, "Create a customer": externalId is "your internal ID for
+// this customer". A customer ticketd already has by email (one who wrote in
+// before the integration knew them) is returned, 200, and gets the
+// externalId when it had none, so the next lookup by it finds them
+// (ticketd's choice: the page names only the externalId match).
+func TestCustomerCreateLinksExternalIDToAnEmailMatch(t *testing.T) {
+	x := newT0(t)
+	x.ticket(t, map[string]any{"subject": "first contact", "customerEmail": "early@example.com"})
+	r := x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 200,
+		Body: map[string]any{"email": "EARLY@example.com", "name": "Early Bird", "externalId": "crm_1"},
+		JSON: map[string]any{"email": "early@example.com", "externalId": "crm_1", "ticketCount": 1}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers?externalId=crm_1", Status: 200,
+		JSON: map[string]any{"customers.0.id": r.Object()["id"], "customers.1": apitest.Absent}})
+	// One that has another externalId keeps it.
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 200,
+		Body: map[string]any{"email": "early@example.com", "externalId": "crm_2"}, JSON: map[string]any{"externalId": "crm_1"}})
+}
+
+// An externalId names one customer of the workspace (the upsert relies on
+// it): giving another customer the same one over PATCH is refused with 409
+// CONFLICT (ticketd's code: the page lists none) and changes nothing.
+func TestCustomerExternalIDIsUnique(t *testing.T) {
+	x := newT0(t)
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201, Body: map[string]any{"email": "a@example.com", "externalId": "crm_1"}})
+	b := x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201, Body: map[string]any{"email": "b@example.com", "name": "B"}}).Object()
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: base + "/customers/" + b["id"].(string), Status: 409,
+		Body: map[string]any{"externalId": "crm_1", "name": "Not B", "email": "not-b@example.com"}, JSON: map[string]any{"error.code": "CONFLICT"}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers/" + b["id"].(string), Status: 200,
+		JSON: map[string]any{"externalId": nil, "name": "B", "email": "b@example.com"}})
+}
