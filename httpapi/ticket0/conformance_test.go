@@ -638,3 +638,24 @@ func TestCustomerExternalIDIsUnique(t *testing.T) {
 	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers/" + b["id"].(string), Status: 200,
 		JSON: map[string]any{"externalId": nil, "name": "B", "email": "b@example.com"}})
 }
+
+// authentication page, 400 VALIDATION_ERROR "missing required field, bad
+// enum value, etc.": the message names the field as the tickets page spells
+// it, and the refused request creates no customer.
+func TestTicketCreateNamesTheBadField(t *testing.T) {
+	x := newT0(t)
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"subject": "s", "customerEmail": "not an address"}, "customerEmail"},
+		{map[string]any{"subject": "line\r\nBcc: x@example.com", "customerEmail": "ok@example.com"}, "subject"},
+		{map[string]any{"subject": "s", "customerEmail": "ok@example.com", "body": "  "}, "body"},
+		{map[string]any{"subject": "s", "customerEmail": "ok@example.com", "inboxId": "inb_nonsense"}, "inboxId"},
+	} {
+		x.run(t, apitest.Scenario{Method: "POST", Path: base + "/tickets", Body: c.body, Status: 400,
+			JSON: map[string]any{"error.code": "VALIDATION_ERROR"}, Contains: []string{c.field}})
+	}
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers?email=ok@example.com", Status: 200,
+		JSON: map[string]any{"customers": []any{}}})
+}
