@@ -659,3 +659,16 @@ func TestTicketCreateNamesTheBadField(t *testing.T) {
 	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers?email=ok@example.com", Status: 200,
 		JSON: map[string]any{"customers": []any{}}})
 }
+
+// seed 003 "Send a reply" with the ids of the other pages: userId in the
+// tickets page's usr_ form, on a ticket named tkt_, is the operator the
+// messages page calls user_; the reply is attributed to them.
+func TestMessagesSendAcceptsEitherSpelling(t *testing.T) {
+	x := newT0(t)
+	address := x.e.sendingSetup(x.e.WS, "yourcompany.com", "Support", "")
+	tk := x.e.Ticket(x.e.WS, "email")
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/tickets/" + tkt(tk.ID) + "/messages", Status: 201,
+		Body: map[string]any{"fromAddress": address, "bodyText": "On its way.", "userId": usr(x.e.WS.Owner.ID)},
+		JSON: map[string]any{"message.direction": "outbound", "message.authorType": "user",
+			"message.authorId": typeid.Format(typeid.User, x.e.WS.Owner.ID), "message.conversationId": conv(tk)}})
+}
