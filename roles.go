@@ -93,14 +93,9 @@ const ReadOnlyAdminKeyLifetime = 72 * time.Hour
 // keys always after ReadOnlyAdminKeyLifetime, whatever was asked; other
 // keys when asked, which must be in the future.
 func keyExpiry(p *Principal, asked *time.Time, now time.Time) (*time.Time, error) {
-	role := p.Role
-	if role == "" {
-		// A principal made in-process (the demo data, a command) rather than
-		// from a key or a session speaks for the operator.
-		role = RoleAdmin
-	}
-	if !role.CanCreateKeys() {
-		return nil, Errorf(EFORBIDDEN, "an API key of a %s cannot create API keys", role)
+	role, err := keyManager(p, "create")
+	if err != nil {
+		return nil, err
 	}
 	if role == RoleReadOnlyAdmin {
 		t := now.Add(ReadOnlyAdminKeyLifetime)
@@ -114,6 +109,24 @@ func keyExpiry(p *Principal, asked *time.Time, now time.Time) (*time.Time, error
 		return nil, Invalid("expires_at", KindInvalid, "must be in the future")
 	}
 	return &t, nil
+}
+
+// keyManager returns p's role if it may make and revoke API keys (Ticket0:
+// "only workspace Owners and Admins can create or revoke keys"; TopTickets:
+// admins and read-only admins create them), whatever its scopes: an agent's
+// key holding admin or settings:write still may not. verb names the refused
+// action.
+func keyManager(p *Principal, verb string) (Role, error) {
+	role := p.Role
+	if role == "" {
+		// A principal made in-process (the demo data, a command) rather than
+		// from a key or a session speaks for the operator.
+		role = RoleAdmin
+	}
+	if !role.CanCreateKeys() {
+		return role, Errorf(EFORBIDDEN, "an API key of a %s cannot %s API keys", role, verb)
+	}
+	return role, nil
 }
 
 // checkKeyRole checks that a key acting as an agent of role may hold scopes.

@@ -354,6 +354,9 @@ func (s *Service) APIKeys(ctx context.Context, p *Principal, page Page) (keys []
 // DeleteAPIKey revokes a key: it stops working at once on this node and
 // within a second on every other (see keyCacheTTL).
 func (s *Service) DeleteAPIKey(ctx context.Context, p *Principal, id ID) error {
+	if _, err := keyManager(p, "revoke"); err != nil {
+		return err
+	}
 	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
 	s.keys.clear()
 	return err
