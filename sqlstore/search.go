@@ -247,6 +247,18 @@ func (t *Tx) inList(param string) string {
 	return "IN (SELECT value FROM json_each(" + param + "))"
 }
 
+// fromIDList restricts a ticket list to the ids of param: a FROM clause and
+// a condition (or none). Read by id, a list of a few thousand candidates is
+// read and sorted, where the list's index would be walked until it had met
+// them all. SQLite needs the join for it (CROSS JOIN fixes its order; the
+// subquery names one column, as json_each has an "id" of its own).
+func (t *Tx) fromIDList(param string) (from, cond string) {
+	if t.d.name() == "postgres" {
+		return "tickets", "id = ANY(" + param + "::text[])"
+	}
+	return "(SELECT value AS search_id FROM json_each(" + param + ")) sel CROSS JOIN tickets ON tickets.id = sel.search_id", ""
+}
+
 // pgNewest is a PostgreSQL source: the newest matches of table (alias x)
 // for the tsquery $2, at most $3, in the order of the index whose leading
 // columns the conditions fix. The first branch walks the newest
