@@ -30,17 +30,17 @@ import (
 const (
 	// searchCandidates bounds the matches each source contributes to a
 	// ranking, newest first.
-	searchCandidates = 300
+	searchCandidates = 100
 	// searchDepth bounds the matches each source reads when filters may
 	// reject some, and the matches a ticket list's search selects from.
-	searchDepth = 1000
+	searchDepth = 500
 )
 
 // pgProbe is how many of a table's newest rows PostgreSQL walks before it
 // turns to the GIN index: about the square root of the candidates times the
 // table's size at a million rows, where the walk and the GIN read of what
 // remains cost about the same.
-var pgProbe = map[string]int{"messages": 20000, "tickets": 5000, "customers": 2000}
+var pgProbe = map[string]int{"tickets": 3000, "customers": 2000}
 
 // searchHits are the matches of each source, newest first: ticket ids,
 // repeated in messages for each matching message.
@@ -172,6 +172,12 @@ func (t *Tx) searchHits(ctx context.Context, ws ticketd.ID, m ticketd.TextMatch,
 		{&h.messages, t.searchMessagesQuery(), []any{idArg(ws), match, depth, m.IncludeInternal}, false},
 		{&h.customers, t.searchCustomersQuery(), []any{idArg(ws), match, depth}, true},
 	} {
+		if src.dst == &h.messages && t.d.name() == "postgres" {
+			if err := t.pgMessageHits(ctx, src.dst, depth, src.args); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err := t.readHits(ctx, src.dst, depth, src.list, src.query, src.args); err != nil {
 			return nil, err
 		}
@@ -179,7 +185,59 @@ func (t *Tx) searchHits(ctx context.Context, ws ticketd.ID, m ticketd.TextMatch,
 	return &h, nil
 }
 
-// readHits appends the ids query yields to dst, stopping at depth.
+// pgWalk is how many of the newest messages PostgreSQL walks in order,
+// testing each: what a common word needs, and an estimate of how common the
+// word is (see pgMessageHits).
+const pgWalk = 2000
+
+// pgMessageHits is the PostgreSQL messages source; args are those of
+// searchMessagesQuery. GIN yields matches unordered, and reading a match's
+// row costs a random page, so the rows read must be few:
+//
+//  1. the newest pgWalk rows are walked in order and tested one by one
+//     (ts_match_vq, which no index serves): a common word ends here;
+//  2. from the matches the walk found, the density of the word gives the
+//     width of the slice below it that should hold the rest; the slice is
+//     read by the GIN index ANDed with the primary key's range, so only the
+//     matches inside it are read from the table (a word of middling
+//     frequency ends here);
+//  3. whatever is still missing comes from the GIN index alone over the
+//     older rows: for a word too rare to be seen in the walk, its few
+//     matches.
+func (t *Tx) pgMessageHits(ctx context.Context, dst *[]string, depth int, args []any) error {
+	var hi int64
+	if err := t.queryRow(ctx, `SELECT COALESCE(MAX(number), 0) FROM messages`).Scan(&hi); err != nil {
+		return t.d.normalize(err)
+	}
+	const cols = `SELECT ticket_id FROM messages x WHERE x.workspace_id = $1 AND ($4 OR x.internal = FALSE)`
+	read := func(q string, bounds ...any) error {
+		return t.readHits(ctx, dst, depth, false, q, append([]any{args[0], args[1], depth - len(*dst), args[3]}, bounds...))
+	}
+	if err := read(cols+` AND x.number > $5 AND ts_match_vq(x.search_vector, to_tsquery('simple', $2))
+		ORDER BY x.number DESC LIMIT $3`, hi-pgWalk); err != nil {
+		return err
+	}
+	found, top := len(*dst), hi-pgWalk
+	if found >= depth || top <= 0 {
+		return nil
+	}
+	if found > 2 {
+		// Twice the width at which the walk's density would yield the rest.
+		width := 2 * int64(depth-found) * pgWalk / int64(found)
+		if err := read(cols+` AND x.number > $5 AND x.number <= $6 AND x.search_vector @@ to_tsquery('simple', $2)
+			AND x.number + 0 > $5 ORDER BY x.number DESC LIMIT $3`, top-width, top); err != nil {
+			return err
+		}
+		if top -= width; len(*dst) >= depth || top <= 0 {
+			return nil
+		}
+	}
+	return read(cols+` AND x.number + 0 <= $5 AND x.search_vector @@ to_tsquery('simple', $2)
+		ORDER BY x.number DESC LIMIT $3`, top)
+}
+
+// readHits appends the ids query yields to dst, stopping at depth; with
+// list, a row is a JSON array of ids.
 func (t *Tx) readHits(ctx context.Context, dst *[]string, depth int, list bool, query string, args []any) error {
 	rows, err := t.query(ctx, query, args...)
 	if err != nil {
@@ -260,45 +318,42 @@ func (t *Tx) fromIDList(param string) (from, cond string) {
 }
 
 // pgNewest is a PostgreSQL source: the newest matches of table (alias x)
-// for the tsquery $2, at most $3, in the order of the index whose leading
-// columns the conditions fix. The first branch walks the newest
-// pgProbe[table] rows in order and tests each with ts_match_vq, which no
-// index serves, so the planner cannot trade the walk for a GIN read; the
-// second, which runs only when the first returned fewer than $3 rows, reads
-// the GIN index for the older rows (number + 0 keeps the planner from
-// walking the primary key instead). The older rows sort after the newer,
-// so the branches concatenate in order: PostgreSQL runs an Append's
-// branches one after the other, and none once the LIMIT above it is met.
-func pgNewest(table, cols, conds string) string {
+// in workspace $1 for the tsquery $2, at most $3, newest first; extra is
+// more conditions. The first branch walks the newest pgProbe[table] rows in
+// order and tests each with ts_match_vq, which no index serves, so the
+// planner cannot trade the walk for a GIN read; the second, which runs only
+// when the first returned fewer than $3 rows, reads the GIN index for the
+// older rows ("number + 0" and "workspace_id || ''" keep the planner from
+// walking the primary key or the workspace's index instead, which for a
+// rare word would read every row). The older rows sort after the newer, so
+// the branches concatenate in order: PostgreSQL runs an Append's branches
+// one after the other, and none once the LIMIT above it is met.
+func pgNewest(table, cols, extra string) string {
 	inner := prefixed("x.", cols)
-	newest := fmt.Sprintf(`x.number > (SELECT MAX(number) FROM %s) - %d`, table, pgProbe[table])
-	older := fmt.Sprintf(`x.number + 0 <= (SELECT MAX(number) FROM %s) - %d`, table, pgProbe[table])
-	return `SELECT ` + cols + ` FROM (
-		(SELECT ` + inner + ` FROM ` + table + ` x WHERE ` + conds + ` AND ` + newest + `
+	probe := pgProbe[table]
+	return fmt.Sprintf(`SELECT %[1]s FROM (
+		(SELECT %[2]s FROM %[3]s x WHERE x.workspace_id = $1%[4]s AND x.number > (SELECT MAX(number) FROM %[3]s) - %[5]d
 			AND ts_match_vq(x.search_vector, to_tsquery('simple', $2)) ORDER BY x.number DESC LIMIT $3)
 		UNION ALL
-		(SELECT ` + inner + ` FROM ` + table + ` x WHERE ` + conds + ` AND ` + older + `
+		(SELECT %[2]s FROM %[3]s x WHERE x.workspace_id || '' = $1%[4]s AND x.number + 0 <= (SELECT MAX(number) FROM %[3]s) - %[5]d
 			AND x.search_vector @@ to_tsquery('simple', $2) ORDER BY x.number DESC LIMIT $3)
-	) newest LIMIT $3`
+	) newest LIMIT $3`, cols, inner, table, extra, probe)
 }
 
 // searchTextQuery selects the tickets whose subject or description match,
 // newest first.
 func (t *Tx) searchTextQuery() string {
 	if t.d.name() == "postgres" {
-		return `SELECT id FROM (` + pgNewest("tickets", "id, number", "x.workspace_id = $1") + `) s`
+		return `SELECT id FROM (` + pgNewest("tickets", "id, number", "") + `) s`
 	}
 	return `SELECT s.id FROM tickets_text_fts CROSS JOIN tickets s ON s.number = tickets_text_fts.rowid
 		WHERE tickets_text_fts MATCH $2 AND s.workspace_id = $1 ORDER BY tickets_text_fts.rowid DESC LIMIT $3`
 }
 
 // searchMessagesQuery selects the ticket of each matching message, newest
-// message first; notes only when $4 is true.
+// message first; notes only when $4 is true. PostgreSQL reads it in slices
+// (pgMessageHits).
 func (t *Tx) searchMessagesQuery() string {
-	if t.d.name() == "postgres" {
-		return `SELECT ticket_id FROM (` + pgNewest("messages", "ticket_id, number",
-			"x.workspace_id = $1 AND ($4 OR x.internal = FALSE)") + `) m`
-	}
 	// CROSS JOIN fixes SQLite's join order: the index drives, newest first.
 	return `SELECT m.ticket_id FROM messages_fts CROSS JOIN messages m ON m.number = messages_fts.rowid
 		WHERE messages_fts MATCH $2 AND m.workspace_id = $1 AND ($4 OR m.internal = FALSE)
@@ -315,7 +370,7 @@ func (t *Tx) searchCustomersQuery() string {
 		WHERE workspace_id = $1 AND customer_id = c.id ORDER BY number DESC LIMIT $3) ct)`
 	if t.d.name() == "postgres" {
 		return `SELECT ` + fmt.Sprintf(tickets, "COALESCE(json_agg(id ORDER BY number DESC), '[]')") + ` FROM (` +
-			pgNewest("customers", "id, number", "x.workspace_id = $1") + `) c`
+			pgNewest("customers", "id, number", "") + `) c`
 	}
 	return `SELECT ` + fmt.Sprintf(tickets, "json_group_array(id ORDER BY number DESC)") + ` FROM customers_fts
 		CROSS JOIN customers c ON c.number = customers_fts.rowid
