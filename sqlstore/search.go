@@ -323,9 +323,9 @@ func (t *Tx) fromIDList(param string) (from, cond string) {
 // order and tests each with ts_match_vq, which no index serves, so the
 // planner cannot trade the walk for a GIN read; the second, which runs only
 // when the first returned fewer than $3 rows, reads the GIN index for the
-// older rows ("number + 0" and "workspace_id || ''" keep the planner from
-// walking the primary key or the workspace's index instead, which for a
-// rare word would read every row). The older rows sort after the newer, so
+// older rows (adding 0 to the number, and an empty text to the workspace,
+// keep the planner from walking the primary key or the workspace's index
+// instead, which for a rare word would read every row). The older rows sort after the newer, so
 // the branches concatenate in order: PostgreSQL runs an Append's branches
 // one after the other, and none once the LIMIT above it is met.
 func pgNewest(table, cols, extra string) string {
