@@ -154,7 +154,7 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 		}
 		w.args = append(w.args, t.idList(ids))
 		var cond string
-		if from, cond = t.fromIDList("$" + strconv.Itoa(len(w.args))); cond != "" {
+		if from, cond = t.fromIDList("$"+strconv.Itoa(len(w.args)), "tickets"); cond != "" {
 			w.conds = append(w.conds, cond)
 		}
 	}
