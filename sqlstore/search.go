@@ -300,7 +300,6 @@ func (t *Tx) idList(ids []string) any {
 	return string(b)
 }
 
-
 // fromIDList restricts a ticket query to the ids of param: a FROM clause of
 // tickets as alias and a condition (or none). Read by id, a list of a few
 // thousand candidates is read and sorted, where an index of the workspace
