@@ -304,10 +304,11 @@ type TicketFilter struct {
 	// Unassigned: true selects tickets with neither an agent nor a team,
 	// false those with either.
 	Unassigned *bool
-	// Search selects tickets whose subject or description contains the
-	// text, case-insensitively. A plain substring match until the search
-	// capability of the store lands.
+	// Search selects tickets matching the words of this text as a search
+	// does (Service.Search), in the list's order; Tickets reads it into
+	// Match, which is what the store reads.
 	Search string
+	Match  *TextMatch
 	// Offset skips that many tickets first.
 	Offset int
 	// Filters of the product APIs (issue 11).

@@ -124,7 +124,7 @@ func (e *env) seedScale(ctx context.Context) (*scaleSeed, error) {
 				j := st.msg
 				st.at = st.at.Add(time.Second)
 				m := &ticketd.Message{ID: ticketd.NewID(), WorkspaceID: ws.ID, TicketID: st.t.ID, Internal: j%10 == 9,
-					Author: ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &agents[j%5]}, Body: body, Time: st.at,
+					Author: ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &agents[j%5]}, Body: body + scaleWords(i, j), Time: st.at,
 					Channel: "chat", To: []string{}, Cc: []string{}, References: []string{}, Tags: []string{},
 					CreatedAt: st.at, UpdatedAt: st.at}
 				if j%2 == 0 {
@@ -218,6 +218,7 @@ func (e *env) runScale(ctx context.Context, s *scaleSeed) ([]scaleRow, error) {
 	get(fmt.Sprintf("tickets ?status=pending (of %d), one client", s.tickets), base+"/v1/tickets?status=pending&limit=50")
 	get("comments, last page of 50, "+bigN+", one client", msgs(s.big.ID)+"/comments?limit=50&after="+s.bigLastCursor.String())
 	get("comments, first page of 50, 50-message ticket, one client", msgs(s.small.ID)+"/comments?limit=50")
+	rows = append(rows, e.runSearchScale(ctx, s)...)
 	// The unpaged lists of the seeds on the long ticket: one request at a
 	// time, with ticketd's resident memory before and at its peak.
 	for _, u := range []struct{ name, url string }{
