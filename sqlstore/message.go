@@ -62,20 +62,26 @@ func attachmentsArg(m *ticketd.Message) any {
 	return string(m.ExternalAttachments)
 }
 
-// CreateMessage inserts m and assigns its number.
-func (t *Tx) CreateMessage(ctx context.Context, m *ticketd.Message) error {
-	err := t.queryRow(ctx, `INSERT INTO messages (id, workspace_id, ticket_id, author_kind, author_user_id,
-		author_customer_id, internal, body, body_html, time, channel, subject, from_address, from_name, to_addresses,
-		cc_addresses, external_id, in_reply_to, refs, body_cleaned, language, sentiment, tags, attachments, delivery,
-		delivery_attempts, delivery_error, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-		$23, $24, $25, $26, $27, $28, $29)
-		RETURNING number`,
-		idArg(m.ID), idArg(m.WorkspaceID), idArg(m.TicketID), string(m.Author.Kind), optIDArg(m.Author.UserID),
+// messageInsertColumns are the columns CreateMessage writes, messageArgs
+// their values.
+const messageInsertColumns = `id, workspace_id, ticket_id, author_kind, author_user_id,
+	author_customer_id, internal, body, body_html, time, channel, subject, from_address, from_name, to_addresses,
+	cc_addresses, external_id, in_reply_to, refs, body_cleaned, language, sentiment, tags, attachments, delivery,
+	delivery_attempts, delivery_error, created_at, updated_at`
+
+func messageArgs(m *ticketd.Message) []any {
+	return []any{idArg(m.ID), idArg(m.WorkspaceID), idArg(m.TicketID), string(m.Author.Kind), optIDArg(m.Author.UserID),
 		optIDArg(m.Author.CustomerID), m.Internal, m.Body, optStringArg(m.BodyHTML), m.Time, m.Channel, m.Subject,
 		m.FromAddress, m.FromName, jsonArg(m.To), jsonArg(m.Cc), m.ExternalID, m.InReplyTo, jsonArg(m.References),
 		optStringArg(m.BodyCleaned), optStringArg(m.Language), optStringArg(m.Sentiment), jsonArg(m.Tags),
-		attachmentsArg(m), string(m.Delivery), m.DeliveryAttempts, m.DeliveryError, m.CreatedAt, m.UpdatedAt).Scan(&m.Number)
+		attachmentsArg(m), string(m.Delivery), m.DeliveryAttempts, m.DeliveryError, m.CreatedAt, m.UpdatedAt}
+}
+
+var insertMessage = `INSERT INTO messages (` + messageInsertColumns + `) VALUES ` + valuesLists(29, 1) + ` RETURNING number`
+
+// CreateMessage inserts m and assigns its number.
+func (t *Tx) CreateMessage(ctx context.Context, m *ticketd.Message) error {
+	err := t.queryRow(ctx, insertMessage, messageArgs(m)...).Scan(&m.Number)
 	return t.d.normalize(err)
 }
 
