@@ -72,7 +72,7 @@ func main() {
 	flag.IntVar(&c.scale, "scale", 0, "scale mode: seed this many messages (e.g. 1000000) and measure pages and lists at that size")
 	flag.IntVar(&c.scaleTix, "scale-tickets", 0, "tickets of the scale workspace (default: messages/10)")
 	flag.IntVar(&c.bigTicket, "big-ticket", 0, "messages on the scale run's one long ticket (default: messages/10)")
-	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (database, ticketd log)")
+	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (database, ticketd log) and, on PostgreSQL, the schema")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "write CPU and allocation profiles of ticketd (pprof, through its --pprof-addr) taken while each --profile route runs into this directory")
 	flag.StringVar(&c.profile, "profile", "post-native,get-comments", "routes to profile with --profile-dir")
 	flag.IntVar(&c.roundTrips, "round-trips", 0, "PostgreSQL only: instead of the load, send this many requests of each route one at a time, through a proxy that counts the protocol's round trips, and report round trips per request beside the ceiling's")
@@ -137,7 +137,11 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	if c.keep {
+		fmt.Println("keeping the database:", dsn)
+	} else {
+		defer cleanup()
+	}
 	e.dsn = dsn
 	if e.db, err = sqlstore.Open(ctx, dsn, sqlstore.Options{}); err != nil {
 		return err
