@@ -645,9 +645,9 @@ func newParticipants() *Participants {
 // MaxPeopleLookup bounds the ids of one Tx.People call.
 const MaxPeopleLookup = 500
 
-// load adds the authors of msgs that are not there yet, in one look-up of
-// customers and one of users (per MaxPeopleLookup new authors) rather than
-// one per author: each is a round trip to PostgreSQL. An author that no
+// load adds the authors of msgs that are not there yet, in one look-up
+// (per MaxPeopleLookup new authors of a kind) rather than one per author:
+// each is a round trip to PostgreSQL. An author that no
 // longer exists is recorded as nil, so it is not looked up again.
 func (out *Participants) load(ctx context.Context, tx Tx, ws ID, msgs []*Message) error {
 	var customers, users []ID

@@ -53,9 +53,9 @@ type Tx interface {
 	UpdateUser(ctx context.Context, ws, id ID, p UserPatch) error
 
 	// People returns the customers and the users of workspace ws that the
-	// ids name, in one look-up each however many ids there are (at most
-	// MaxPeopleLookup a call); an id that names no one (any more) is
-	// absent, and the order is the store's.
+	// ids name, in one look-up however many ids there are (at most
+	// MaxPeopleLookup of each a call); an id that names no one (any more)
+	// is absent, and the order is the store's.
 	People(ctx context.Context, ws ID, customers, users []ID) ([]*Customer, []*User, error)
 
 	CreateCustomer(ctx context.Context, c *Customer) error
