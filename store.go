@@ -213,6 +213,10 @@ type Tx interface {
 
 	TeamTx
 	ProfileTx
+	// ServerSecret returns the server's secret of that name, storing fresh
+	// (sealed, as every secret) when there is none yet; every node reads the
+	// same one.
+	ServerSecret(ctx context.Context, name string, fresh []byte, now time.Time) ([]byte, error)
 }
 
 // TeamTx persists teams, their members, ticket planning fields, ticket

@@ -122,6 +122,16 @@ func hotWorkload(t *testing.T, db *sqlstore.DB) {
 	must(t, err)
 	_, err = svc.DeliverDue(ctx, acceptingMailer{}, 10)
 	must(t, err)
+	// The dashboard's counts and activity feed, and the server secret that
+	// signs download links (TopTickets).
+	_, err = svc.TicketStats(ctx, p)
+	must(t, err)
+	_, err = svc.RecentEvents(ctx, p, 0, 20)
+	must(t, err)
+	must(t, db.Update(ctx, func(tx ticketd.Tx) error {
+		_, err := tx.ServerSecret(ctx, "hot", []byte("secret"), time.Now())
+		return err
+	}))
 	other := ticketd.NewService(db) // an empty key cache: the key is looked up
 	_, err = other.Authenticate(ctx, key)
 	must(t, err)
@@ -285,7 +295,8 @@ func fullScans(engine, query string, plan []string) []string {
 		last := prev
 		prev = line
 		if engine == "sqlite" {
-			if m := sqliteScan.FindStringSubmatch(line); m != nil && m[1] != "newest" && m[1] != "first" {
+			if m := sqliteScan.FindStringSubmatch(line); m != nil && m[1] != "newest" && m[1] != "first" &&
+				m[1] != "u" { // u: HasUnsequencedEvents' LIMIT 1 subquery
 				bad = append(bad, m[1])
 			}
 			if strings.HasPrefix(line, "USE TEMP B-TREE FOR ORDER BY") && !strings.Contains(query, "UNION") {
