@@ -52,6 +52,12 @@ type Tx interface {
 	// UpdateUser returns ENOTFOUND if the user is not in workspace ws.
 	UpdateUser(ctx context.Context, ws, id ID, p UserPatch) error
 
+	// People returns the customers and the users of workspace ws that the
+	// ids name, in one look-up however many ids there are (at most
+	// MaxPeopleLookup of each a call); an id that names no one (any more)
+	// is absent, and the order is the store's.
+	People(ctx context.Context, ws ID, customers, users []ID) ([]*Customer, []*User, error)
+
 	CreateCustomer(ctx context.Context, c *Customer) error
 	// Customer returns ENOTFOUND if the customer is not in workspace ws.
 	Customer(ctx context.Context, ws ID, ref Ref) (*Customer, error)

@@ -91,6 +91,5 @@ func (db *DB) SetMaxConns(n int) {
 	if db.dialect.name() != "postgres" || n < 1 {
 		return
 	}
-	db.write.SetMaxOpenConns(n)
-	db.write.SetMaxIdleConns(max(n/2, 1))
+	sizePostgresPool(db.write, n)
 }

@@ -57,21 +57,27 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	return &t, nil
 }
 
-// CreateTicket inserts tk and assigns its number.
-func (t *Tx) CreateTicket(ctx context.Context, tk *ticketd.Ticket) error {
-	err := t.queryRow(ctx, `INSERT INTO tickets (id, workspace_id, customer_id, subject, channel, status,
-		assignee_id, tags, unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used,
-		contact_reason, language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count,
-		public_count, priority, category, description, due_at, resolved_at, tracking_token, team_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-		$23, $24, $25, $26, $27, $28, $29, $30, $31)
-		RETURNING number`,
-		idArg(tk.ID), idArg(tk.WorkspaceID), idArg(tk.CustomerID), tk.Subject, tk.Channel, string(tk.Status),
+// ticketInsertColumns are the columns CreateTicket writes, ticketArgs their
+// values.
+const ticketInsertColumns = `id, workspace_id, customer_id, subject, channel, status,
+	assignee_id, tags, unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used,
+	contact_reason, language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count,
+	public_count, priority, category, description, due_at, resolved_at, tracking_token, team_id`
+
+func ticketArgs(tk *ticketd.Ticket) []any {
+	return []any{idArg(tk.ID), idArg(tk.WorkspaceID), idArg(tk.CustomerID), tk.Subject, tk.Channel, string(tk.Status),
 		optIDArg(tk.AssigneeID), jsonArg(tk.Tags), tk.UnreadCount, tk.LastMessage, tk.LastMessageAt, tk.Date,
 		optIDArg(tk.InboxID), tk.ChannelThread, tk.ContactAddress, tk.Reason, tk.Language, tk.Source,
 		optTimeArg(tk.HandedOffAt), optTimeArg(tk.ClosedAt), tk.CreatedAt, tk.UpdatedAt, tk.MessageCount,
 		tk.PublicCount, string(tk.Priority), tk.Category, tk.Description, optTimeArg(tk.DueAt),
-		optTimeArg(tk.ResolvedAt), tokenArg(tk.TrackingToken), optIDArg(tk.TeamID)).Scan(&tk.Number)
+		optTimeArg(tk.ResolvedAt), tokenArg(tk.TrackingToken), optIDArg(tk.TeamID)}
+}
+
+var insertTicket = `INSERT INTO tickets (` + ticketInsertColumns + `) VALUES ` + valuesLists(31, 1) + ` RETURNING number`
+
+// CreateTicket inserts tk and assigns its number.
+func (t *Tx) CreateTicket(ctx context.Context, tk *ticketd.Ticket) error {
+	err := t.queryRow(ctx, insertTicket, ticketArgs(tk)...).Scan(&tk.Number)
 	return t.d.normalize(err)
 }
 

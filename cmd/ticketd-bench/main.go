@@ -55,6 +55,7 @@ type config struct {
 	keep        bool
 	profileDir  string
 	profile     string
+	roundTrips  int
 }
 
 func main() {
@@ -71,9 +72,10 @@ func main() {
 	flag.IntVar(&c.scale, "scale", 0, "scale mode: seed this many messages (e.g. 1000000) and measure pages and lists at that size")
 	flag.IntVar(&c.scaleTix, "scale-tickets", 0, "tickets of the scale workspace (default: messages/10)")
 	flag.IntVar(&c.bigTicket, "big-ticket", 0, "messages on the scale run's one long ticket (default: messages/10)")
-	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (database, ticketd log)")
+	flag.BoolVar(&c.keep, "keep", false, "keep the temporary directory (database, ticketd log) and, on PostgreSQL, the schema")
 	flag.StringVar(&c.profileDir, "profile-dir", "", "write CPU and allocation profiles of ticketd (pprof, through its --pprof-addr) taken while each --profile route runs into this directory")
 	flag.StringVar(&c.profile, "profile", "post-native,get-comments", "routes to profile with --profile-dir")
+	flag.IntVar(&c.roundTrips, "round-trips", 0, "PostgreSQL only: instead of the load, send this many requests of each route one at a time, through a proxy that counts the protocol's round trips, and report round trips per request beside the ceiling's")
 	var ceilAddr, ceilWS, ceilUser string
 	flag.StringVar(&ceilAddr, "serve-ceilings", "", "internal: run as the ceiling server on this address")
 	flag.StringVar(&ceilWS, "ceiling-workspace", "", "internal: the ceiling server's workspace id")
@@ -115,6 +117,9 @@ type env struct {
 	ticketd  *process
 	ceil     *ceilingProcess
 	maxRSSMB float64
+	wire     *wireCounter
+	// poolStats is ticketd's database pool at the end of the run.
+	poolStats string
 }
 
 func run(ctx context.Context, c config) error {
@@ -132,7 +137,11 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	defer cleanup()
+	if c.keep {
+		fmt.Println("keeping the database:", dsn)
+	} else {
+		defer cleanup()
+	}
 	e.dsn = dsn
 	if e.db, err = sqlstore.Open(ctx, dsn, sqlstore.Options{}); err != nil {
 		return err
@@ -156,14 +165,39 @@ func run(ctx context.Context, c config) error {
 	}
 	seedTime := time.Since(began)
 	fmt.Printf("seeded in %s\n", seedTime.Round(time.Millisecond))
-	if e.ticketd, err = startTicketd(ctx, tmp, dsn, c.profileDir != ""); err != nil {
+	serveDSN := dsn
+	if c.roundTrips > 0 {
+		if e.engine != "postgres" {
+			return errors.New("--round-trips counts PostgreSQL's protocol: give a postgres:// --db")
+		}
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return err
+		}
+		if e.wire, err = startWireCounter(u.Host); err != nil {
+			return err
+		}
+		defer e.wire.close()
+		if serveDSN, err = e.wire.dsn(dsn); err != nil {
+			return err
+		}
+	}
+	if e.ticketd, err = startTicketd(ctx, tmp, serveDSN, c.profileDir != ""); err != nil {
 		return err
 	}
 	defer e.ticketd.stop()
-	if e.ceil, err = startCeilingProcess(dsn, e.p.WorkspaceID, e.p.UserID); err != nil {
+	if e.ceil, err = startCeilingProcess(serveDSN, e.p.WorkspaceID, e.p.UserID); err != nil {
 		return err
 	}
 	defer e.ceil.close()
+	if c.roundTrips > 0 {
+		rep := e.reportRoundTrips(e.runRoundTrips(ctx))
+		fmt.Print(rep)
+		if c.out != "" {
+			return writeReport(c.out, e.engine+", round trips", rep)
+		}
+		return nil
+	}
 	stopRSS := e.ticketd.sampleRSS(&e.maxRSSMB)
 	rows, err := e.runRoutes(ctx)
 	if err != nil {
@@ -176,6 +210,7 @@ func run(ctx context.Context, c config) error {
 		}
 	}
 	stopRSS()
+	e.poolStats = e.ticketd.poolStats()
 	rep := e.report(rows, sc, scaleRows, seedTime)
 	fmt.Print(rep)
 	if c.out != "" {
@@ -341,6 +376,29 @@ func (p *process) stop() {
 		p.cmd.Process.Kill()
 	}
 	p.log.Close()
+}
+
+// poolStats summarises ticketd's database pools from its /metrics (the
+// database/sql statistics): how often a request waited for a connection and
+// for how long in all, and how many connections were closed and so had to
+// be opened again.
+func (p *process) poolStats() string {
+	resp, err := http.Get(p.addr + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, m := range []string{"go_sql_max_open_connections", "go_sql_wait_count_total", "go_sql_wait_duration_seconds_total",
+			"go_sql_max_idle_closed_total", "go_sql_max_idle_time_closed_total", "go_sql_max_lifetime_closed_total"} {
+			if strings.HasPrefix(line, m+"{") {
+				out = append(out, strings.Replace(strings.TrimPrefix(line, "go_sql_"), "_total{", "{", 1))
+			}
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // rssMB reads the process's resident memory.

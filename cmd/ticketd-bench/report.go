@@ -94,6 +94,9 @@ func (e *env) report(rows []row, sc *scaleSeed, scaleRows []scaleRow, seedTime t
 			}
 		}
 		fmt.Fprintf(&b, "\nticketd's peak resident memory during the run: %.0f MB (language models loaded).\n", e.maxRSSMB)
+		if e.poolStats != "" {
+			fmt.Fprintf(&b, "\nticketd's database pools at the end (database/sql): %s.\n", e.poolStats)
+		}
 	}
 	if sc != nil {
 		fmt.Fprintf(&b, "\nScale workspace: %d messages over %d tickets (one of %d messages, one of 50), seeded through sqlstore in %s.\n\n",

@@ -84,6 +84,19 @@ func (e *env) routes() []routeSpec {
 	}
 }
 
+// selected reports whether --routes selects the route named name.
+func (e *env) selected(name string) bool {
+	if e.c.only == "" {
+		return true
+	}
+	for _, n := range strings.Split(e.c.only, ",") {
+		if strings.TrimSpace(n) == name {
+			return true
+		}
+	}
+	return false
+}
+
 // measure warms t up, then measures it.
 func (e *env) measure(ctx context.Context, t target) result {
 	if e.c.warmup > 0 {
@@ -93,16 +106,9 @@ func (e *env) measure(ctx context.Context, t target) result {
 }
 
 func (e *env) runRoutes(ctx context.Context) ([]row, error) {
-	var only map[string]bool
-	if e.c.only != "" {
-		only = map[string]bool{}
-		for _, n := range strings.Split(e.c.only, ",") {
-			only[strings.TrimSpace(n)] = true
-		}
-	}
 	var rows []row
 	for _, spec := range e.routes() {
-		if only != nil && !only[spec.name] {
+		if !e.selected(spec.name) {
 			continue
 		}
 		var gots, ceils []result

@@ -26,8 +26,9 @@ type scaleSeed struct {
 }
 
 // seedScale writes the scale workspace through the store in large
-// transactions (the bulk path: sqlstore's own CreateTicket and CreateMessage,
-// thousands per commit, counters set as they are written): c.scale messages
+// transactions (the bulk path: sqlstore's BulkLoad, multi-row INSERTs of
+// the columns CreateTicket and CreateMessage write, 20,000 rows a commit,
+// counters set as they are written): c.scale messages
 // over c.scaleTix tickets, of which one long ticket holds c.bigTicket and
 // one holds exactly 50; the rest are spread evenly. Tickets cycle through
 // the four statuses and five agents.
@@ -93,69 +94,60 @@ func (e *env) seedScale(ctx context.Context) (*scaleSeed, error) {
 		}
 		return c
 	}
-	// st is where seeding stands; each transaction starts from a copy, so
-	// that a retried transaction (Store.Update may run fn again) redoes
-	// exactly its own rows.
-	type state struct {
-		ticket, msg int // the next message j of ticket i; msg < 0: the ticket itself
-		t           *ticketd.Ticket
-		at          time.Time
-	}
+	// Seeding walks the tickets in order, a ticket and then its messages,
+	// and hands every batch rows to the store's bulk path in one
+	// transaction. A batch is built before its transaction, so a retried
+	// transaction (Store.Update may run fn again) writes the same rows.
 	const batch = 20000 // rows per transaction
-	st := state{msg: -1, at: base}
-	for st.ticket < tickets {
-		saved := st
-		err := e.db.Update(ctx, func(tx ticketd.Tx) error {
-			st = saved
-			for rows := 0; rows < batch && st.ticket < tickets; rows++ {
-				i, count := st.ticket, countOf(st.ticket)
-				if st.msg < 0 {
-					public := count - count/10 // every tenth message is an agent's internal note
-					st.t = &ticketd.Ticket{ID: ticketd.NewID(), WorkspaceID: ws.ID, CustomerID: customers[i%len(customers)],
-						Subject: fmt.Sprintf("Order question %d", i), Channel: "chat", Status: statuses[i%4], Tags: []string{},
-						AssigneeID: &agents[(i/4)%5], UnreadCount: 1, LastMessage: body, LastMessageAt: st.at, Date: st.at,
-						CreatedAt: st.at, UpdatedAt: st.at, MessageCount: count, PublicCount: public}
-					if err := tx.CreateTicket(ctx, st.t); err != nil {
-						return err
-					}
-					st.msg = 0
-					continue
+	at := base
+	var t *ticketd.Ticket
+	ticket, msg := 0, -1 // the next message msg of ticket; msg < 0: the ticket itself
+	for ticket < tickets {
+		var ts []*ticketd.Ticket
+		var ms []*ticketd.Message
+		for rows := 0; rows < batch && ticket < tickets; rows++ {
+			i, count := ticket, countOf(ticket)
+			if msg < 0 {
+				public := count - count/10 // every tenth message is an agent's internal note
+				t = &ticketd.Ticket{ID: ticketd.NewID(), WorkspaceID: ws.ID, CustomerID: customers[i%len(customers)],
+					Subject: fmt.Sprintf("Order question %d", i), Channel: "chat", Status: statuses[i%4], Tags: []string{},
+					AssigneeID: &agents[(i/4)%5], UnreadCount: 1, LastMessage: body, LastMessageAt: at, Date: at,
+					CreatedAt: at, UpdatedAt: at, MessageCount: count, PublicCount: public}
+				ts = append(ts, t)
+				switch i {
+				case 0:
+					s.big = t
+				case 1:
+					s.small = t
 				}
-				j := st.msg
-				st.at = st.at.Add(time.Second)
-				m := &ticketd.Message{ID: ticketd.NewID(), WorkspaceID: ws.ID, TicketID: st.t.ID, Internal: j%10 == 9,
-					Author: ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &agents[j%5]}, Body: body + scaleWords(i, j), Time: st.at,
-					Channel: "chat", To: []string{}, Cc: []string{}, References: []string{}, Tags: []string{},
-					CreatedAt: st.at, UpdatedAt: st.at}
-				if j%2 == 0 {
-					m.Author = ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &st.t.CustomerID}
-				}
-				if err := tx.CreateMessage(ctx, m); err != nil {
-					return err
-				}
-				// The cursor of the last page: the 51st message from the end,
-				// or the one before it when that is a note (a note is no
-				// cursor for a customer-facing surface).
-				if i == 0 && (j == count-52 || (j == count-51 && !m.Internal)) {
-					s.bigLastCursor = m.ID
-				}
-				st.msg++
-				if st.msg == count {
-					switch i {
-					case 0:
-						s.big = st.t
-					case 1:
-						s.small = st.t
-					}
-					st.ticket, st.msg = st.ticket+1, -1
-				}
+				msg = 0
+				continue
 			}
-			return nil
-		})
-		if err != nil {
+			j := msg
+			at = at.Add(time.Second)
+			m := &ticketd.Message{ID: ticketd.NewID(), WorkspaceID: ws.ID, TicketID: t.ID, Internal: j%10 == 9,
+				Author: ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &agents[j%5]}, Body: body + scaleWords(i, j), Time: at,
+				Channel: "chat", To: []string{}, Cc: []string{}, References: []string{}, Tags: []string{},
+				CreatedAt: at, UpdatedAt: at}
+			if j%2 == 0 {
+				m.Author = ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &t.CustomerID}
+			}
+			ms = append(ms, m)
+			// The cursor of the last page: the 51st message from the end,
+			// or the one before it when that is a note (a note is no
+			// cursor for a customer-facing surface).
+			if i == 0 && (j == count-52 || (j == count-51 && !m.Internal)) {
+				s.bigLastCursor = m.ID
+			}
+			msg++
+			if msg == count {
+				ticket, msg = ticket+1, -1
+			}
+		}
+		if err := e.db.BulkLoad(ctx, ts, ms); err != nil {
 			return nil, err
 		}
-		fmt.Printf("  scale: %d/%d tickets, %s\n", st.ticket, tickets, time.Since(began).Round(time.Second))
+		fmt.Printf("  scale: %d/%d tickets, %s\n", ticket, tickets, time.Since(began).Round(time.Second))
 	}
 	// Fresh statistics, as autovacuum (PostgreSQL) would gather them in
 	// production: right after a bulk load PostgreSQL has none, and plans the
@@ -218,7 +210,6 @@ func (e *env) runScale(ctx context.Context, s *scaleSeed) ([]scaleRow, error) {
 	get(fmt.Sprintf("tickets ?status=pending (of %d), one client", s.tickets), base+"/v1/tickets?status=pending&limit=50")
 	get("comments, last page of 50, "+bigN+", one client", msgs(s.big.ID)+"/comments?limit=50&after="+s.bigLastCursor.String())
 	get("comments, first page of 50, 50-message ticket, one client", msgs(s.small.ID)+"/comments?limit=50")
-	rows = append(rows, e.runSearchScale(ctx, s)...)
 	// The unpaged lists of the seeds on the long ticket: one request at a
 	// time, with ticketd's resident memory before and at its peak.
 	for _, u := range []struct{ name, url string }{
