@@ -20,6 +20,31 @@ type JSONAppender interface {
 	AppendJSON(b []byte) ([]byte, error)
 }
 
+// List is the response value of a list of items: one that appends its own
+// JSON when the items do, the items as they are otherwise.
+func List[J any](items []J) any {
+	if _, ok := any(*new(J)).(JSONAppender); ok {
+		return appendedList[J](items)
+	}
+	return items
+}
+
+type appendedList[J any] []J
+
+func (l appendedList[J]) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, '[')
+	var err error
+	for i, it := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = any(it).(JSONAppender).AppendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
 const hexDigits = "0123456789abcdef"
 
 // AppendString appends s as a JSON string as encoding/json writes it

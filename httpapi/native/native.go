@@ -226,29 +226,7 @@ func writeList[T any, J any](w http.ResponseWriter, r *http.Request, page httpap
 	for i, it := range items {
 		out[i] = render(it)
 	}
-	if _, ok := any(*new(J)).(httpapi.JSONAppender); ok {
-		httpapi.WriteJSON(w, http.StatusOK, appendedList[J](out))
-		return
-	}
-	httpapi.WriteJSON(w, http.StatusOK, out)
-}
-
-// appendedList is a list whose items append their own JSON (see
-// httpapi.JSONAppender).
-type appendedList[J any] []J
-
-func (l appendedList[J]) AppendJSON(b []byte) ([]byte, error) {
-	b = append(b, '[')
-	var err error
-	for i, it := range l {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if b, err = any(it).(httpapi.JSONAppender).AppendJSON(b); err != nil {
-			return b, err
-		}
-	}
-	return append(b, ']'), nil
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.List(out))
 }
 
 // pageOf cuts the page that writeList expects out of a list read whole
