@@ -452,13 +452,20 @@ const maxStreamPeople = 1000
 // long the conversation. f.Page is ignored. An error from start or each
 // stops the read and is returned. ENOTFOUND if the ticket is not in the
 // workspace (before start is called).
+//
+// The last chunk (the only one of most conversations) is handed over after
+// the read transaction has ended: it is in memory either way, and rendering
+// and writing it to the client inside the transaction held one of the few
+// read connections while the response went out, for every request.
 func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter,
 	start func(*Ticket) error, each func(*Message, *Participants) error) error {
 	if f.Order == NewestByTime {
 		return errors.New("StreamMessages reads oldest first")
 	}
 	f.IncludeInternal = p.Audience.SeesNotes() // as for Messages: the audience decides
-	return s.store.View(ctx, func(tx Tx) error {
+	var last []*Message
+	var lastPeople *Participants
+	err := s.store.View(ctx, func(tx Tx) error {
 		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
 		if err != nil {
 			return err
@@ -480,18 +487,28 @@ func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, 
 			if err := people.load(ctx, tx, p.WorkspaceID, ms); err != nil {
 				return err
 			}
+			if len(ms) < streamChunk {
+				last, lastPeople = ms, people
+				return nil
+			}
 			for _, m := range ms {
 				if err := each(m, people); err != nil {
 					return err
 				}
 			}
-			if len(ms) < streamChunk {
-				return nil
-			}
-			last := ms[len(ms)-1]
-			f.Page.AfterNumber, f.AfterTime = last.Number, last.Time
+			end := ms[len(ms)-1]
+			f.Page.AfterNumber, f.AfterTime = end.Number, end.Time
 		}
 	})
+	if err != nil {
+		return err
+	}
+	for _, m := range last {
+		if err := each(m, lastPeople); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // conversationTotal is how many messages f selects on t, from the ticket's
