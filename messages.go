@@ -452,28 +452,30 @@ const maxStreamPeople = 1000
 // long the conversation. f.Page is ignored. An error from start or each
 // stops the read and is returned. ENOTFOUND if the ticket is not in the
 // workspace (before start is called).
+//
+// The last chunk (the only one of most conversations) is handed over after
+// the read transaction has ended: it is in memory either way, and rendering
+// and writing it to the client inside the transaction held one of the few
+// read connections while the response went out, for every request.
 func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter,
 	start func(*Ticket) error, each func(*Message, *Participants) error) error {
 	if f.Order == NewestByTime {
 		return errors.New("StreamMessages reads oldest first")
 	}
 	f.IncludeInternal = p.Audience.SeesNotes() // as for Messages: the audience decides
-	// A conversation that fits in the first chunk (most do) is handed over
-	// after its read has ended: the connection goes back to the pool before
-	// the response is encoded and written, not after (on PostgreSQL, 32
-	// concurrent reads queued for the pool's 20 connections while each was
-	// held for the encoding of its response).
-	var t *Ticket
-	var whole []*Message
-	short := false // the conversation is whole, and streamed after the read
-	people := newParticipants()
-	err := s.store.View(ctx, func(tx Tx) (err error) {
-		if t, err = tx.Ticket(ctx, p.WorkspaceID, ticket); err != nil {
+	var last []*Message
+	var lastPeople *Participants
+	err := s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
+		if err != nil {
 			return err
 		}
+		if err := start(t); err != nil {
+			return err
+		}
+		people := newParticipants()
 		f.Page = Page{Limit: streamChunk}
 		f.AfterTime, f.AfterID = time.Time{}, nil
-		started := false
 		for {
 			ms, err := tx.Messages(ctx, p.WorkspaceID, t.ID, f)
 			if err != nil {
@@ -485,36 +487,24 @@ func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, 
 			if err := people.load(ctx, tx, p.WorkspaceID, ms); err != nil {
 				return err
 			}
-			if !started && len(ms) < streamChunk {
-				whole, short = ms, true
+			if len(ms) < streamChunk {
+				last, lastPeople = ms, people
 				return nil
-			}
-			if !started {
-				if err := start(t); err != nil {
-					return err
-				}
-				started = true
 			}
 			for _, m := range ms {
 				if err := each(m, people); err != nil {
 					return err
 				}
 			}
-			if len(ms) < streamChunk {
-				return nil
-			}
-			last := ms[len(ms)-1]
-			f.Page.AfterNumber, f.AfterTime = last.Number, last.Time
+			end := ms[len(ms)-1]
+			f.Page.AfterNumber, f.AfterTime = end.Number, end.Time
 		}
 	})
-	if err != nil || !short {
+	if err != nil {
 		return err
 	}
-	if err := start(t); err != nil {
-		return err
-	}
-	for _, m := range whole {
-		if err := each(m, people); err != nil {
+	for _, m := range last {
+		if err := each(m, lastPeople); err != nil {
 			return err
 		}
 	}
@@ -649,42 +639,27 @@ func newParticipants() *Participants {
 	return &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
 }
 
-// MaxPeopleLookup bounds the ids of one Tx.People call.
-const MaxPeopleLookup = 500
-
-// load adds the authors of msgs that are not there yet, in one look-up
-// (per MaxPeopleLookup new authors of a kind) rather than one per author:
-// each is a round trip to PostgreSQL. An author that no
-// longer exists is recorded as nil, so it is not looked up again.
+// load adds the authors of msgs that are not there yet.
 func (out *Participants) load(ctx context.Context, tx Tx, ws ID, msgs []*Message) error {
-	var customers, users []ID
 	for _, m := range msgs {
 		if id := m.Author.CustomerID; id != nil {
 			if _, seen := out.Customers[*id]; !seen {
-				out.Customers[*id] = nil
-				customers = append(customers, *id)
+				c, err := tx.Customer(ctx, ws, ByID(*id))
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return err
+				}
+				out.Customers[*id] = c
 			}
 		}
 		if id := m.Author.UserID; id != nil {
 			if _, seen := out.Users[*id]; !seen {
-				out.Users[*id] = nil
-				users = append(users, *id)
+				u, err := tx.User(ctx, ws, ByID(*id))
+				if err != nil && ErrorCode(err) != ENOTFOUND {
+					return err
+				}
+				out.Users[*id] = u
 			}
 		}
-	}
-	for len(customers) > 0 || len(users) > 0 {
-		c, u := min(len(customers), MaxPeopleLookup), min(len(users), MaxPeopleLookup)
-		cs, us, err := tx.People(ctx, ws, customers[:c], users[:u])
-		if err != nil {
-			return err
-		}
-		for _, v := range cs {
-			out.Customers[v.ID] = v
-		}
-		for _, v := range us {
-			out.Users[v.ID] = v
-		}
-		customers, users = customers[c:], users[u:]
 	}
 	return nil
 }

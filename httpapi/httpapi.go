@@ -299,10 +299,18 @@ func jsonKind(goKind string) string {
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
-	enc := json.NewEncoder(buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		panic(&EncodeError{Err: err})
+	if a, ok := v.(JSONAppender); ok {
+		b, err := a.AppendJSON(buf.AvailableBuffer())
+		if err != nil {
+			panic(&EncodeError{Err: err})
+		}
+		buf.Write(append(b, '\n'))
+	} else {
+		enc := json.NewEncoder(buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			panic(&EncodeError{Err: err})
+		}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))

@@ -39,15 +39,25 @@ func StartJSONStream(w http.ResponseWriter, status int, prefix string) *JSONStre
 // Item writes one element of the array.
 func (s *JSONStream) Item(v any) error {
 	s.buf.Reset()
-	if err := s.enc.Encode(v); err != nil {
-		return &EncodeError{Err: err}
+	var b []byte
+	if a, ok := v.(JSONAppender); ok {
+		var err error
+		if b, err = a.AppendJSON(s.buf.AvailableBuffer()); err != nil {
+			return &EncodeError{Err: err}
+		}
+		s.buf.Write(b) // keeps the grown buffer for the next element
+	} else {
+		if err := s.enc.Encode(v); err != nil {
+			return &EncodeError{Err: err}
+		}
+		b = s.buf.Bytes()
+		b = b[:len(b)-1] // without Encode's newline
 	}
 	if s.n > 0 {
 		_ = s.bw.WriteByte(',')
 	}
 	s.n++
-	b := s.buf.Bytes()
-	_, err := s.bw.Write(b[:len(b)-1]) // without Encode's newline
+	_, err := s.bw.Write(b)
 	return err
 }
 

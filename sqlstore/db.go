@@ -62,7 +62,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{dialect: d, write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}
+	db := &DB{dialect: d, write: write, read: read, writeStmts: newStmtCache(write, d), readStmts: newStmtCache(read, d)}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)
@@ -163,7 +163,7 @@ func (t *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	if s := t.stmt(ctx, query, args); s != nil {
 		res, err = s.ExecContext(ctx, args...)
 	} else {
-		res, err = t.tx.ExecContext(ctx, query, args...)
+		res, err = t.tx.ExecContext(ctx, t.d.statement(query), args...)
 	}
 	return res, t.d.normalize(err)
 }

@@ -260,6 +260,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 }
 
 func explain(db *sqlstore.DB, q string, args []any) ([]string, error) {
+	q = db.Statement(q) // the text the engine runs
 	var plan []string
 	collect := func(rows *sql.Rows, err error) error {
 		if err != nil {

@@ -23,3 +23,6 @@ func QueuedWrites(db *DB) int {
 	}
 	return len(db.group.reqs)
 }
+
+// Statement is the text the engine runs for query (dialect.statement).
+func (db *DB) Statement(query string) string { return db.dialect.statement(query) }

@@ -19,14 +19,16 @@ import (
 // unprepared and notes it; the query is prepared once the transaction has
 // given its connection back (warm).
 type stmtCache struct {
-	db     *sql.DB
+	db *sql.DB
+	// text is the engine's text of a query (dialect.statement).
+	text   func(string) string
 	mu     sync.Mutex
 	m      map[string]*sql.Stmt
 	missed map[string]struct{}
 }
 
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, m: map[string]*sql.Stmt{}, missed: map[string]struct{}{}}
+func newStmtCache(db *sql.DB, d dialect) *stmtCache {
+	return &stmtCache{db: db, text: d.statement, m: map[string]*sql.Stmt{}, missed: map[string]struct{}{}}
 }
 
 // lookup returns the prepared statement for query, or nil after noting it
@@ -56,7 +58,7 @@ func (c *stmtCache) warm(ctx context.Context) {
 	for _, q := range queries {
 		// Outside the lock: preparing waits for a connection, and the
 		// transaction holding it may be in lookup.
-		s, err := c.db.PrepareContext(ctx, q)
+		s, err := c.db.PrepareContext(ctx, c.text(q))
 		if err != nil {
 			continue
 		}
@@ -100,12 +102,12 @@ func (t *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if s := t.stmt(ctx, query, args); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
-	return t.tx.QueryRowContext(ctx, query, args...)
+	return t.tx.QueryRowContext(ctx, t.d.statement(query), args...)
 }
 
 func (t *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if s := t.stmt(ctx, query, args); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
-	return t.tx.QueryContext(ctx, query, args...)
+	return t.tx.QueryContext(ctx, t.d.statement(query), args...)
 }

@@ -81,6 +81,11 @@ func main() {
 	flag.StringVar(&ceilWS, "ceiling-workspace", "", "internal: the ceiling server's workspace id")
 	flag.StringVar(&ceilUser, "ceiling-user", "", "internal: the ceiling server's agent id")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		// An unquoted --label "after x" would end the flags at "x" silently.
+		fmt.Fprintf(os.Stderr, "ticketd-bench: unexpected arguments %q (quote a label of several words)\n", flag.Args())
+		os.Exit(2)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if ceilAddr != "" {

@@ -227,7 +227,7 @@ func writeList[T any, J any](w http.ResponseWriter, r *http.Request, page httpap
 	for i, it := range items {
 		out[i] = render(it)
 	}
-	httpapi.WriteJSON(w, http.StatusOK, out)
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.List(out))
 }
 
 // pageOf cuts the page that writeList expects out of a list read whole

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi"
 )
 
 // The native API's objects, in snake_case. Every object carries its UUID id
@@ -135,3 +136,86 @@ func nonNilMap(m map[string]string) map[string]string {
 // RenderAPIKey renders k as POST /v1/api-keys answers it, with the raw key
 // when raw is set (the command line's `ticketd key create` prints the same).
 func RenderAPIKey(k *ticketd.APIKey, raw string) any { return renderAPIKey(k, raw) }
+
+// AppendJSON writes t as encoding/json would (see httpapi.JSONAppender):
+// the ticket list is the hottest list of the API.
+func (t ticketJSON) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"id":`...)
+	b = httpapi.AppendID(b, t.ID)
+	b = append(b, `,"number":`...)
+	b = httpapi.AppendInt(b, t.Number)
+	b = append(b, `,"customer_id":`...)
+	b = httpapi.AppendID(b, t.CustomerID)
+	b = append(b, `,"subject":`...)
+	b = httpapi.AppendString(b, t.Subject)
+	b = append(b, `,"channel":`...)
+	b = httpapi.AppendString(b, t.Channel)
+	b = append(b, `,"status":`...)
+	b = httpapi.AppendString(b, t.Status)
+	b = append(b, `,"assignee_id":`...)
+	b = httpapi.AppendIDPtr(b, t.AssigneeID)
+	b = append(b, `,"tags":`...)
+	b = httpapi.AppendStrings(b, t.Tags)
+	b = append(b, `,"unread_count":`...)
+	b = httpapi.AppendInt(b, int64(t.UnreadCount))
+	b = append(b, `,"last_message":`...)
+	b = httpapi.AppendString(b, t.LastMessage)
+	b = append(b, `,"last_message_at":`...)
+	if b, err = httpapi.AppendTime(b, t.LastMessageAt); err != nil {
+		return b, err
+	}
+	b = append(b, `,"date":`...)
+	if b, err = httpapi.AppendTime(b, t.Date); err != nil {
+		return b, err
+	}
+	b = append(b, `,"inbox_id":`...)
+	b = httpapi.AppendIDPtr(b, t.InboxID)
+	b = append(b, `,"channel_thread":`...)
+	b = httpapi.AppendString(b, t.ChannelThread)
+	b = append(b, `,"contact_address":`...)
+	b = httpapi.AppendString(b, t.ContactAddress)
+	b = append(b, `,"reason":`...)
+	b = httpapi.AppendString(b, t.Reason)
+	b = append(b, `,"language":`...)
+	b = httpapi.AppendString(b, t.Language)
+	b = append(b, `,"source":`...)
+	b = httpapi.AppendString(b, t.Source)
+	for _, f := range []struct {
+		name string
+		t    *time.Time
+	}{{`,"handed_off_at":`, t.HandedOffAt}, {`,"snoozed_until":`, t.SnoozedUntil}, {`,"closed_at":`, t.ClosedAt}} {
+		b = append(b, f.name...)
+		if b, err = httpapi.AppendTimePtr(b, f.t); err != nil {
+			return b, err
+		}
+	}
+	b = append(b, `,"created_at":`...)
+	if b, err = httpapi.AppendTime(b, t.CreatedAt); err != nil {
+		return b, err
+	}
+	b = append(b, `,"updated_at":`...)
+	if b, err = httpapi.AppendTime(b, t.UpdatedAt); err != nil {
+		return b, err
+	}
+	p := t.planningJSON
+	b = append(b, `,"priority":`...)
+	b = httpapi.AppendString(b, string(p.Priority))
+	b = append(b, `,"category":`...)
+	b = httpapi.AppendString(b, p.Category)
+	b = append(b, `,"description":`...)
+	b = httpapi.AppendString(b, p.Description)
+	b = append(b, `,"due_at":`...)
+	if b, err = httpapi.AppendTimePtr(b, p.DueAt); err != nil {
+		return b, err
+	}
+	b = append(b, `,"team_id":`...)
+	b = httpapi.AppendIDPtr(b, p.TeamID)
+	b = append(b, `,"resolved_at":`...)
+	if b, err = httpapi.AppendTimePtr(b, p.ResolvedAt); err != nil {
+		return b, err
+	}
+	b = append(b, `,"tracking_token":`...)
+	b = httpapi.AppendIDPtr(b, p.TrackingToken)
+	return append(b, '}'), nil
+}

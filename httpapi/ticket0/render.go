@@ -5,6 +5,7 @@ import (
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi"
 	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
@@ -127,4 +128,50 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// AppendJSON writes j as encoding/json would (see httpapi.JSONAppender):
+// a conversation is the hottest read of the API.
+func (j messageJSON) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"id":`...)
+	b = httpapi.AppendString(b, j.ID)
+	b = append(b, `,"direction":`...)
+	b = httpapi.AppendString(b, j.Direction)
+	b = append(b, `,"channel":`...)
+	b = httpapi.AppendString(b, j.Channel)
+	b = append(b, `,"subject":`...)
+	b = httpapi.AppendStringPtr(b, j.Subject)
+	b = append(b, `,"fromAddress":`...)
+	b = httpapi.AppendStringPtr(b, j.FromAddress)
+	b = append(b, `,"fromName":`...)
+	b = httpapi.AppendStringPtr(b, j.FromName)
+	b = append(b, `,"toAddresses":`...)
+	b = httpapi.AppendStrings(b, j.ToAddresses)
+	b = append(b, `,"ccAddresses":`...)
+	b = httpapi.AppendStrings(b, j.CcAddresses)
+	b = append(b, `,"bodyText":`...)
+	b = httpapi.AppendString(b, j.BodyText)
+	b = append(b, `,"bodyHtml":`...)
+	b = httpapi.AppendStringPtr(b, j.BodyHTML)
+	b = append(b, `,"bodyTextCleaned":`...)
+	b = httpapi.AppendStringPtr(b, j.BodyTextCleaned)
+	b = append(b, `,"externalId":`...)
+	b = httpapi.AppendStringPtr(b, j.ExternalID)
+	b = append(b, `,"inReplyTo":`...)
+	b = httpapi.AppendStringPtr(b, j.InReplyTo)
+	b = append(b, `,"authorType":`...)
+	b = httpapi.AppendString(b, j.AuthorType)
+	b = append(b, `,"authorId":`...)
+	b = httpapi.AppendStringPtr(b, j.AuthorID)
+	b = append(b, `,"authorName":`...)
+	b = httpapi.AppendStringPtr(b, j.AuthorName)
+	b = append(b, `,"conversationId":`...)
+	b = httpapi.AppendString(b, j.ConversationID)
+	b = append(b, `,"aiSentiment":`...)
+	b = httpapi.AppendStringPtr(b, j.AISentiment)
+	b = append(b, `,"detectedLanguage":`...)
+	b = httpapi.AppendStringPtr(b, j.DetectedLanguage)
+	b = append(b, `,"createdAt":`...)
+	b = httpapi.AppendString(b, j.CreatedAt)
+	return append(b, '}'), nil
 }

@@ -188,3 +188,32 @@ func (h *Handler) deleteComment(w http.ResponseWriter, r *http.Request, p *ticke
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// AppendJSON writes c as encoding/json would (see httpapi.JSONAppender): a
+// page of comments is the conversation read of this surface.
+func (c commentJSON) AppendJSON(b []byte) ([]byte, error) {
+	var err error
+	b = append(b, `{"id":`...)
+	b = httpapi.AppendID(b, c.ID)
+	b = append(b, `,"ticket_id":`...)
+	b = httpapi.AppendID(b, c.TicketID)
+	b = append(b, `,"author_type":`...)
+	b = httpapi.AppendString(b, c.AuthorType)
+	b = append(b, `,"author_user_id":`...)
+	b = httpapi.AppendIDPtr(b, c.AuthorUserID)
+	b = append(b, `,"author_customer_id":`...)
+	b = httpapi.AppendIDPtr(b, c.AuthorCustomerID)
+	b = append(b, `,"content":`...)
+	b = httpapi.AppendString(b, c.Content)
+	b = append(b, `,"is_internal":`...)
+	b = httpapi.AppendBool(b, c.IsInternal)
+	b = append(b, `,"created_at":`...)
+	if b, err = httpapi.AppendTime(b, c.CreatedAt); err != nil {
+		return b, err
+	}
+	b = append(b, `,"updated_at":`...)
+	if b, err = httpapi.AppendTime(b, c.UpdatedAt); err != nil {
+		return b, err
+	}
+	return append(b, '}'), nil
+}

@@ -284,7 +284,7 @@ func writeList[T any, J any](w http.ResponseWriter, items []T, render func(T) J)
 	for i, it := range items {
 		out[i] = render(it)
 	}
-	httpapi.WriteJSON(w, http.StatusOK, out)
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.List(out))
 }
 
 // nullable renders "" as null.
