@@ -71,7 +71,10 @@ type TicketCount struct {
 // ViewFilter selects one page of a ticket list. A nil or zero field is not a
 // condition.
 type ViewFilter struct {
-	Status     *Status
+	Status *Status
+	// Statuses selects tickets in any of these statuses, as
+	// TicketFilter.Statuses does; use it or Status, not both.
+	Statuses   []Status
 	AssigneeID *ID
 	Unassigned bool
 	InboxID    *ID
@@ -92,9 +95,9 @@ type View string
 
 // The console's views.
 const (
-	ViewMine       View = "mine"       // open, assigned to me
-	ViewUnassigned View = "unassigned" // open, nobody's
-	ViewOpen       View = "open"       // every open ticket
+	ViewMine       View = "mine"       // open or new, assigned to me
+	ViewUnassigned View = "unassigned" // open or new, nobody's
+	ViewOpen       View = "open"       // every open or new ticket (OpenStatuses)
 	ViewPending    View = "pending"    // waiting for the customer
 	ViewSolved     View = "solved"
 )
@@ -108,11 +111,11 @@ func (v View) Filter(p *Principal) (ViewFilter, bool) {
 	switch v {
 	case ViewMine:
 		me := p.UserID
-		return ViewFilter{Status: st(StatusOpen), AssigneeID: &me}, true
+		return ViewFilter{Statuses: OpenStatuses, AssigneeID: &me}, true
 	case ViewUnassigned:
-		return ViewFilter{Status: st(StatusOpen), Unassigned: true}, true
+		return ViewFilter{Statuses: OpenStatuses, Unassigned: true}, true
 	case ViewOpen:
-		return ViewFilter{Status: st(StatusOpen)}, true
+		return ViewFilter{Statuses: OpenStatuses}, true
 	case ViewPending:
 		return ViewFilter{Status: st(StatusPending)}, true
 	case ViewSolved:
@@ -134,17 +137,17 @@ func (s *Service) ViewCounts(ctx context.Context, p *Principal) (map[View]int, e
 	}
 	out := map[View]int{}
 	for _, c := range counts {
-		switch c.Status {
-		case StatusOpen:
+		switch {
+		case c.Status.IsOpen():
 			out[ViewOpen] += c.N
 			if c.AssigneeID == nil {
 				out[ViewUnassigned] += c.N
 			} else if *c.AssigneeID == p.UserID {
 				out[ViewMine] += c.N
 			}
-		case StatusPending:
+		case c.Status == StatusPending:
 			out[ViewPending] += c.N
-		case StatusSolved:
+		case c.Status == StatusSolved:
 			out[ViewSolved] += c.N
 		}
 	}

@@ -281,7 +281,11 @@ type Page struct {
 
 // TicketFilter selects tickets; a nil field is not a condition.
 type TicketFilter struct {
-	Status     *Status
+	Status *Status
+	// Statuses selects tickets in any of these statuses (OpenStatuses, for
+	// one); the store reads each status in order and merges, so a page costs
+	// a page whatever the statuses hold. Use it or Status, not both.
+	Statuses   []Status
 	AssigneeID *ID
 	CustomerID *ID
 	Number     *int64

@@ -231,6 +231,15 @@ func viewConditions(f ticketd.ViewFilter, args *[]any) string {
 	if f.Status != nil {
 		b.WriteString(" AND t.status = " + arg(string(*f.Status)))
 	}
+	if len(f.Statuses) > 0 {
+		// Only search gets here (ViewTickets reads status by status): its
+		// candidates are bounded already, so an IN costs nothing more.
+		marks := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			marks[i] = arg(string(st))
+		}
+		b.WriteString(" AND t.status IN (" + strings.Join(marks, ", ") + ")")
+	}
 	if f.Unassigned {
 		b.WriteString(" AND t.assignee_id IS NULL")
 	} else if f.AssigneeID != nil {
@@ -260,6 +269,13 @@ func viewConditions(f ticketd.ViewFilter, args *[]any) string {
 // ViewTickets lists one keyset page: the statement reads the view's index
 // from the cursor on, so page 1,000 costs what page 1 does.
 func (t *Tx) ViewTickets(ctx context.Context, ws ticketd.ID, f ticketd.ViewFilter) ([]*ticketd.Ticket, error) {
+	if len(f.Statuses) > 0 {
+		return byEachStatus(f.Statuses, !f.Oldest, f.Limit, 0, func(st ticketd.Status) ([]*ticketd.Ticket, error) {
+			one := f
+			one.Status, one.Statuses = &st, nil
+			return t.ViewTickets(ctx, ws, one)
+		})
+	}
 	args := []any{idArg(ws)}
 	q := `SELECT ` + prefixed("t.", ticketColumns) + ` FROM tickets t WHERE t.workspace_id = $1` + viewConditions(f, &args)
 	order := " ORDER BY t.number DESC"

@@ -581,3 +581,87 @@ func TestPriorityOnTicketPageAndViews(t *testing.T) {
 		t.Fatal("an unknown priority filtered the view")
 	}
 }
+
+// A new ticket (nobody has opened it yet; TopTickets makes them) is open for
+// the console: it is listed and counted in All open, Mine and Unassigned,
+// in number order with the open ones, and the lists page across both.
+func TestNewTicketsInOpenViews(t *testing.T) {
+	e := apitest.New(t)
+	setPassword(t, e, e.WS.Owner.Email)
+	b := &browser{t: t, h: e.Handler}
+	expect(t, b.signIn(e.WS.Owner.Email), http.StatusSeeOther)
+	p := e.WS.Principal
+	create := func(st ticketd.Status, mine bool) *ticketd.Ticket {
+		t.Helper()
+		c := e.Customer(e.WS, ticketd.NewID().String()[24:]+"@customer.test", "Ada", "Lovelace")
+		in := ticketd.NewTicket{Customer: ticketd.ByID(c.ID), Subject: "Ticket " + string(st), Channel: "chat", Status: st}
+		if mine {
+			in.Assignee = &ticketd.Ref{ID: e.WS.Owner.ID}
+		}
+		tk, err := e.Service.CreateTicket(ctx, p, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	// Numbers interleave the statuses: new, open, new (mine), open (mine), pending.
+	n1, o1, n2, o2 := create(ticketd.StatusNew, false), create(ticketd.StatusOpen, false), create(ticketd.StatusNew, true), create(ticketd.StatusOpen, true)
+	create(ticketd.StatusPending, false)
+	home := expect(t, b.do("GET", "/?view=open", nil), http.StatusOK)
+	for view, n := range map[string]int{"All open": 4, "Mine": 2, "Unassigned": 2, "Pending": 1} {
+		if !strings.Contains(home.body, view+` <span class="count">`+strconv.Itoa(n)+`</span>`) {
+			t.Errorf("%s does not count %d", view, n)
+		}
+	}
+	links := func(body string) []string {
+		var out []string
+		for _, m := range regexp.MustCompile(`<a href="/console/tickets/(\d+)">`).FindAllStringSubmatch(body, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	nums := func(ts ...*ticketd.Ticket) string {
+		var out []string
+		for _, tk := range ts {
+			out = append(out, itoa(tk.Number))
+		}
+		return strings.Join(out, ",")
+	}
+	for _, c := range []struct{ path, want string }{
+		{"/?view=open", nums(o2, n2, o1, n1)},
+		{"/?view=open&order=oldest", nums(n1, o1, n2, o2)},
+		{"/?view=mine", nums(o2, n2)},
+		{"/?view=unassigned", nums(o1, n1)},
+		{"/?view=open&after=" + itoa(n2.Number), nums(o1, n1)},
+		{"/?view=open&order=oldest&after=" + itoa(o1.Number), nums(n2, o2)},
+		{"/console/search?q=ticket&status=open", nums(o2, n2, o1, n1)},
+	} {
+		if got := strings.Join(links(expect(t, b.do("GET", c.path, nil), http.StatusOK).body), ","); got != c.want {
+			t.Errorf("%s lists %s, want %s", c.path, got, c.want)
+		}
+	}
+	// Keyset pages of two across the statuses, through the use case.
+	var got []string
+	f, _ := ticketd.ViewOpen.Filter(p)
+	f.Limit = 2
+	for {
+		ts, next, err := e.Service.ViewTickets(ctx, p, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tk := range ts {
+			got = append(got, itoa(tk.Number))
+		}
+		if next == 0 {
+			break
+		}
+		f.After = next
+	}
+	if strings.Join(got, ",") != nums(o2, n2, o1, n1) {
+		t.Fatalf("pages of two: %v", got)
+	}
+	// The ticket page shows a new ticket as new, and the status select keeps it.
+	if tp := expect(t, b.do("GET", "/console/tickets/"+itoa(n1.Number), nil), http.StatusOK); !strings.Contains(tp.body, `<option value="new" selected>new</option>`) {
+		t.Fatal("the ticket page does not show the status new")
+	}
+}

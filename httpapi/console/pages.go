@@ -354,7 +354,9 @@ func (c *Console) listData(r *http.Request, s *session, heading string, ts []*ti
 func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) error {
 	q := r.URL.Query()
 	var f ticketd.ViewFilter
-	if st := ticketd.Status(q.Get("status")); st.Valid() {
+	if st := ticketd.Status(q.Get("status")); st == ticketd.StatusOpen {
+		f.Statuses = ticketd.OpenStatuses // as the open views
+	} else if st.Valid() {
 		f.Status = &st
 	}
 	fd := filterFrom(q, &f)

@@ -88,6 +88,10 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 		Others: td.CustomerTickets, Agents: td.Agents, Tags: strings.Join(td.Ticket.Tags, ", "),
 		Statuses:   []ticketd.Status{ticketd.StatusOpen, ticketd.StatusPending, ticketd.StatusSolved, ticketd.StatusClosed},
 		Priorities: ticketd.Priorities, Priority: shownPriority(td.Ticket)}
+	if td.Ticket.Status == ticketd.StatusNew {
+		// Shown as it is; saving the form without touching it keeps it.
+		d.Statuses = append([]ticketd.Status{ticketd.StatusNew}, d.Statuses...)
+	}
 	for _, a := range td.Agents {
 		if td.Ticket.AssigneeID != nil && *td.Ticket.AssigneeID == a.ID {
 			d.Assignee = a.Name
