@@ -12,10 +12,11 @@ import (
 
 // The open lists ("open or new": the console's open views, Ticket0's
 // status=open) read each status in index order and stop after a page: no
-// plan on either engine sorts the matching tickets, as a "status IN (…)
-// ORDER BY number" would (the indexes are ordered by status first). Checked
-// on a workspace large enough that the planners plan as in production, and
-// the lists come back merged in order.
+// statement reads the statuses at once (a "status IN (…) ORDER BY number"
+// is planned as a sort of them all, or a walk of the whole workspace by
+// number), and no plan on either engine sorts. Checked on a workspace large
+// enough that the planners plan as in production; the lists come back
+// merged in order.
 func TestOpenListsReadInIndexOrder(t *testing.T) {
 	db := sqlstoretest.Open(t)
 	f := newFixture(t, db, "openviews")
