@@ -9,7 +9,7 @@ import (
 
 // ConsoleTx is the part of a transaction that the agent console needs:
 // sign-in state, sessions, throttling, one-time links, system mail, the
-// views' lists and counts, what-changed versions and search. Part of Tx.
+// views' lists and counts, and search. Part of Tx.
 type ConsoleTx interface {
 	// Login returns ENOTFOUND if the user has no login.
 	Login(ctx context.Context, ws, user ID) (*Login, error)
@@ -50,11 +50,6 @@ type ConsoleTx interface {
 	TicketCounts(ctx context.Context, ws ID) ([]TicketCount, error)
 	// ViewTickets lists one page of tickets; see ViewFilter.
 	ViewTickets(ctx context.Context, ws ID, f ViewFilter) ([]*Ticket, error)
-	// TicketVersion changes whenever the ticket or one of its messages
-	// changes; ENOTFOUND if the ticket is not in ws.
-	TicketVersion(ctx context.Context, ws, ticket ID) (string, error)
-	// ListVersion changes whenever a ticket of ws is created or changes.
-	ListVersion(ctx context.Context, ws ID) (string, error)
 	// Search ranks tickets matching every term, best first.
 	Search(ctx context.Context, ws ID, q SearchQuery) ([]*Ticket, error)
 	// SendingDomains lists the workspace's domains in creation order.
@@ -181,26 +176,6 @@ func (s *Service) ViewTickets(ctx context.Context, p *Principal, f ViewFilter) (
 	return ts, next, nil
 }
 
-// TicketVersion returns a token that changes whenever the ticket or its
-// conversation changes, for live updates that poll cheaply.
-func (s *Service) TicketVersion(ctx context.Context, p *Principal, ticket ID) (v string, err error) {
-	err = s.store.View(ctx, func(tx Tx) error {
-		v, err = tx.TicketVersion(ctx, p.WorkspaceID, ticket)
-		return err
-	})
-	return v, err
-}
-
-// ListVersion returns a token that changes whenever a ticket of the
-// workspace is created or changes.
-func (s *Service) ListVersion(ctx context.Context, p *Principal) (v string, err error) {
-	err = s.store.View(ctx, func(tx Tx) error {
-		v, err = tx.ListVersion(ctx, p.WorkspaceID)
-		return err
-	})
-	return v, err
-}
-
 // SearchQuery is a search over ticket subjects, message bodies and customer
 // names and emails, with the views' filters (After is not used: results are
 // ranked, and a search shows its best page).
@@ -280,7 +255,6 @@ type TicketDetail struct {
 	// CustomerTickets are the customer's other tickets, newest first.
 	CustomerTickets []*Ticket
 	Agents          []*User
-	Version         string
 }
 
 // maxConversation bounds the messages one ticket page shows.
@@ -329,7 +303,6 @@ func (s *Service) TicketDetail(ctx context.Context, p *Principal, ref Ref) (*Tic
 		if d.Agents, err = tx.Users(ctx, p.WorkspaceID, Page{Limit: 1000}); err != nil {
 			return err
 		}
-		d.Version, err = tx.TicketVersion(ctx, p.WorkspaceID, d.Ticket.ID)
 		return err
 	})
 	if err != nil {

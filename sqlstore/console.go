@@ -307,48 +307,6 @@ func prefixed(alias, columns string) string {
 	return strings.Join(cols, ", ")
 }
 
-// TicketVersion is the ticket's update time, its message count and its
-// messages' latest update: any reply, note or delivery outcome changes it.
-func (t *Tx) TicketVersion(ctx context.Context, ws, ticket ticketd.ID) (string, error) {
-	var updated time.Time
-	var n int64
-	var latest any
-	err := t.queryRow(ctx, `SELECT t.updated_at,
-			(SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id),
-			(SELECT MAX(m.updated_at) FROM messages m WHERE m.ticket_id = t.id)
-		FROM tickets t WHERE t.workspace_id = $1 AND t.id = $2`, idArg(ws), idArg(ticket)).Scan(&updated, &n, &latest)
-	if err != nil {
-		return "", t.notFound(err, "ticket")
-	}
-	return fmt.Sprintf("%d.%d.%v", updated.UnixMicro(), n, versionPart(latest)), nil
-}
-
-// ListVersion is the workspace's newest ticket number and latest ticket
-// update, each read off an index.
-func (t *Tx) ListVersion(ctx context.Context, ws ticketd.ID) (string, error) {
-	var number, updated any
-	err := t.queryRow(ctx, `SELECT (SELECT MAX(number) FROM tickets WHERE workspace_id = $1),
-		(SELECT MAX(updated_at) FROM tickets WHERE workspace_id = $1)`, idArg(ws)).Scan(&number, &updated)
-	if err != nil {
-		return "", t.d.normalize(err)
-	}
-	return fmt.Sprintf("%v.%v", versionPart(number), versionPart(updated)), nil
-}
-
-// versionPart renders an aggregate, which the engines return as different
-// types (SQLite's MAX of a timestamp is its text).
-func versionPart(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "0"
-	case time.Time:
-		return fmt.Sprint(x.UnixMicro())
-	case []byte:
-		return string(x)
-	}
-	return fmt.Sprint(v)
-}
-
 // ---- search --------------------------------------------------------------------
 
 // searchCandidates bounds the matches each index contributes, newest first:

@@ -80,6 +80,7 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 	if err != nil {
 		return err
 	}
+	live := c.liveStream() // before the read: see liveStream
 	td, err := c.svc.TicketDetail(r.Context(), s.p, ref)
 	if err != nil {
 		return err
@@ -97,8 +98,7 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 			d.Assignee = a.Name
 		}
 	}
-	d.Poll = "/console/poll?ticket=" + td.Ticket.ID.String()
-	d.Version = td.Version
+	d.Live, d.LiveTicket = live, td.Ticket.ID.String()
 	for _, m := range td.Messages {
 		d.Messages = append(d.Messages, c.messageView(m, td))
 	}
