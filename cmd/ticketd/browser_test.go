@@ -336,6 +336,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	if n := hits.Load(); n != 0 {
 		t.Fatalf("the hostile email made %d requests to another host", n)
 	}
+	// Nothing the page loaded came from another host.
+	for _, u := range value(t, bctx, "resources", chromedp.Evaluate[[]string](`performance.getEntriesByType("resource").map(function (e) { return e.name; })`)) {
+		if !strings.HasPrefix(u, base+"/") && !strings.HasPrefix(u, "data:") && u != "about:srcdoc" {
+			t.Errorf("the console loaded %s", u)
+		}
+	}
 	screenshot(t, bctx, "hostile")
 
 	for _, page := range []string{"agents", "keys", "domains", "inboxes", "workspace"} {

@@ -650,3 +650,34 @@ func TestNewTicketsInOpenViews(t *testing.T) {
 		t.Fatal("the ticket page does not show the status new")
 	}
 }
+
+// The first load of a full view (50 tickets) is under 100 KB of HTML, CSS
+// and JavaScript together, and names nothing on another host: the console
+// works air-gapped.
+func TestFirstLoadWeightAndNoOtherHost(t *testing.T) {
+	e := apitest.New(t)
+	setPassword(t, e, e.WS.Owner.Email)
+	b := &browser{t: t, h: e.Handler}
+	expect(t, b.signIn(e.WS.Owner.Email), http.StatusSeeOther)
+	for range 50 {
+		e.Post(e.WS, e.Ticket(e.WS, "chat"), ticketd.NewMessage{Body: strings.Repeat("A customer asks about an order that has not arrived. ", 4)})
+	}
+	html := expect(t, b.do("GET", "/?view=open", nil), http.StatusOK).body
+	if n := strings.Count(html, `<tr data-row>`); n != 50 {
+		t.Fatalf("the view has %d rows, want a full page of 50", n)
+	}
+	total := len(html)
+	assets := regexp.MustCompile(`(?:href|src)="(/console/static/[^"]+)"`).FindAllStringSubmatch(html, -1)
+	if len(assets) != 2 {
+		t.Fatalf("the page loads %d assets, want the stylesheet and the script", len(assets))
+	}
+	for _, a := range assets {
+		total += len(expect(t, b.do("GET", strings.ReplaceAll(a[1], "&amp;", "&"), nil), http.StatusOK).body)
+	}
+	if total >= 100<<10 {
+		t.Fatalf("the first load is %d bytes, want under 100 KB", total)
+	}
+	if foreign := regexp.MustCompile(`(?:href|src|action|data-live)="(?:[a-z]+:)?//`).FindString(html); foreign != "" {
+		t.Fatalf("the page names another host: %s", foreign)
+	}
+}
