@@ -274,6 +274,11 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// Assign to Sam, make it urgent (the select found by its label
 	// Priority) and solve with the keyboard (e).
+	// a moves to the Assignee select (Esc leaves the reply box first).
+	browse(t, bctx, "a", chromedp.KeyEvent("a"))
+	if id := value(t, bctx, "focus", chromedp.Evaluate[string](`document.activeElement.id`)); id != "assignee" {
+		t.Fatalf("a focused %q, want the Assignee select", id)
+	}
 	browse(t, bctx, "assign",
 		chromedp.SetValue(`#assignee`, sam.ID),
 		chromedp.SetValue(`//select[@id=(//label[text()="Priority"]/@for)]`, "urgent"),
