@@ -173,7 +173,7 @@ func RoleScopes(r Role) []Scope {
 		if !r.AllowsScope(s) { // the read-only roles only look (roles.go)
 			continue
 		}
-		if strings.HasPrefix(string(s), "settings:") || s == "users:write" || s == "inbound:write" {
+		if strings.HasPrefix(string(s), "settings:") || s == "users:write" || s == "inbound:write" || s == ScopeAdmin {
 			continue
 		}
 		out = append(out, s)

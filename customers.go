@@ -180,7 +180,11 @@ func (s *Service) UpdateCustomerProfile(ctx context.Context, p *Principal, id ID
 		if c, err = tx.CustomerForUpdate(ctx, p.WorkspaceID, ByID(id)); err != nil {
 			return err
 		}
-		return updateProfile(ctx, tx, c, u, s.Now())
+		before := *c // updateProfile merges into copies of the maps
+		if err := updateProfile(ctx, tx, c, u, s.Now()); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, customerChanged(&before, c)...)
 	})
 	if err != nil {
 		return nil, conflictMessage(err, "another customer has this external id")

@@ -2,6 +2,7 @@ package ticketd
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 )
@@ -12,14 +13,28 @@ import (
 type EventType string
 
 const (
-	EventTicketCreated          EventType = "ticket.created"
-	EventTicketUpdated          EventType = "ticket.updated"
-	EventTicketAssigned         EventType = "ticket.assigned"
-	EventTicketUnassigned       EventType = "ticket.unassigned"
-	EventTicketStatusChanged    EventType = "ticket.status_changed"
-	EventTicketTagged           EventType = "ticket.tagged"
-	EventMessageCreated         EventType = "message.created"
-	EventNoteCreated            EventType = "note.created"
+	EventTicketCreated       EventType = "ticket.created"
+	EventTicketUpdated       EventType = "ticket.updated"
+	EventTicketAssigned      EventType = "ticket.assigned"
+	EventTicketUnassigned    EventType = "ticket.unassigned"
+	EventTicketStatusChanged EventType = "ticket.status_changed"
+	EventTicketTagged        EventType = "ticket.tagged"
+	// EventTicketDeleted is a ticket deleted for good, with its
+	// conversation: data.ticket is the ticket as it was. Its messages go
+	// with it and record no events of their own.
+	EventTicketDeleted  EventType = "ticket.deleted"
+	EventMessageCreated EventType = "message.created"
+	EventNoteCreated    EventType = "note.created"
+	// EventMessageUpdated and EventNoteUpdated are an edit of a public
+	// message or of a note (its body or its visibility), with the message
+	// as it is now; EventMessageDeleted and EventNoteDeleted a deletion,
+	// with the message as it was. A public message made internal is a note
+	// now: it records note.updated and, for those who may see only public
+	// messages, message.deleted with the message as they last saw it.
+	EventMessageUpdated         EventType = "message.updated"
+	EventMessageDeleted         EventType = "message.deleted"
+	EventNoteUpdated            EventType = "note.updated"
+	EventNoteDeleted            EventType = "note.deleted"
 	EventMessageDeliveryChanged EventType = "message.delivery_status_changed"
 	EventCustomerCreated        EventType = "customer.created"
 	EventCustomerUpdated        EventType = "customer.updated"
@@ -32,7 +47,8 @@ const (
 // CONTRACT.md's order.
 var EventTypes = []EventType{
 	EventTicketCreated, EventTicketUpdated, EventTicketAssigned, EventTicketUnassigned,
-	EventTicketStatusChanged, EventTicketTagged, EventMessageCreated, EventNoteCreated,
+	EventTicketStatusChanged, EventTicketTagged, EventTicketDeleted, EventMessageCreated, EventNoteCreated,
+	EventMessageUpdated, EventMessageDeleted, EventNoteUpdated, EventNoteDeleted,
 	EventMessageDeliveryChanged, EventCustomerCreated, EventCustomerUpdated,
 }
 
@@ -120,12 +136,12 @@ type EventTx interface {
 func scopesOf(t EventType) []Scope {
 	switch t {
 	case EventTicketCreated, EventTicketUpdated, EventTicketAssigned, EventTicketUnassigned,
-		EventTicketStatusChanged, EventTicketTagged:
+		EventTicketStatusChanged, EventTicketTagged, EventTicketDeleted:
 		return []Scope{"tickets:read"}
-	case EventMessageCreated, EventMessageDeliveryChanged:
+	case EventMessageCreated, EventMessageUpdated, EventMessageDeleted, EventMessageDeliveryChanged:
 		// Public messages are on both the comments and the messages resource.
 		return []Scope{"comments:read", "messages:read"}
-	case EventNoteCreated:
+	case EventNoteCreated, EventNoteUpdated, EventNoteDeleted:
 		// Notes are on the comments resource only; the messages resource
 		// never shows them.
 		return []Scope{"comments:read"}
@@ -138,7 +154,7 @@ func scopesOf(t EventType) []Scope {
 // CanRead reports whether a holder of scopes may see events of type t.
 func CanRead(scopes []Scope, t EventType) bool {
 	for _, s := range scopesOf(t) {
-		if slices.Contains(scopes, s) {
+		if HasScope(scopes, s) {
 			return true
 		}
 	}
@@ -148,7 +164,12 @@ func CanRead(scopes []Scope, t EventType) bool {
 // CanReadEvent reports whether p may see events of type t: its scopes can
 // read them, and a note is shown only to a surface that faces the team.
 func (p *Principal) CanReadEvent(t EventType) bool {
-	return CanRead(p.Scopes, t) && (t != EventNoteCreated || p.Audience.SeesNotes())
+	return CanRead(p.Scopes, t) && (!isNoteEvent(t) || p.Audience.SeesNotes())
+}
+
+// isNoteEvent reports whether events of type t carry an internal note.
+func isNoteEvent(t EventType) bool {
+	return t == EventNoteCreated || t == EventNoteUpdated || t == EventNoteDeleted
 }
 
 // EventTypesFor lists the event types p may see.
@@ -371,6 +392,49 @@ func messagePosted(m *Message, before, after *Ticket) []*Event {
 	return out
 }
 
+// messageEvent is an event of type typ about m, as m is when it is called.
+func messageEvent(typ EventType, m *Message) *Event {
+	snap := *m
+	return &Event{WorkspaceID: m.WorkspaceID, Type: typ, TicketID: &snap.TicketID, Data: EventData{Message: &snap}}
+}
+
+// messageEdited is what an edit of a message from before to after records:
+// message.updated or note.updated naming the fields that changed (body,
+// is_internal); a public message made internal also records message.deleted
+// with the message as it was, for those who never see notes. Nothing when
+// nothing changed.
+func messageEdited(before, after *Message) []*Event {
+	var changed []string
+	if before.Body != after.Body {
+		changed = append(changed, "body")
+	}
+	if before.Internal != after.Internal {
+		changed = append(changed, "is_internal")
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	typ := EventMessageUpdated
+	if after.Internal {
+		typ = EventNoteUpdated
+	}
+	e := messageEvent(typ, after)
+	e.Data.Changed = changed
+	if after.Internal && !before.Internal {
+		return []*Event{messageEvent(EventMessageDeleted, before), e}
+	}
+	return []*Event{e}
+}
+
+// messageDeleted is what deleting m records, with m as it was.
+func messageDeleted(m *Message) []*Event {
+	typ := EventMessageDeleted
+	if m.Internal {
+		typ = EventNoteDeleted
+	}
+	return []*Event{messageEvent(typ, m)}
+}
+
 // deliveryChanged is what a change of a message's email delivery status
 // records; nothing when it did not change.
 func deliveryChanged(m *Message, previous DeliveryStatus) []*Event {
@@ -398,11 +462,40 @@ func customerChanged(before, after *Customer) []*Event {
 			changed = append(changed, f.name)
 		}
 	}
+	changed = append(changed, profileChanged(&before.Profile, &after.Profile)...)
 	if len(changed) == 0 {
 		return nil
 	}
 	snap := *after
 	return []*Event{{WorkspaceID: after.WorkspaceID, Type: EventCustomerUpdated, Data: EventData{Customer: &snap, Changed: changed}}}
+}
+
+// profileChanged names what changed in a customer's profile, in the native
+// API's names: profile.name, profile.identities, profile.metadata (Ticket0's
+// name, externalId and metadata), and profile for the rest of it.
+func profileChanged(before, after *CustomerProfile) []string {
+	var out []string
+	if before.Name != after.Name {
+		out = append(out, "profile.name")
+	}
+	if !maps.Equal(before.Identities, after.Identities) {
+		out = append(out, "profile.identities")
+	}
+	if !maps.Equal(before.Metadata, after.Metadata) {
+		out = append(out, "profile.metadata")
+	}
+	if before.Platform != after.Platform || before.CustomerDetails != after.CustomerDetails ||
+		!samePtr(before.Orders, after.Orders) || !sameTime(before.PlatformCreatedAt, after.PlatformCreatedAt) {
+		out = append(out, "profile")
+	}
+	return out
+}
+
+func samePtr[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // ---- reading the log -----------------------------------------------------------

@@ -329,3 +329,100 @@ func TestEventHubDropsASubscriberThatFallsBehind(t *testing.T) {
 		t.Fatalf("%d subscribers left", hub.Subscribers())
 	}
 }
+
+// Edits and deletions record events on every surface, since the service
+// records them: message.updated / note.updated name what changed, a public
+// message made internal is message.deleted for note-blind subscribers,
+// message.deleted / note.deleted carry the message as it was, a profile
+// change (Ticket0's name, externalId, metadata) is customer.updated, and a
+// deleted ticket is ticket.deleted with the ticket as it was.
+func TestEventsOfEditsAndDeletions(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	last := func() int64 {
+		evs := eventsAfter(t, w.svc, w.p, 0)
+		return evs[len(evs)-1].ID
+	}
+	m, _ := w.post(t, ticketd.NewMessage{Body: "Hello"})
+	note, _ := w.post(t, ticketd.NewMessage{Body: "team only", Internal: true})
+	ticket := ticketd.ByID(w.ticket.ID)
+
+	from := last()
+	body := "Hello there"
+	if _, err := w.svc.UpdateMessage(ctx, w.p, ticket, ticketd.ByID(m.ID), ticketd.MessageUpdate{Body: &body}); err != nil {
+		t.Fatal(err)
+	}
+	noteBody := "team only, edited"
+	if _, err := w.svc.UpdateMessage(ctx, w.p, ticket, ticketd.ByID(note.ID), ticketd.MessageUpdate{Body: &noteBody}); err != nil {
+		t.Fatal(err)
+	}
+	// An edit that changes nothing records nothing.
+	if _, err := w.svc.UpdateMessage(ctx, w.p, ticket, ticketd.ByID(m.ID), ticketd.MessageUpdate{Body: &body}); err != nil {
+		t.Fatal(err)
+	}
+	evs := eventsAfter(t, w.svc, w.p, from)
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"message.updated", "note.updated"}) {
+		t.Fatalf("edits: %v", got)
+	}
+	if evs[0].Data.Message.Body != "Hello there" || !slices.Equal(evs[0].Data.Changed, []string{"body"}) ||
+		evs[1].Data.Message.Body != "team only, edited" {
+		t.Errorf("edit data: %+v / %+v", evs[0].Data, evs[1].Data)
+	}
+
+	from = last()
+	yes := true
+	if _, err := w.svc.UpdateMessage(ctx, w.p, ticket, ticketd.ByID(m.ID), ticketd.MessageUpdate{Internal: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	evs = eventsAfter(t, w.svc, w.p, from)
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"message.deleted", "note.updated"}) ||
+		evs[0].Data.Message.Internal || !slices.Equal(evs[1].Data.Changed, []string{"is_internal"}) {
+		t.Fatalf("made internal: %v %+v", got, evs)
+	}
+	// A customer-facing surface's principal sees the public side only.
+	blind := *w.p
+	blind.Audience = ticketd.AudienceCustomer
+	if got := types(eventsAfter(t, w.svc, &blind, from)); !slices.Equal(got, []ticketd.EventType{"message.deleted"}) {
+		t.Errorf("note-blind audience sees %v", got)
+	}
+
+	from = last()
+	if err := w.svc.DeleteMessage(ctx, w.p, ticket, ticketd.ByID(note.ID)); err != nil {
+		t.Fatal(err)
+	}
+	evs = eventsAfter(t, w.svc, w.p, from)
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"note.deleted"}) || evs[0].Data.Message.ID != note.ID {
+		t.Fatalf("delete note: %v", got)
+	}
+	reply, _ := w.post(t, ticketd.NewMessage{Body: "public"})
+	from = last()
+	if err := w.svc.DeleteMessage(ctx, w.p, ticket, ticketd.ByID(reply.ID)); err != nil {
+		t.Fatal(err)
+	}
+	evs = eventsAfter(t, w.svc, w.p, from)
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"message.deleted"}) || evs[0].Data.Message.Body != "public" {
+		t.Fatalf("delete message: %v", got)
+	}
+
+	from = last()
+	name, plan := "Ada Lovelace", "pro"
+	if _, err := w.svc.UpdateCustomerProfile(ctx, w.p, w.customer.ID, ticketd.ProfileUpdate{Name: &name,
+		Metadata: map[string]*string{"plan": &plan}}); err != nil {
+		t.Fatal(err)
+	}
+	evs = eventsAfter(t, w.svc, w.p, from)
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"customer.updated"}) ||
+		!slices.Equal(evs[0].Data.Changed, []string{"profile.name", "profile.metadata"}) {
+		t.Fatalf("profile update: %v %+v", got, evs)
+	}
+
+	from = last()
+	if err := w.svc.DeleteTicket(ctx, w.p, ticket); err != nil {
+		t.Fatal(err)
+	}
+	evs = eventsAfter(t, w.svc, w.p, from)
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"ticket.deleted"}) ||
+		evs[0].Data.Ticket.ID != w.ticket.ID || *evs[0].TicketID != w.ticket.ID {
+		t.Fatalf("delete ticket: %v", got)
+	}
+}

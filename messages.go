@@ -518,6 +518,7 @@ func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg R
 		if in.Internal != nil && *in.Internal && !p.Audience.SeesNotes() {
 			return errNotesUnseen
 		}
+		before := *m
 		wasInternal := m.Internal
 		patch := MessagePatch{UpdatedAt: s.Now()}
 		if in.Body != nil {
@@ -540,7 +541,10 @@ func (s *Service) UpdateMessage(ctx context.Context, p *Principal, ticket, msg R
 		case !wasInternal && m.Internal:
 			tp.AddPublic = -1
 		}
-		return s.refreshLastMessage(ctx, tx, t, tp)
+		if err := s.refreshLastMessage(ctx, tx, t, tp); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, messageEdited(&before, m)...)
 	})
 	if err != nil {
 		return nil, err
@@ -563,7 +567,10 @@ func (s *Service) DeleteMessage(ctx context.Context, p *Principal, ticket, msg R
 		if !m.Internal {
 			tp.AddPublic = -1
 		}
-		return s.refreshLastMessage(ctx, tx, t, tp)
+		if err := s.refreshLastMessage(ctx, tx, t, tp); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, messageDeleted(m)...)
 	})
 }
 

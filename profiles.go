@@ -293,7 +293,10 @@ func (s *Service) DeleteTicket(ctx context.Context, p *Principal, ref Ref) error
 		if err != nil {
 			return err
 		}
-		return tx.DeleteTicket(ctx, p.WorkspaceID, t.ID)
+		if err := tx.DeleteTicket(ctx, p.WorkspaceID, t.ID); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, ticketEvent(EventTicketDeleted, t))
 	})
 }
 

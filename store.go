@@ -322,6 +322,10 @@ type TicketFilter struct {
 	SnoozedAt time.Time
 	// ActiveSince selects tickets whose last message is this recent.
 	ActiveSince *time.Time
+	// ByActivity orders by last message, the most recent first (ties: the
+	// newest ticket first), instead of newest ticket first: HelpWave's
+	// recent conversations.
+	ByActivity bool
 }
 
 // MessageOrder is the order of a conversation listing.

@@ -328,6 +328,25 @@ var AllScopes = []Scope{
 	// as Ticket0's docs say.
 	"articles:write",
 	"webhooks:read", "webhooks:write",
+	ScopeAdmin,
+}
+
+// ScopeAdmin is Ticket0's full-access scope ("full access to all resources
+// and settings", docs.ticket0.ai/docs/api-reference/authentication): a key
+// that holds it may do what every other scope allows, on every surface. It
+// is granted by name only: a key holding every other scope does not hold it
+// and cannot give it; the read-only roles cannot hold it (roles.go).
+const ScopeAdmin Scope = "admin"
+
+// HasScope reports whether scopes grant scope: they name it, or they hold
+// ScopeAdmin.
+func HasScope(scopes []Scope, scope Scope) bool {
+	for _, s := range scopes {
+		if s == scope || s == ScopeAdmin {
+			return true
+		}
+	}
+	return false
 }
 
 // ValidScope reports whether s is a scope ticketd knows.
@@ -394,12 +413,5 @@ const (
 // SeesNotes reports whether the audience may see and write internal notes.
 func (a Audience) SeesNotes() bool { return a == AudienceTeam }
 
-// Can reports whether the principal holds scope.
-func (p *Principal) Can(scope Scope) bool {
-	for _, s := range p.Scopes {
-		if s == scope {
-			return true
-		}
-	}
-	return false
-}
+// Can reports whether the principal holds scope, by name or as admin.
+func (p *Principal) Can(scope Scope) bool { return HasScope(p.Scopes, scope) }

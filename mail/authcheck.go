@@ -1,11 +1,14 @@
 package mail
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"net"
 	"strings"
+	"sync"
+	"time"
 
 	"blitiri.com.ar/go/spf"
 	"github.com/emersion/go-msgauth/dkim"
@@ -19,9 +22,33 @@ import (
 // client's address and envelope sender (blitiri.com.ar/go/spf), DKIM
 // signatures and DMARC for the From domain (go-msgauth), all over one
 // resolver, so tests and --dns-server answer every look-up.
+//
+// The checks of one email take at most Timeout: past it, what is still
+// unanswered is a "temperror" and the email is stored with that verdict. A
+// slow or silent DNS thus delays mail by a bounded time and never loses it
+// (before the bound, an email waited for the resolver's own 5 s timeouts,
+// one after the other, and the sender gave up first). TXT answers are
+// cached for CacheTTL (see txtCache).
 type Verifier struct {
 	Resolver *domainauth.Resolver
+	// Timeout bounds the checks of one email; 2 s when 0.
+	Timeout time.Duration
+	// CacheTTL is how long a TXT answer is reused; 1 minute when 0.
+	CacheTTL time.Duration
+
+	once  sync.Once
+	cache *txtCache
 }
+
+// lookupTXT asks for name's TXT records through the cache.
+func (v *Verifier) lookupTXT(ctx context.Context, name string) ([]string, error) {
+	v.once.Do(func() {
+		v.cache = &txtCache{resolver: v.Resolver, ttl: cmp.Or(v.CacheTTL, time.Minute), timeout: v.timeout()}
+	})
+	return v.cache.lookupTXT(ctx, name)
+}
+
+func (v *Verifier) timeout() time.Duration { return cmp.Or(v.Timeout, 2*time.Second) }
 
 // Origin is what the SMTP session knew of the sender; all empty for an
 // email posted over HTTP, whose SPF is then "none".
@@ -35,7 +62,9 @@ type Origin struct {
 // fromDomain. It never fails: a look-up that fails is a "temperror" result.
 func (v *Verifier) Verify(ctx context.Context, msg io.Reader, fromDomain string, o Origin) *ticketd.EmailAuth {
 	a := &ticketd.EmailAuth{FromDomain: strings.ToLower(fromDomain), SPF: "none", DKIM: "none", DMARC: "none"}
-	lookup := func(name string) ([]string, error) { return v.Resolver.LookupTXT(ctx, name) }
+	ctx, cancel := context.WithTimeout(ctx, v.timeout())
+	defer cancel()
+	lookup := func(name string) ([]string, error) { return v.lookupTXT(ctx, name) }
 
 	spfDomain := ""
 	if o.IP != nil {
@@ -44,7 +73,7 @@ func (v *Verifier) Verify(ctx context.Context, msg io.Reader, fromDomain string,
 			sender = "postmaster@" + o.Helo // RFC 7208 section 2.4: the HELO identity
 		}
 		_, spfDomain, _ = strings.Cut(sender, "@")
-		res, _ := spf.CheckHostWithSender(o.IP, o.Helo, sender, spf.WithContext(ctx), spf.WithResolver(spfResolver{v.Resolver}))
+		res, _ := spf.CheckHostWithSender(o.IP, o.Helo, sender, spf.WithContext(ctx), spf.WithResolver(spfResolver{v}))
 		a.SPF = string(res)
 	}
 
@@ -122,14 +151,20 @@ func orgDomain(d string) string {
 // spfResolver gives the SPF library our TXT look-ups (over --dns-server in
 // tests and when configured) and the system's for the rest (a, mx, ptr
 // mechanisms), which it only needs for records that use them.
-type spfResolver struct{ r *domainauth.Resolver }
+type spfResolver struct{ v *Verifier }
 
 func (s spfResolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
-	txt, err := s.r.LookupTXT(ctx, name)
-	if err == nil && len(txt) == 0 {
+	txt, err := s.v.lookupTXT(ctx, name)
+	switch {
+	case err != nil:
+		// The library calls only a temporary *net.DNSError a temperror
+		// (RFC 7208 section 2.6.6); anything else would be a permerror, a
+		// verdict on the record that a timeout or a SERVFAIL is not.
+		return nil, &net.DNSError{Err: err.Error(), Name: name, IsTemporary: true}
+	case len(txt) == 0:
 		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 	}
-	return txt, err
+	return txt, nil
 }
 
 func (s spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {

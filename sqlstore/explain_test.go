@@ -88,6 +88,8 @@ func hotWorkload(t *testing.T, db *sqlstore.DB) {
 		{Limit: 51}, {Status: &open, Limit: 51}, {AssigneeID: &p.UserID, Limit: 51},
 		{Status: &open, AssigneeID: &p.UserID, Limit: 51}, {CustomerID: &c.ID, Limit: 51}, {Number: &number},
 		{BeforeID: &tk.ID, Limit: 51}, {Status: &open, BeforeID: &tk.ID, Limit: 51},
+		// HelpWave's getRecentConversations.
+		{ActiveSince: ptr(time.Now().Add(-7 * 24 * time.Hour)), ByActivity: true, Limit: 500},
 	} {
 		_, err := svc.Tickets(ctx, p, f)
 		must(t, err)

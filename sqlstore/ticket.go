@@ -156,9 +156,13 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 		w.add("last_message_at", ">=", f.ActiveSince.UTC())
 	}
 	ticketFieldsWhere(&w, f)
+	order := "number DESC"
+	if f.ByActivity {
+		order = "last_message_at DESC, number DESC" // index tickets_workspace_activity
+	}
 	w.args = append(w.args, limitArg(f.Limit), f.Offset)
 	rows, err := t.query(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
-		` ORDER BY number DESC LIMIT $`+strconv.Itoa(len(w.args)-1)+` OFFSET $`+strconv.Itoa(len(w.args)), w.args...)
+		` ORDER BY `+order+` LIMIT $`+strconv.Itoa(len(w.args)-1)+` OFFSET $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return nil, t.d.normalize(err)
 	}

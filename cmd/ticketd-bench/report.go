@@ -77,7 +77,17 @@ func (e *env) report(rows []row, sc *scaleSeed, scaleRows []scaleRow, seedTime t
 			fmt.Fprintf(&b, "| `%s` | %.0f | %s | %s | %s | %.0f | %s | %s | **%.2f×** |\n", r.route, r.got.rps(), ms(r.got.p50),
 				ms(r.got.p99), r.ceiling, r.ceil.rps(), ms(r.ceil.p50), ms(r.ceil.p99), ratio(r.got, r.ceil))
 		}
+		if e.c.runs > 1 {
+			b.WriteString("\nThe runs each median was taken of (req/s, in the order run):\n\n")
+			for _, r := range rows {
+				fmt.Fprintf(&b, "- %s: ticketd %s; ceiling %s\n", r.name, runList(r.gotRuns), runList(r.ceilRuns))
+			}
+		}
 		for _, r := range rows {
+			if r.got.stalled > 0 || r.ceil.stalled > 0 {
+				fmt.Fprintf(&b, "\nStalled on %s (unanswered after %s when the run ended): ticketd %d, ceiling %d.\n", r.name,
+					stallAfter, r.got.stalled, r.ceil.stalled)
+			}
 			if r.got.errors > 0 || r.ceil.errors > 0 {
 				fmt.Fprintf(&b, "\nErrors on %s: ticketd %d (first: %s), ceiling %d (first: %s).\n", r.name, r.got.errors,
 					r.got.firstErr, r.ceil.errors, r.ceil.firstErr)

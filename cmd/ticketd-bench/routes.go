@@ -17,6 +17,26 @@ import (
 type row struct {
 	name, route, ceiling string
 	got, ceil            result
+	// runs holds every run's req/s, ticketd's and the ceiling's, so that
+	// the report shows what the median was taken of.
+	gotRuns, ceilRuns []float64
+}
+
+func rates(rs []result) []float64 {
+	out := make([]float64, len(rs))
+	for i, r := range rs {
+		out[i] = r.rps()
+	}
+	return out
+}
+
+// runList renders a run's req/s figures as "1163, 1201, 1090".
+func runList(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strings.Join(s, ", ")
 }
 
 type routeSpec struct {
@@ -111,9 +131,16 @@ func (e *env) runRoutes(ctx context.Context) ([]row, error) {
 				return nil, err
 			}
 		}
-		r := row{name: spec.name, route: spec.route, ceiling: spec.ceilingName, got: median(gots), ceil: median(ceils)}
+		r := row{name: spec.name, route: spec.route, ceiling: spec.ceilingName, gotRuns: rates(gots), ceilRuns: rates(ceils)}
+		r.got, r.ceil = median(gots), median(ceils)
 		fmt.Printf("%-14s %8.0f req/s p50 %-8s p99 %-8s | ceiling %8.0f req/s p99 %-8s | %.2fx\n", spec.name,
 			r.got.rps(), r.got.p50, r.got.p99, r.ceil.rps(), r.ceil.p99, ratio(r.got, r.ceil))
+		if len(gots) > 1 {
+			fmt.Printf("   runs (req/s): ticketd %s; ceiling %s\n", runList(r.gotRuns), runList(r.ceilRuns))
+		}
+		if r.got.stalled > 0 || r.ceil.stalled > 0 {
+			fmt.Printf("   stalled (unanswered after %s when the run ended): ticketd %d, ceiling %d\n", stallAfter, r.got.stalled, r.ceil.stalled)
+		}
 		if r.got.errors > 0 || r.ceil.errors > 0 {
 			fmt.Printf("   errors: ticketd %d (%s), ceiling %d (%s)\n", r.got.errors, r.got.firstErr, r.ceil.errors, r.ceil.firstErr)
 		}

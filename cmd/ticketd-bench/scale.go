@@ -192,8 +192,11 @@ func (e *env) runScale(ctx context.Context, s *scaleSeed) ([]scaleRow, error) {
 		}
 		fmt.Printf("%-60s %8.0f req/s p50 %-8s p99 %-8s\n", name, r.rps(), r.p50, r.p99)
 		row := scaleRow{name: name, res: r}
+		if r.stalled > 0 {
+			row.errNote = fmt.Sprintf("%d stalled (unanswered after %s). ", r.stalled, stallAfter)
+		}
 		if r.errors > 0 {
-			row.errNote = fmt.Sprintf("%d errors, first: %.200s", r.errors, r.firstErr)
+			row.errNote += fmt.Sprintf("%d errors, first: %.200s", r.errors, r.firstErr)
 			fmt.Println("   ", row.errNote)
 		}
 		rows = append(rows, row)

@@ -3,6 +3,9 @@ package main
 import (
 	"io"
 	"testing"
+
+	"github.com/ticketd/ticketd/httpapi/ratelimit"
+	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
 
 // TestSurfaceHostAndRateLimitFlags: --surface-host reads mount=host pairs
@@ -23,5 +26,25 @@ func TestSurfaceHostAndRateLimitFlags(t *testing.T) {
 		if err := NewMain(io.Discard, io.Discard).ParseFlags([]string{"--surface-host", bad}); err == nil {
 			t.Errorf("--surface-host %q accepted", bad)
 		}
+	}
+}
+
+// TestRateCounterPerEngine: on SQLite (one node) the limits count in the
+// process's memory, so a request writes nothing to the database for them;
+// on PostgreSQL every node counts in the shared table, so the limits hold
+// however many nodes serve (CONTRACT.md, "Rate limits").
+func TestRateCounterPerEngine(t *testing.T) {
+	db := sqlstoretest.Open(t)
+	switch c := rateCounter(db).(type) {
+	case *ratelimit.Memory:
+		if db.Engine() != "sqlite" {
+			t.Fatalf("%s counts in memory: other nodes would not see the counts", db.Engine())
+		}
+	case ratelimit.SQL:
+		if db.Engine() != "postgres" {
+			t.Fatalf("%s counts in the database: a write per request", db.Engine())
+		}
+	default:
+		t.Fatalf("counter %T", c)
 	}
 }

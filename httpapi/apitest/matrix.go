@@ -21,6 +21,9 @@ import (
 //
 //   - no API key → 401;
 //   - a key holding every scope but the route's → 403;
+//   - a key holding only admin (Ticket0's full-access scope) → past the
+//     scope check: neither 401 nor 403 (and 404 for another workspace's
+//     object: admin is full access to its own workspace only);
 //   - a path naming another workspace's object → 404.
 //
 // The routes come from the mounts' route tables, so a route is covered by
@@ -33,6 +36,7 @@ func RouteMatrix(t *testing.T, e *Env) {
 	mounts := server.Mounts(e.Service, server.Config{})
 	other := e.NewWorkspace("Elsewhere")
 	fix := e.fixtures(other)
+	admin := e.KeyWith(e.WS, ticketd.ScopeAdmin)
 	for _, m := range mounts {
 		for _, r := range m.Routes() {
 			path := m.Base + strings.ReplaceAll(r.Path, "{$}", "")
@@ -51,6 +55,16 @@ func RouteMatrix(t *testing.T, e *Env) {
 					expectError(t, res, m, 403)
 					if !strings.Contains(string(res.Body), string(r.Scope)) {
 						t.Errorf("the 403 does not name the scope %s: %s", r.Scope, res.Body)
+					}
+				})
+			}
+			if r.Scope != "" {
+				t.Run(name+" admin", func(t *testing.T) {
+					res := e.As(admin, r.Method, fill(path, m, fix), body)
+					if strings.Contains(path, "{") {
+						expectError(t, res, m, 404)
+					} else if res.Status == 401 || res.Status == 403 {
+						t.Errorf("an admin key is refused with %d: %s", res.Status, res.Body)
 					}
 				})
 			}

@@ -67,6 +67,33 @@ func TestQuickstartGetRecentConversations(t *testing.T) {
 		JSON: map[string]any{"success": false}})
 }
 
+// developers.helpwave.ai/quickstart names getRecentConversations and its
+// days parameter only; ticketd's reading (CONTRACT.md): days defaults to 7,
+// must be 1..365, the conversations come most recent first, an email
+// ticket stored by another surface among them as "Mail".
+func TestRecentConversationsDaysAndOrder(t *testing.T) {
+	h := newHW(t)
+	day := func(n int) string {
+		return apitest.ClockStart.Add(-time.Duration(n) * 24 * time.Hour).Format("2006-01-02T15:04:05.000Z")
+	}
+	older := h.newTicket(t, map[string]any{"name": "three days", "lastMessageTime": day(3)})
+	newer := h.newTicket(t, map[string]any{"name": "one day", "lastMessageTime": day(1)})
+	h.newTicket(t, map[string]any{"name": "nine days", "lastMessageTime": day(9)})
+	native := h.e.Ticket(h.e.WS, "email")
+	h.e.Post(h.e.WS, native, ticketd.NewMessage{Body: "from the native API"})
+	h.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/getRecentConversations", Status: 200,
+		JSON: map[string]any{"totalCount": 3, "conversations.0.id": num(native.Number), "conversations.0.Channel": "Mail",
+			"conversations.1.id": newer, "conversations.2.id": older}})
+	h.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/getRecentConversations?days=10", Status: 200,
+		JSON: map[string]any{"totalCount": 4, "conversations.3.name": "nine days"}})
+	h.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/getRecentConversations?days=2", Status: 200,
+		JSON: map[string]any{"totalCount": 2}})
+	for _, bad := range []string{"0", "366", "-1", "7.5"} {
+		h.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/getRecentConversations?days=" + bad, Status: 400,
+			JSON: map[string]any{"success": false, "error": apitest.Present}, Contains: []string{"days"}})
+	}
+}
+
 // developers.helpwave.ai/quickstart, "Bearer fallback": without x-api-key the
 // Authorization header is read, its Bearer prefix stripped.
 func TestQuickstartBearerFallback(t *testing.T) {

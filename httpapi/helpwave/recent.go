@@ -20,8 +20,8 @@ const (
 
 // recentConversations is GET /tickets/getRecentConversations?days=N: the
 // conversations whose last message is at most N days old (default 7), the
-// most recent first, at most 500, each as POST /tickets returns one, with
-// totalCount.
+// most recent last message first, at most 500 (the 500 most recent), each as
+// POST /tickets returns one, with totalCount.
 func (h *Handler) recentConversations(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	days := defaultRecentDays
 	if s := strings.TrimSpace(r.URL.Query().Get("days")); s != "" {
@@ -32,7 +32,7 @@ func (h *Handler) recentConversations(w http.ResponseWriter, r *http.Request, p 
 		days = n
 	}
 	since := h.svc.Now().Add(-time.Duration(days) * 24 * time.Hour)
-	ts, err := h.svc.Tickets(r.Context(), p, ticketd.TicketFilter{ActiveSince: &since, Limit: maxRecent})
+	ts, err := h.svc.Tickets(r.Context(), p, ticketd.TicketFilter{ActiveSince: &since, ByActivity: true, Limit: maxRecent})
 	if err != nil {
 		return err
 	}

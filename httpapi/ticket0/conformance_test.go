@@ -7,12 +7,14 @@ package ticket0_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi/apitest"
+	"github.com/ticketd/ticketd/httpapi/server"
 	"github.com/ticketd/ticketd/httpapi/typeid"
 )
 
@@ -67,6 +69,48 @@ func TestAuthForbiddenWithoutScope(t *testing.T) {
 		JSON: map[string]any{"error.code": "FORBIDDEN"}, Contains: []string{"tickets:read"}})
 }
 
+// "admin: Full access to all resources and settings" (scopes table): a key
+// holding only admin reads and writes every resource of this API, and the
+// rest of ticketd (settings too); it is full access to its own workspace
+// only.
+func TestAuthAdminScopeIsFullAccess(t *testing.T) {
+	x := newT0(t)
+	r := x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Status: 201,
+		Body: map[string]any{"name": "integration", "scopes": []string{"admin"}}, JSON: map[string]any{"scopes": []any{"admin"}}})
+	admin := r.Object()["key"].(string)
+	tk := x.e.Ticket(x.e.WS, "email")
+	theirs := x.e.Ticket(x.e.NewWorkspace("Other"), "email")
+	x.e.Run(t, []apitest.Scenario{
+		{Name: "tickets:read", Method: "GET", Path: base + "/tickets", Key: admin, Status: 200},
+		{Name: "tickets:write", Method: "PATCH", Path: base + "/tickets/" + tkt(tk.ID), Key: admin, Body: map[string]any{"tags": []string{"vip"}},
+			Status: 200, JSON: map[string]any{"tags": []any{"vip"}}},
+		{Name: "messages:read", Method: "GET", Path: base + "/tickets/" + tkt(tk.ID) + "/messages", Key: admin, Status: 200},
+		{Name: "customers:write", Method: "POST", Path: base + "/customers", Key: admin, Body: map[string]any{"email": "a@example.com"}, Status: 201},
+		{Name: "customers:read", Method: "GET", Path: base + "/customers", Key: admin, Status: 200},
+		{Name: "knowledge base", Method: "GET", Path: base + "/knowledge-base", Key: admin, Status: 200},
+		{Name: "settings", Method: "GET", Path: "/v1/workspace", Key: admin, Status: 200},
+		{Name: "own workspace only", Method: "GET", Path: base + "/tickets/" + tkt(theirs.ID), Key: admin, Status: 404,
+			JSON: map[string]any{"error.code": "NOT_FOUND"}},
+	})
+}
+
+// admin is granted by name: a key holding every other scope does not hold
+// it and cannot grant it, and a read-only agent's key cannot hold it
+// (ticketd's rule; Ticket0's page says only Owners and Admins make keys).
+func TestAuthAdminScopeIsGrantedByName(t *testing.T) {
+	x := newT0(t)
+	all := x.e.KeyWith(x.e.WS, apitest.AllBut(ticketd.ScopeAdmin)...)
+	x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Key: all, Status: 403,
+		Body: map[string]any{"name": "escalate", "scopes": []string{"admin"}}, Contains: []string{"admin"}})
+	ro, err := x.e.Service.CreateUser(context.Background(), x.e.WS.Principal,
+		ticketd.NewUser{Email: "ro@example.com", Name: "Read Only", Role: ticketd.RoleReadOnlyAgent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Status: 403,
+		Body: map[string]any{"name": "ro admin", "scopes": []string{"admin"}, "user_id": ro.ID.String()}, Contains: []string{"admin"}})
+}
+
 // "Error code values are uppercase, underscore-separated constants":
 // 400 VALIDATION_ERROR and 404 NOT_FOUND ("wrong ID, or not in this workspace").
 func TestErrorCodes(t *testing.T) {
@@ -87,6 +131,28 @@ func TestRateLimitHeaders(t *testing.T) {
 	x := newT0(t)
 	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Status: 200,
 		Header: map[string]any{"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "999", "X-RateLimit-Reset": apitest.Present}})
+}
+
+// The other version of the rate-limiting page: "60 requests per minute per
+// workspace ... shared across every API key in a workspace — adding more
+// keys doesn't raise it", and past it 429 RATE_LIMITED with Retry-After in
+// whole seconds. ticketd counts both limits (per key and per workspace,
+// --ratelimit-ticket0-workspace); a second key does not get a fresh quota.
+func TestRateLimitPerWorkspaceAcrossKeys(t *testing.T) {
+	pinned := func() time.Time { return time.Date(2026, 4, 28, 10, 30, 18, 0, time.UTC) }
+	e := newEnvWith(t, apitest.Options{RateClock: pinned, RateLimits: &server.RateLimits{Ticket0Key: 1000, Ticket0Workspace: 2}})
+	x := &t0{e: e, key: e.WS.Key}
+	second := e.KeyWith(e.WS, "tickets:read")
+	other := e.NewWorkspace("Other")
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Status: 200,
+		Header: map[string]any{"X-RateLimit-Limit": "2", "X-RateLimit-Remaining": "1"}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: second, Status: 200,
+		Header: map[string]any{"X-RateLimit-Remaining": "0"}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: second, Status: 429,
+		Header: map[string]any{"Retry-After": "42"},
+		JSON:   map[string]any{"error.code": "RATE_LIMITED", "error.message": "Too many requests. Please slow down.", "error.retryAfter": "2026-04-28T10:31:00Z"}})
+	// Another workspace has its own quota.
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: other.Key, Status: 200})
 }
 
 // ---- tickets (docs.ticket0.ai/docs/api-reference/tickets) ----
@@ -395,4 +461,137 @@ func TestMessagesNeverShowNotes(t *testing.T) {
 	x.e.Post(x.e.WS, tk, ticketd.NewMessage{Body: "team only", Internal: true})
 	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + tkt(tk.ID) + "/messages", Status: 200,
 		JSON: map[string]any{"total": 0}, Lacks: []string{"team only"}})
+}
+
+// ---- audit additions: each documented behaviour not covered above ----
+
+// authentication page, "All errors return a consistent JSON body": an
+// unknown path is 404 NOT_FOUND and a method a path does not have is 405
+// (METHOD_NOT_ALLOWED, ticketd's code: the page lists none) with Allow,
+// both in {"error": {"code", "message"}}; a body that is not JSON is 400
+// VALIDATION_ERROR ("Invalid request body").
+func TestErrorsAreOneJSONShape(t *testing.T) {
+	x := newT0(t)
+	tk := x.e.Ticket(x.e.WS, "email")
+	x.e.Run(t, []apitest.Scenario{
+		{Name: "unknown path", Method: "GET", Path: base + "/nope", Key: x.key, Status: 404,
+			JSON: map[string]any{"error.code": "NOT_FOUND", "error.message": apitest.Present}},
+		{Name: "unknown method", Method: "DELETE", Path: base + "/tickets/" + tkt(tk.ID), Key: x.key, Status: 405,
+			Header: map[string]any{"Allow": "GET, HEAD, PATCH"}, JSON: map[string]any{"error.code": "METHOD_NOT_ALLOWED"}},
+		{Name: "not JSON", Method: "POST", Path: base + "/tickets", Key: x.key, Body: "{", Status: 400,
+			JSON: map[string]any{"error.code": "VALIDATION_ERROR"}},
+		{Name: "bad enum", Method: "GET", Path: base + "/knowledge-base?status=secret", Key: x.key, Status: 400,
+			JSON: map[string]any{"error.code": "VALIDATION_ERROR"}},
+	})
+}
+
+// rate-limiting page, "Every API response includes headers indicating your
+// current usage": an error answer after authentication carries them too,
+// and X-RateLimit-Reset is the Unix time the window resets.
+func TestRateLimitHeadersOnErrors(t *testing.T) {
+	x := newT0(t)
+	r := x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/tkt_nonsense", Status: 404,
+		Header: map[string]any{"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": apitest.Present}})
+	reset, err := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64)
+	if err != nil || reset <= time.Now().Unix()-5 || reset > time.Now().Add(61*time.Second).Unix() {
+		t.Fatalf("X-RateLimit-Reset %q is not the Unix time of this window's end", r.Header.Get("X-RateLimit-Reset"))
+	}
+}
+
+// tickets page, "Create a ticket": inboxId and body may be left out (ticketd
+// reads them as optional: the page's example has both, its text requires
+// neither); the answer is the created ticket object, no message without a
+// body.
+func TestTicketCreateMinimal(t *testing.T) {
+	x := newT0(t)
+	tk := x.ticket(t, map[string]any{"subject": "Just a subject", "customerEmail": "min@example.com"})
+	for _, k := range []string{"id", "subject", "status", "assigneeId", "customerId", "inboxId", "tags", "createdAt", "updatedAt"} {
+		if _, ok := tk[k]; !ok {
+			t.Errorf("the created ticket lacks %s: %v", k, tk)
+		}
+	}
+	if tk["inboxId"] != nil || tk["assigneeId"] != nil {
+		t.Errorf("created ticket: %v", tk)
+	}
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets/" + tk["id"].(string) + "/messages", Status: 200,
+		JSON: map[string]any{"total": 0}})
+}
+
+// tickets page, "List tickets": inboxId filters by inbox, in the inb_ form.
+func TestTicketListByInbox(t *testing.T) {
+	x := newT0(t)
+	x.e.sendingSetup(x.e.WS, "yourcompany.com", "Support", "")
+	inbox := x.run(t, apitest.Scenario{Method: "GET", Path: "/v1/inboxes", Status: 200}).Array()[0]
+	inbID, _ := ticketd.ParseID(inbox["id"].(string))
+	inb := typeid.Format(typeid.Inbox, inbID)
+	in := x.ticket(t, map[string]any{"subject": "in the inbox", "customerEmail": "a@example.com", "inboxId": inb})
+	x.ticket(t, map[string]any{"subject": "elsewhere", "customerEmail": "b@example.com"})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?inboxId=" + inb, Status: 200,
+		JSON: map[string]any{"tickets.0.id": in["id"], "tickets.0.inboxId": inb, "tickets.1": apitest.Absent}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?inboxId=nonsense", Status: 400,
+		JSON: map[string]any{"error.code": "VALIDATION_ERROR"}, Contains: []string{"inboxId"}})
+}
+
+// tickets page, "Update a ticket": "all fields optional": an empty body
+// changes nothing; tags given replace the ticket's tags.
+func TestTicketUpdateFieldsOptional(t *testing.T) {
+	x := newT0(t)
+	tk := x.ticket(t, map[string]any{"subject": "s", "customerEmail": "c@example.com"})
+	path := base + "/tickets/" + tk["id"].(string)
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Body: map[string]any{"tags": []string{"a", "b"}}, Status: 200,
+		JSON: map[string]any{"tags": []any{"a", "b"}}})
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Body: map[string]any{}, Status: 200,
+		JSON: map[string]any{"tags": []any{"a", "b"}, "status": "open", "subject": "s"}})
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: path, Body: map[string]any{"tags": []string{"c"}}, Status: 200,
+		JSON: map[string]any{"tags": []any{"c"}}})
+}
+
+// customers page, "Get a customer": GET /customers/:id is the customer
+// object of the list, ticketCount included.
+func TestCustomerGet(t *testing.T) {
+	x := newT0(t)
+	c := x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201,
+		Body: map[string]any{"email": "jane@example.com", "name": "Jane Smith", "externalId": "usr_12345", "metadata": map[string]any{"plan": "pro"}}}).Object()
+	x.ticket(t, map[string]any{"subject": "a", "customerEmail": "jane@example.com"})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers/" + c["id"].(string), Status: 200,
+		JSON: map[string]any{"id": c["id"], "email": "jane@example.com", "name": "Jane Smith", "externalId": "usr_12345",
+			"metadata": map[string]any{"plan": "pro"}, "ticketCount": 1, "createdAt": apitest.Present}})
+}
+
+// customers page, "List customers" and knowledge-base page, "List
+// articles": limit and cursor page both lists as the tickets list does,
+// nextCursor null on the last page.
+func TestCustomerAndArticleListsPageByCursor(t *testing.T) {
+	x := newT0(t)
+	for i := 0; i < 3; i++ {
+		x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201, Body: map[string]any{"email": "c" + strconv.Itoa(i) + "@example.com"}})
+		x.article(t, "Article "+strconv.Itoa(i), "published", "body")
+	}
+	for _, l := range []struct{ path, list string }{{"/customers", "customers"}, {"/knowledge-base", "articles"}} {
+		seen := map[any]bool{}
+		cursor := ""
+		for page := 0; ; page++ {
+			path := base + l.path + "?limit=2"
+			if cursor != "" {
+				path += "&cursor=" + cursor
+			}
+			r := x.run(t, apitest.Scenario{Method: "GET", Path: path, Status: 200})
+			for _, it := range apitest.Get(r.JSON(), l.list).([]any) {
+				seen[it.(map[string]any)["id"]] = true
+			}
+			next, _ := apitest.Get(r.JSON(), "nextCursor").(string)
+			if next == "" {
+				break
+			}
+			if page > 3 {
+				t.Fatalf("%s: the cursor does not move", l.path)
+			}
+			cursor = next
+		}
+		// The pages together are the whole list, each item once.
+		all := apitest.Get(x.run(t, apitest.Scenario{Method: "GET", Path: base + l.path + "?limit=100", Status: 200}).JSON(), l.list).([]any)
+		if len(all) < 3 || len(seen) != len(all) {
+			t.Errorf("%s: %d items over the pages, %d in one page", l.path, len(seen), len(all))
+		}
+	}
 }
