@@ -275,14 +275,18 @@ func (s *Service) TicketDetail(ctx context.Context, p *Principal, ref Ref) (*Tic
 		if d.Messages, err = tx.Messages(ctx, p.WorkspaceID, d.Ticket.ID, f); err != nil {
 			return err
 		}
+		ids := make([]ID, len(d.Messages))
+		for i, m := range d.Messages {
+			ids[i] = m.ID
+		}
+		as, err := tx.AttachmentsOf(ctx, p.WorkspaceID, ids)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			d.Attachments[a.MessageID] = append(d.Attachments[a.MessageID], a)
+		}
 		for _, m := range d.Messages {
-			as, err := tx.Attachments(ctx, p.WorkspaceID, m.ID)
-			if err != nil {
-				return err
-			}
-			if len(as) > 0 {
-				d.Attachments[m.ID] = as
-			}
 			if id := m.Author.UserID; id != nil && d.Authors.Users[*id] == nil {
 				if u, err := tx.User(ctx, p.WorkspaceID, ByID(*id)); err == nil {
 					d.Authors.Users[*id] = u

@@ -165,6 +165,9 @@ type Tx interface {
 	// Attachment returns ENOTFOUND if the attachment is not in workspace ws.
 	Attachment(ctx context.Context, ws, id ID) (*Attachment, error)
 	Attachments(ctx context.Context, ws, message ID) ([]*Attachment, error)
+	// AttachmentsOf lists the attachments of several messages (a
+	// conversation's page) in one read, in upload order.
+	AttachmentsOf(ctx context.Context, ws ID, messages []ID) ([]*Attachment, error)
 
 	// ---- operations (issue 15): the command line and deletions ----
 

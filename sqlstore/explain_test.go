@@ -108,6 +108,8 @@ func hotWorkload(t *testing.T, db *sqlstore.DB) {
 	}
 	_, err = svc.ViewCounts(ctx, p)
 	must(t, err)
+	_, err = svc.TicketDetail(ctx, p, ticketd.ByID(tk.ID)) // the console's ticket page
+	must(t, err)
 	subject, solved := "Changed", ticketd.StatusSolved
 	_, err = svc.UpdateTicket(ctx, p, ticketd.ByID(tk.ID), ticketd.TicketUpdate{Subject: &subject, Status: &solved, Assignee: ptr(ticketd.ByID(p.UserID))})
 	must(t, err)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/sqlstore"
@@ -101,5 +102,47 @@ func TestOpenListsReadInIndexOrder(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// AttachmentsOf reads a conversation's attachments in batches of a fixed
+// shape: every message's, each once, in upload order, for more messages
+// than one batch holds.
+func TestAttachmentsOfManyMessages(t *testing.T) {
+	db := sqlstoretest.Open(t)
+	f := newFixture(t, db, "attachmentsof")
+	tk := f.ticket(t, db)
+	var ids []ticketd.ID
+	for i := range 150 {
+		m := f.message(t, db, tk, "m", t0.Add(time.Duration(i)*time.Second), false)
+		ids = append(ids, m.ID)
+		if i%3 == 0 {
+			continue // a message without attachments
+		}
+		must(t, db.Update(ctx, func(tx ticketd.Tx) error {
+			return tx.CreateAttachment(ctx, &ticketd.Attachment{ID: ticketd.NewID(), WorkspaceID: f.ws.ID, MessageID: m.ID,
+				Filename: "f.txt", ContentType: "text/plain", Size: 1, Key: "k", CreatedAt: t0})
+		}))
+	}
+	var as []*ticketd.Attachment
+	must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
+		as, err = tx.AttachmentsOf(ctx, f.ws.ID, ids)
+		return err
+	}))
+	if len(as) != 100 {
+		t.Fatalf("%d attachments, want 100", len(as))
+	}
+	for i := 1; i < len(as); i++ {
+		if as[i].Number <= as[i-1].Number {
+			t.Fatalf("out of upload order at %d", i)
+		}
+	}
+	// Another workspace's id reads nothing.
+	must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
+		as, err = tx.AttachmentsOf(ctx, ticketd.NewID(), ids)
+		return err
+	}))
+	if len(as) != 0 {
+		t.Fatalf("another workspace read %d attachments", len(as))
 	}
 }
