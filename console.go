@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ConsoleTx is the part of a transaction that the agent console needs:
@@ -176,21 +177,27 @@ func (s *Service) ViewTickets(ctx context.Context, p *Principal, f ViewFilter) (
 	return ts, next, nil
 }
 
-// SearchQuery is a search over ticket subjects, message bodies and customer
-// names and emails, with the views' filters (After is not used: results are
-// ranked, and a search shows its best page).
-type SearchQuery struct {
+// TextMatch is what a search looks for: tickets whose own text (subject and
+// description), one of whose messages, or whose customer (name and email)
+// holds every term as a whole word.
+type TextMatch struct {
 	// Terms are the words to find; every term must match in one place: the
-	// subject, one message, or the customer.
+	// ticket's text, one message, or the customer.
 	Terms []string
-	// Prefix makes the last term match as a prefix ("kett*"). It is asked
-	// for explicitly because a prefix reads the postings of every word it
-	// starts, which for a short prefix is much of the index.
+	// Prefix makes the last term, of at least two characters, match as a
+	// prefix ("kett*"). It is asked for explicitly because a prefix reads
+	// the postings of every word it starts.
 	Prefix bool
-	Filter ViewFilter
 	// IncludeInternal searches internal notes too.
 	IncludeInternal bool
-	Limit           int
+}
+
+// SearchQuery is a ranked search with the views' filters (After is not
+// used: results are ranked, and a search shows its best page).
+type SearchQuery struct {
+	TextMatch
+	Filter ViewFilter
+	Limit  int
 }
 
 // Search bounds.
@@ -221,22 +228,35 @@ func SearchTerms(text string) []string {
 	return out
 }
 
+// textMatch reads a search text for p: its words, a trailing "*" for a
+// prefix, and notes only for a principal that may read them. A text without
+// a word is EINVALID, naming field.
+func textMatch(p *Principal, field, text string) (TextMatch, error) {
+	terms := SearchTerms(text)
+	if len(terms) == 0 {
+		return TextMatch{}, Invalid(field, KindMissing, "give at least one word to search for")
+	}
+	// A prefix of one character would start a good part of the vocabulary:
+	// it matches as a whole word.
+	prefix := strings.HasSuffix(strings.TrimSpace(text), "*") && utf8.RuneCountInString(terms[len(terms)-1]) >= 2
+	return TextMatch{Terms: terms, Prefix: prefix, IncludeInternal: p.ReadsNotes()}, nil
+}
+
 // Search finds the tickets of p's workspace matching text, best first; a
 // text ending in "*" matches its last word as a prefix.
 // Internal notes are searched only for a principal that may read them. An
 // empty text is EINVALID.
 func (s *Service) Search(ctx context.Context, p *Principal, text string, f ViewFilter, limit int) ([]*Ticket, error) {
-	terms := SearchTerms(text)
-	if len(terms) == 0 {
-		return nil, Invalid("q", "value_error.missing", "give at least one word to search for")
+	m, err := textMatch(p, "q", text)
+	if err != nil {
+		return nil, err
 	}
 	if limit <= 0 || limit > MaxSearchResults {
 		limit = 50
 	}
-	q := SearchQuery{Terms: terms, Filter: f, IncludeInternal: p.ReadsNotes(), Limit: limit,
-		Prefix: strings.HasSuffix(strings.TrimSpace(text), "*")}
+	q := SearchQuery{TextMatch: m, Filter: f, Limit: limit}
 	var ts []*Ticket
-	err := s.store.View(ctx, func(tx Tx) (err error) {
+	err = s.store.View(ctx, func(tx Tx) (err error) {
 		ts, err = tx.Search(ctx, p.WorkspaceID, q)
 		return err
 	})

@@ -207,7 +207,8 @@ func updateProfile(ctx context.Context, tx Tx, c *Customer, u ProfileUpdate, now
 // EnsureCustomerByIdentity returns the workspace's customer with the given
 // id in system (Ticket0's upsert on externalId), or else as EnsureCustomer
 // does by email or phone, creating the customer when there is none. An
-// existing customer is returned as it is.
+// existing customer is returned as it is, except that one found by email
+// without an id in system gets externalID.
 func (s *Service) EnsureCustomerByIdentity(ctx context.Context, p *Principal, system, externalID string, in NewCustomer) (c *Customer, created bool, err error) {
 	externalID = strings.TrimSpace(externalID)
 	if externalID != "" {
@@ -226,6 +227,11 @@ func (s *Service) EnsureCustomerByIdentity(ctx context.Context, p *Principal, sy
 		in.Profile.Identities[system] = externalID
 	}
 	c, created, err = s.EnsureCustomer(ctx, p, in)
+	if err == nil && !created && externalID != "" && c.Profile.Identities[system] == "" {
+		// Found by email (a customer who wrote in before the integration
+		// knew them): link the id, so the next lookup by it finds them.
+		c, err = s.UpdateCustomerProfile(ctx, p, c.ID, ProfileUpdate{Identities: map[string]*string{system: &externalID}})
+	}
 	if ErrorCode(err) == ECONFLICT && externalID != "" {
 		// Another request created the customer with this id meanwhile.
 		err = s.store.View(ctx, func(tx Tx) (err error) {

@@ -38,6 +38,20 @@ const (
 	EventMessageDeliveryChanged EventType = "message.delivery_status_changed"
 	EventCustomerCreated        EventType = "customer.created"
 	EventCustomerUpdated        EventType = "customer.updated"
+	// The rest of TopTickets' writes: ticket files, customer deletions,
+	// teams and their members, agents. Each event carries its object as it
+	// is after the change (as it was, for a deletion).
+	EventAttachmentCreated EventType = "attachment.created"
+	EventAttachmentDeleted EventType = "attachment.deleted"
+	EventCustomerDeleted   EventType = "customer.deleted"
+	EventTeamCreated       EventType = "team.created"
+	EventTeamUpdated       EventType = "team.updated"
+	EventTeamDeleted       EventType = "team.deleted"
+	EventTeamMemberAdded   EventType = "team.member_added"
+	EventTeamMemberRemoved EventType = "team.member_removed"
+	EventUserCreated       EventType = "user.created"
+	EventUserUpdated       EventType = "user.updated"
+	EventUserDeleted       EventType = "user.deleted"
 	// EventWebhookPing is the test event of POST /v1/webhooks/{id}/test. It
 	// goes to that one webhook and is never shown in the event feed.
 	EventWebhookPing EventType = "webhook.ping"
@@ -50,6 +64,9 @@ var EventTypes = []EventType{
 	EventTicketStatusChanged, EventTicketTagged, EventTicketDeleted, EventMessageCreated, EventNoteCreated,
 	EventMessageUpdated, EventMessageDeleted, EventNoteUpdated, EventNoteDeleted,
 	EventMessageDeliveryChanged, EventCustomerCreated, EventCustomerUpdated,
+	EventAttachmentCreated, EventAttachmentDeleted, EventCustomerDeleted,
+	EventTeamCreated, EventTeamUpdated, EventTeamDeleted, EventTeamMemberAdded, EventTeamMemberRemoved,
+	EventUserCreated, EventUserUpdated, EventUserDeleted,
 }
 
 // EventRetention is how long the event log keeps an event: the window in
@@ -80,6 +97,12 @@ type EventData struct {
 	Ticket   *Ticket   `json:"ticket,omitempty"`
 	Message  *Message  `json:"message,omitempty"`
 	Customer *Customer `json:"customer,omitempty"`
+	// Attachment is the file of attachment.created and attachment.deleted.
+	Attachment *TicketAttachment `json:"attachment,omitempty"`
+	// Team is the team of the team events; User the agent of the user
+	// events, and the member a team.member_* event added or removed.
+	Team *Team `json:"team,omitempty"`
+	User *User `json:"user,omitempty"`
 	// Changed names the fields the change set, in the native API's names
 	// (ticket.updated, customer.updated).
 	Changed []string `json:"changed,omitempty"`
@@ -106,6 +129,10 @@ type EventFilter struct {
 	// Types limits the events to these types; nil means every type.
 	Types []EventType
 	Limit int
+	// Newest reads the newest first, skipping Offset of them (AfterID is
+	// then ignored): a dashboard's activity feed.
+	Newest bool
+	Offset int
 }
 
 // EventTx is the part of Tx that keeps the event log.
@@ -145,8 +172,14 @@ func scopesOf(t EventType) []Scope {
 		// Notes are on the comments resource only; the messages resource
 		// never shows them.
 		return []Scope{"comments:read"}
-	case EventCustomerCreated, EventCustomerUpdated:
+	case EventCustomerCreated, EventCustomerUpdated, EventCustomerDeleted:
 		return []Scope{"customers:read"}
+	case EventAttachmentCreated, EventAttachmentDeleted:
+		return []Scope{"attachments:read"}
+	case EventTeamCreated, EventTeamUpdated, EventTeamDeleted, EventTeamMemberAdded, EventTeamMemberRemoved:
+		return []Scope{"teams:read"}
+	case EventUserCreated, EventUserUpdated, EventUserDeleted:
+		return []Scope{"users:read"}
 	}
 	return nil
 }
@@ -451,6 +484,35 @@ func customerCreated(c *Customer) []*Event {
 	return []*Event{{WorkspaceID: c.WorkspaceID, Type: EventCustomerCreated, Data: EventData{Customer: &snap}}}
 }
 
+// customerDeleted is what deleting c records: the customer as it was.
+func customerDeleted(c *Customer) []*Event {
+	snap := *c
+	return []*Event{{WorkspaceID: c.WorkspaceID, Type: EventCustomerDeleted, Data: EventData{Customer: &snap}}}
+}
+
+func attachmentEvent(typ EventType, a *TicketAttachment) []*Event {
+	snap := *a
+	return []*Event{{WorkspaceID: a.WorkspaceID, Type: typ, TicketID: &snap.TicketID, Data: EventData{Attachment: &snap}}}
+}
+
+// teamEvent is what a write of team t records; member is the agent a
+// membership change concerns.
+func teamEvent(typ EventType, t *Team, member *User) []*Event {
+	snap := *t
+	e := &Event{WorkspaceID: t.WorkspaceID, Type: typ, Data: EventData{Team: &snap}}
+	if member != nil {
+		m := *member
+		e.Data.User = &m
+	}
+	return []*Event{e}
+}
+
+// userEvent is what a write of agent u records.
+func userEvent(typ EventType, u *User) []*Event {
+	snap := *u
+	return []*Event{{WorkspaceID: u.WorkspaceID, Type: typ, Data: EventData{User: &snap}}}
+}
+
 func customerChanged(before, after *Customer) []*Event {
 	var changed []string
 	for _, f := range []struct {
@@ -530,6 +592,26 @@ func (s *Service) Events(ctx context.Context, p *Principal, after int64, limit i
 		page.Events, page.More = evs[:limit], true
 	}
 	return page, nil
+}
+
+// RecentEvents lists the events of the principal's workspace its scopes can
+// read, the newest first, skipping offset of them: what happened lately, for
+// a dashboard. It reads the log's index from its end, so a page costs
+// O(offset + limit) whatever the log holds (72 hours of it).
+func (s *Service) RecentEvents(ctx context.Context, p *Principal, offset, limit int) ([]*Event, error) {
+	types := EventTypesFor(p)
+	if len(types) == 0 {
+		return nil, nil
+	}
+	if err := s.sequenceIfNeeded(ctx); err != nil {
+		return nil, err
+	}
+	var evs []*Event
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		evs, err = tx.Events(ctx, EventFilter{WorkspaceID: &p.WorkspaceID, Types: types, Limit: limit, Newest: true, Offset: offset})
+		return err
+	})
+	return evs, err
 }
 
 // LastEventID is the id of the newest event of the database, where a stream

@@ -271,7 +271,16 @@ func (s *Service) DeleteUser(ctx context.Context, p *Principal, id ID) error {
 	if id == p.UserID {
 		return Errorf(ECONFLICT, "cannot delete the user the calling API key acts as")
 	}
-	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteUser(ctx, p.WorkspaceID, id, s.Now()) })
+	err := s.store.Update(ctx, func(tx Tx) error {
+		u, err := tx.User(ctx, p.WorkspaceID, ByID(id))
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteUser(ctx, p.WorkspaceID, id, s.Now()); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, userEvent(EventUserDeleted, u)...)
+	})
 	// Its keys are gone: they stop working at once here and within the
 	// cache's lifetime on other nodes, as a revoked key does.
 	s.keys.clear()
@@ -282,7 +291,16 @@ func (s *Service) DeleteUser(ctx context.Context, p *Principal, id ID) error {
 // email address may be used again; its tickets and their conversations
 // stay, still naming it as their customer and author.
 func (s *Service) DeleteCustomer(ctx context.Context, p *Principal, id ID) error {
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteCustomer(ctx, p.WorkspaceID, id, s.Now()) })
+	return s.store.Update(ctx, func(tx Tx) error {
+		c, err := tx.Customer(ctx, p.WorkspaceID, ByID(id))
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteCustomer(ctx, p.WorkspaceID, id, s.Now()); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, customerDeleted(c)...)
+	})
 }
 
 // DeleteTicket deletes a ticket for good, with its whole conversation, its
@@ -345,7 +363,10 @@ func (s *Service) patchOwnAvatar(ctx context.Context, p *Principal, a Avatar) (*
 		if u, err = tx.UserForUpdate(ctx, p.WorkspaceID, ByID(p.UserID)); err != nil {
 			return err
 		}
-		return patchUserProfile(ctx, tx, u, UserProfilePatch{Avatar: &a})
+		if err := patchUserProfile(ctx, tx, u, UserProfilePatch{Avatar: &a}); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, userEvent(EventUserUpdated, u)...)
 	})
 	return u, err
 }

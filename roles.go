@@ -2,6 +2,7 @@ package ticketd
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -34,6 +35,51 @@ func (r Role) AllowsScope(scope Scope) bool {
 	return false
 }
 
+// ErrAddrNotAllowed refuses a key used from an address outside its
+// allow-list.
+var ErrAddrNotAllowed = Errorf(EFORBIDDEN, "IP address not in this API key's allowlist")
+
+// AllowsAddr reports whether the principal's key may be used from addr: from
+// anywhere unless the key lists the addresses it may be used from.
+func (p *Principal) AllowsAddr(addr netip.Addr) bool {
+	if len(p.AllowedIPs) == 0 {
+		return true
+	}
+	addr = addr.Unmap()
+	for _, pr := range p.AllowedIPs {
+		if pr.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxAllowedIPs bounds a key's allow-list.
+const maxAllowedIPs = 100
+
+// parseAllowedIPs reads an allow-list: CIDR prefixes or single addresses
+// (a prefix of one address).
+func parseAllowedIPs(in []string) ([]netip.Prefix, error) {
+	if len(in) > maxAllowedIPs {
+		return nil, Invalid("allowed_ips", KindTooMany, "at most %d entries", maxAllowedIPs)
+	}
+	var out []netip.Prefix
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		pr, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, Invalid("allowed_ips", KindInvalid, "%q is not an IP address or CIDR prefix", s)
+			}
+			a = a.Unmap()
+			pr = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, pr.Masked())
+	}
+	return out, nil
+}
+
 // Expired reports whether the principal's key has expired at now.
 func (p *Principal) Expired(now time.Time) bool {
 	return p.ExpiresAt != nil && !now.Before(*p.ExpiresAt)
@@ -47,14 +93,9 @@ const ReadOnlyAdminKeyLifetime = 72 * time.Hour
 // keys always after ReadOnlyAdminKeyLifetime, whatever was asked; other
 // keys when asked, which must be in the future.
 func keyExpiry(p *Principal, asked *time.Time, now time.Time) (*time.Time, error) {
-	role := p.Role
-	if role == "" {
-		// A principal made in-process (the demo data, a command) rather than
-		// from a key or a session speaks for the operator.
-		role = RoleAdmin
-	}
-	if !role.CanCreateKeys() {
-		return nil, Errorf(EFORBIDDEN, "an API key of a %s cannot create API keys", role)
+	role, err := keyManager(p, "create")
+	if err != nil {
+		return nil, err
 	}
 	if role == RoleReadOnlyAdmin {
 		t := now.Add(ReadOnlyAdminKeyLifetime)
@@ -68,6 +109,24 @@ func keyExpiry(p *Principal, asked *time.Time, now time.Time) (*time.Time, error
 		return nil, Invalid("expires_at", KindInvalid, "must be in the future")
 	}
 	return &t, nil
+}
+
+// keyManager returns p's role if it may make and revoke API keys (Ticket0:
+// "only workspace Owners and Admins can create or revoke keys"; TopTickets:
+// admins and read-only admins create them), whatever its scopes: an agent's
+// key holding admin or settings:write still may not. verb names the refused
+// action.
+func keyManager(p *Principal, verb string) (Role, error) {
+	role := p.Role
+	if role == "" {
+		// A principal made in-process (the demo data, a command) rather than
+		// from a key or a session speaks for the operator.
+		role = RoleAdmin
+	}
+	if !role.CanCreateKeys() {
+		return role, Errorf(EFORBIDDEN, "an API key of a %s cannot %s API keys", role, verb)
+	}
+	return role, nil
 }
 
 // checkKeyRole checks that a key acting as an agent of role may hold scopes.

@@ -39,6 +39,8 @@ type Service struct {
 	queued []func()
 
 	keys keyCache
+	// downloadSecret signs download links (downloadlinks.go), read once.
+	downloadSecret []byte
 }
 
 // Option configures a Service.
@@ -261,7 +263,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 		return nil, unauthorized
 	}
 	p := &Principal{WorkspaceID: key.WorkspaceID, UserID: key.UserID, KeyID: key.ID, Scopes: key.Scopes, Role: key.Role,
-		ExpiresAt: key.ExpiresAt}
+		ExpiresAt: key.ExpiresAt, AllowedIPs: key.AllowedIPs}
 	if p.Expired(s.Now()) {
 		return nil, Errorf(EUNAUTHORIZED, "API key has expired")
 	}
@@ -278,6 +280,9 @@ type NewAPIKeyInput struct {
 	// ExpiresAt is when the key stops working; nil never (roles.go may
 	// shorten it).
 	ExpiresAt *time.Time
+	// AllowedIPs are the addresses (or CIDR prefixes) the key may be used
+	// from; none, anywhere.
+	AllowedIPs []string
 }
 
 // CreateAPIKey creates a key in the principal's workspace. A key may grant
@@ -313,8 +318,13 @@ func (s *Service) CreateAPIKey(ctx context.Context, p *Principal, in NewAPIKeyIn
 	if err != nil {
 		return nil, "", err
 	}
+	allowed, err := parseAllowedIPs(in.AllowedIPs)
+	if err != nil {
+		return nil, "", err
+	}
 	key, raw := newAPIKey(p.WorkspaceID, userID, name, scopes, now)
 	key.ExpiresAt = expires
+	key.AllowedIPs = allowed
 	err = s.store.Update(ctx, func(tx Tx) error {
 		u, err := tx.User(ctx, p.WorkspaceID, ByID(userID))
 		if err != nil {
@@ -344,6 +354,9 @@ func (s *Service) APIKeys(ctx context.Context, p *Principal, page Page) (keys []
 // DeleteAPIKey revokes a key: it stops working at once on this node and
 // within a second on every other (see keyCacheTTL).
 func (s *Service) DeleteAPIKey(ctx context.Context, p *Principal, id ID) error {
+	if _, err := keyManager(p, "revoke"); err != nil {
+		return err
+	}
 	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteAPIKey(ctx, p.WorkspaceID, id) })
 	s.keys.clear()
 	return err
@@ -389,7 +402,12 @@ func (s *Service) CreateUser(ctx context.Context, p *Principal, in NewUser) (*Us
 	if err := validateUser(u); err != nil {
 		return nil, err
 	}
-	err = s.store.Update(ctx, func(tx Tx) error { return tx.CreateUser(ctx, u) })
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, userEvent(EventUserCreated, u)...)
+	})
 	return u, conflictMessage(err, "a user with this email exists already")
 }
 
@@ -453,7 +471,10 @@ func (s *Service) UpdateUser(ctx context.Context, p *Principal, id ID, in UserUp
 		if err := tx.UpdateUser(ctx, u.WorkspaceID, u.ID, patch); err != nil {
 			return err
 		}
-		return patchUserProfile(ctx, tx, u, in.Profile)
+		if err := patchUserProfile(ctx, tx, u, in.Profile); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, userEvent(EventUserUpdated, u)...)
 	})
 	if in.Profile.IsActive != nil {
 		// Whether the agent's keys work changed (APIKeyByPrefix): forget

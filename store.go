@@ -210,6 +210,10 @@ type Tx interface {
 
 	TeamTx
 	ProfileTx
+	// ServerSecret returns the server's secret of that name, storing fresh
+	// (sealed, as every secret) when there is none yet; every node reads the
+	// same one.
+	ServerSecret(ctx context.Context, name string, fresh []byte, now time.Time) ([]byte, error)
 }
 
 // TeamTx persists teams, their members, ticket planning fields, ticket
@@ -307,10 +311,11 @@ type TicketFilter struct {
 	// Unassigned: true selects tickets with neither an agent nor a team,
 	// false those with either.
 	Unassigned *bool
-	// Search selects tickets whose subject or description contains the
-	// text, case-insensitively. A plain substring match until the search
-	// capability of the store lands.
+	// Search selects tickets matching the words of this text as a search
+	// does (Service.Search), in the list's order; Tickets reads it into
+	// Match, which is what the store reads.
 	Search string
+	Match  *TextMatch
 	// Offset skips that many tickets first.
 	Offset int
 	// Filters of the product APIs (issue 11).

@@ -47,7 +47,12 @@ func (s *Service) CreateTeam(ctx context.Context, p *Principal, in NewTeam) (*Te
 	if err := validateTeam(t.Name, t.Description); err != nil {
 		return nil, err
 	}
-	err := s.store.Update(ctx, func(tx Tx) error { return tx.CreateTeam(ctx, t) })
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.CreateTeam(ctx, t); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, teamEvent(EventTeamCreated, t, nil)...)
+	})
 	if err != nil {
 		return nil, conflictMessage(err, "a team with this name exists already")
 	}
@@ -92,7 +97,10 @@ func (s *Service) UpdateTeam(ctx context.Context, p *Principal, id ID, in TeamUp
 		if in.Description != nil {
 			desc = &t.Description
 		}
-		return tx.UpdateTeam(ctx, p.WorkspaceID, id, name, desc, t.UpdatedAt)
+		if err := tx.UpdateTeam(ctx, p.WorkspaceID, id, name, desc, t.UpdatedAt); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, teamEvent(EventTeamUpdated, t, nil)...)
 	})
 	if err != nil {
 		return nil, conflictMessage(err, "a team with this name exists already")
@@ -103,7 +111,16 @@ func (s *Service) UpdateTeam(ctx context.Context, p *Principal, id ID, in TeamUp
 // DeleteTeam removes a team: its tickets lose their team (keeping their
 // agent), its members stay agents of the workspace.
 func (s *Service) DeleteTeam(ctx context.Context, p *Principal, id ID) error {
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteTeam(ctx, p.WorkspaceID, id) })
+	return s.store.Update(ctx, func(tx Tx) error {
+		t, err := tx.Team(ctx, p.WorkspaceID, ByID(id))
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteTeam(ctx, p.WorkspaceID, id); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, teamEvent(EventTeamDeleted, t, nil)...)
+	})
 }
 
 // TeamMembers lists a team's members in the order they joined.
@@ -123,14 +140,18 @@ func (s *Service) TeamMembers(ctx context.Context, p *Principal, team ID) (us []
 // workspace.
 func (s *Service) AddTeamMember(ctx context.Context, p *Principal, team ID, user Ref) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.Team(ctx, p.WorkspaceID, ByID(team)); err != nil {
+		t, err := tx.Team(ctx, p.WorkspaceID, ByID(team))
+		if err != nil {
 			return err
 		}
 		u, err := tx.User(ctx, p.WorkspaceID, user)
 		if err != nil {
 			return err
 		}
-		return tx.AddTeamMember(ctx, team, u.ID, s.Now())
+		if err := tx.AddTeamMember(ctx, team, u.ID, s.Now()); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, teamEvent(EventTeamMemberAdded, t, u)...)
 	})
 }
 
@@ -138,9 +159,17 @@ func (s *Service) AddTeamMember(ctx context.Context, p *Principal, team ID, user
 // workspace or the user is not a member.
 func (s *Service) RemoveTeamMember(ctx context.Context, p *Principal, team, user ID) error {
 	return s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.Team(ctx, p.WorkspaceID, ByID(team)); err != nil {
+		t, err := tx.Team(ctx, p.WorkspaceID, ByID(team))
+		if err != nil {
 			return err
 		}
-		return tx.RemoveTeamMember(ctx, team, user)
+		u, err := tx.User(ctx, p.WorkspaceID, ByID(user))
+		if err != nil {
+			return NotFound("team member")
+		}
+		if err := tx.RemoveTeamMember(ctx, team, user); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, teamEvent(EventTeamMemberRemoved, t, u)...)
 	})
 }

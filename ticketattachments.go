@@ -110,7 +110,10 @@ func (s *Service) UploadTicketAttachment(ctx context.Context, p *Principal, tick
 		if _, err := tx.Ticket(ctx, p.WorkspaceID, ByID(t.ID)); err != nil {
 			return err
 		}
-		return tx.CreateTicketAttachment(ctx, a)
+		if err := tx.CreateTicketAttachment(ctx, a); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, attachmentEvent(EventAttachmentCreated, a)...)
 	})
 	if err != nil {
 		return nil, err
@@ -160,7 +163,16 @@ func (s *Service) OpenTicketAttachment(ctx context.Context, p *Principal, ticket
 // DeleteTicketAttachment removes a file from a ticket. The bytes stay in the
 // blob store: they are filed by content and another attachment may share them.
 func (s *Service) DeleteTicketAttachment(ctx context.Context, p *Principal, ticket, id ID) error {
-	return s.store.Update(ctx, func(tx Tx) error { return tx.DeleteTicketAttachment(ctx, p.WorkspaceID, ticket, id) })
+	return s.store.Update(ctx, func(tx Tx) error {
+		a, err := tx.TicketAttachment(ctx, p.WorkspaceID, ticket, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteTicketAttachment(ctx, p.WorkspaceID, ticket, id); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, attachmentEvent(EventAttachmentDeleted, a)...)
+	})
 }
 
 var errTooLarge = errors.New("attachment too large")

@@ -6,6 +6,7 @@ package ticketd
 
 import (
 	"encoding/json"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -376,7 +377,9 @@ type APIKey struct {
 	Role Role
 	// ExpiresAt is when the key stops working; nil never.
 	ExpiresAt *time.Time
-	CreatedAt time.Time
+	// AllowedIPs are the addresses the key may be used from; empty, any.
+	AllowedIPs []netip.Prefix
+	CreatedAt  time.Time
 }
 
 // Principal is the authenticated caller of a use case: every use case works
@@ -390,6 +393,8 @@ type Principal struct {
 	Role Role
 	// ExpiresAt is when the key stops working (APIKey.ExpiresAt); nil never.
 	ExpiresAt *time.Time
+	// AllowedIPs are where the key may be used from (APIKey.AllowedIPs).
+	AllowedIPs []netip.Prefix
 	// Audience is whom the caller's surface faces; the service decides from
 	// it alone whether internal notes may be seen or written.
 	Audience Audience

@@ -230,6 +230,14 @@ func (s *Service) Ticket(ctx context.Context, p *Principal, ref Ref) (t *Ticket,
 // Tickets lists the workspace's tickets newest first, resolving the cursor
 // f.BeforeID in the same read. ErrCursor if it names no ticket.
 func (s *Service) Tickets(ctx context.Context, p *Principal, f TicketFilter) (ts []*Ticket, err error) {
+	f.Match = nil
+	if f.Search != "" {
+		m, err := textMatch(p, "search", f.Search)
+		if err != nil {
+			return nil, err
+		}
+		f.Match = &m
+	}
 	err = s.store.View(ctx, func(tx Tx) error {
 		if f.BeforeID != nil {
 			t, err := tx.Ticket(ctx, p.WorkspaceID, ByID(*f.BeforeID))

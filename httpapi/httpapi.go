@@ -136,6 +136,9 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 				err = s.Limiter.Admit(w, r, p)
 			}
 		}
+		if err == nil && !p.AllowsAddr(ClientIP(r)) {
+			err = ticketd.ErrAddrNotAllowed
+		}
 		if err == nil && scope != "" && !p.Can(scope) {
 			err = s.missingScope(scope)
 		}

@@ -36,6 +36,13 @@ type Mount struct {
 	PathID func(kind string, id ticketd.ID, number int64) string
 
 	routes []*Route
+	public []publicRoute
+}
+
+// publicRoute is a route that takes no API key (HandlePublic).
+type publicRoute struct {
+	pattern string
+	h       func(w http.ResponseWriter, r *http.Request) error
 }
 
 // Route is one registered route of a mount.
@@ -83,6 +90,16 @@ func (m *Mount) HandleUpload(method, path string, scope ticketd.Scope, limit int
 	return r
 }
 
+// HandlePublic adds a route that takes no API key: the request itself
+// carries what authorizes it (a signed download link). It is served under
+// every prefix of the mount with the surface's error format, no body and no
+// rate limit by key. It is not in Routes(): the key matrices (no key → 401,
+// a missing scope → 403, tenancy) do not apply to it, so it needs tests of
+// its own.
+func (m *Mount) HandlePublic(method, path string, h func(w http.ResponseWriter, r *http.Request) error) {
+	m.public = append(m.public, publicRoute{pattern: method + " " + path, h: h})
+}
+
 // Alias serves the route under further whole prefixes as well.
 func (r *Route) Alias(prefixes ...string) *Route {
 	r.Also = append(r.Also, prefixes...)
@@ -120,6 +137,23 @@ func (m *Mount) Register(mux *http.ServeMux) {
 		prefixes := append(m.Prefixes(), r.Also...)
 		for _, p := range prefixes {
 			m.Surface.handle(mux, r.Method+" "+p+r.Path, r.Scope, limit, r.h)
+		}
+	}
+	for _, pr := range m.public {
+		method, path, _ := strings.Cut(pr.pattern, " ")
+		for _, p := range m.Prefixes() {
+			h := pr.h
+			mux.HandleFunc(method+" "+p+path, func(w http.ResponseWriter, r *http.Request) {
+				rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+				defer m.Surface.recoverPanic(rec, r)
+				r.Body = http.MaxBytesReader(rec, r.Body, 0)
+				if err := h(rec, r); err != nil {
+					if rec.wrote {
+						panic(http.ErrAbortHandler) // the status is out: cut the connection
+					}
+					m.Surface.Error(rec, r, err)
+				}
+			})
 		}
 	}
 	for _, p := range m.Prefixes() {

@@ -5,18 +5,30 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 
 	ticketd "github.com/ticketd/ticketd"
 )
 
-const apiKeyColumns = `number, id, workspace_id, user_id, name, prefix, hash, scopes, created_at, role, expires_at`
+const apiKeyColumns = `number, id, workspace_id, user_id, name, prefix, hash, scopes, created_at, role, expires_at, allowed_ips`
 
 func scanAPIKey(row scanner) (*ticketd.APIKey, error) {
 	var k ticketd.APIKey
-	var id, ws, user, scopes string
+	var id, ws, user, scopes, allowed string
 	var expires sql.NullTime
-	if err := row.Scan(&k.Number, &id, &ws, &user, &k.Name, &k.Prefix, &k.Hash, &scopes, &k.CreatedAt, &k.Role, &expires); err != nil {
+	if err := row.Scan(&k.Number, &id, &ws, &user, &k.Name, &k.Prefix, &k.Hash, &scopes, &k.CreatedAt, &k.Role, &expires, &allowed); err != nil {
 		return nil, err
+	}
+	var prefixes []string
+	if err := json.Unmarshal([]byte(allowed), &prefixes); err != nil {
+		return nil, fmt.Errorf("api key allowed_ips: %w", err)
+	}
+	for _, s := range prefixes {
+		pr, err := netip.ParsePrefix(s)
+		if err != nil {
+			return nil, fmt.Errorf("api key allowed_ips: %w", err)
+		}
+		k.AllowedIPs = append(k.AllowedIPs, pr)
 	}
 	k.ExpiresAt = optTime(expires)
 	var err error
@@ -42,10 +54,14 @@ func (t *Tx) CreateAPIKey(ctx context.Context, k *ticketd.APIKey) error {
 	if role == "" {
 		role = ticketd.RoleAdmin
 	}
-	err := t.queryRow(ctx, `INSERT INTO api_keys (id, workspace_id, user_id, name, prefix, hash, scopes, created_at, role, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING number`,
+	allowed := make([]string, len(k.AllowedIPs))
+	for i, pr := range k.AllowedIPs {
+		allowed[i] = pr.String()
+	}
+	err := t.queryRow(ctx, `INSERT INTO api_keys (id, workspace_id, user_id, name, prefix, hash, scopes, created_at, role, expires_at,
+		allowed_ips) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING number`,
 		idArg(k.ID), idArg(k.WorkspaceID), idArg(k.UserID), k.Name, k.Prefix, k.Hash, jsonArg(k.Scopes), k.CreatedAt,
-		string(role), optTimeArg(k.ExpiresAt)).Scan(&k.Number)
+		string(role), optTimeArg(k.ExpiresAt), jsonArg(allowed)).Scan(&k.Number)
 	return t.d.normalize(err)
 }
 

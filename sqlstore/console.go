@@ -12,7 +12,7 @@ import (
 
 // This file implements ticketd.ConsoleTx: sign-in state, sessions,
 // throttling, one-time links, system mail, the console's ticket lists,
-// counts, versions and search.
+// counts and versions (search is search.go).
 
 // ---- logins and sessions ---------------------------------------------------
 
@@ -305,100 +305,6 @@ func prefixed(alias, columns string) string {
 		cols[i] = alias + strings.TrimSpace(c)
 	}
 	return strings.Join(cols, ", ")
-}
-
-// ---- search --------------------------------------------------------------------
-
-// searchCandidates bounds the matches each index contributes, newest first:
-// what keeps a search for a common word as fast as one for a rare word.
-const searchCandidates = "300"
-
-// Search ranks the tickets whose subject, one of whose messages, or whose
-// customer matches every term (the last as a prefix when asked), from
-// SQLite's FTS5 or PostgreSQL's GIN indexes. The rank is what matched among
-// the newest candidates: 3 for the subject, 1 per message, 1 for the
-// customer; ties go to the newer ticket.
-func (t *Tx) Search(ctx context.Context, ws ticketd.ID, q ticketd.SearchQuery) ([]*ticketd.Ticket, error) {
-	if len(q.Terms) == 0 {
-		return []*ticketd.Ticket{}, nil
-	}
-	var match, hits, order string
-	// On SQLite the hits must drive the join: left to itself the planner
-	// walks every ticket of the workspace and probes the hits (CROSS JOIN
-	// fixes SQLite's join order; PostgreSQL plans this well).
-	join := "CROSS JOIN"
-	if t.d.name() == "postgres" {
-		join = "JOIN"
-		parts := make([]string, len(q.Terms))
-		for i, term := range q.Terms {
-			parts[i] = term
-			if q.Prefix && i == len(q.Terms)-1 {
-				parts[i] += ":*"
-			}
-		}
-		match = strings.Join(parts, " & ")
-		// The same bounded, newest-first candidates and the same rank as on
-		// SQLite; the planner chooses between the GIN index (a rare word)
-		// and walking the primary key backwards (a common one).
-		hits = `SELECT ticket_id, SUM(score) AS score FROM (
-				(SELECT m.ticket_id AS ticket_id, 1 AS score FROM messages m
-				WHERE m.search_vector @@ to_tsquery('simple', $2) AND m.workspace_id = $1 AND ($3 OR m.internal = FALSE)
-				ORDER BY m.number DESC LIMIT ` + searchCandidates + `)
-				UNION ALL
-				(SELECT s.id, 3 FROM tickets s
-				WHERE to_tsvector('simple', s.subject) @@ to_tsquery('simple', $2) AND s.workspace_id = $1
-				ORDER BY s.number DESC LIMIT ` + searchCandidates + `)
-				UNION ALL
-				(SELECT ct.id, 1 FROM customers c JOIN tickets ct ON ct.customer_id = c.id AND ct.workspace_id = $1
-				WHERE to_tsvector('simple', c.first_name || ' ' || c.last_name || ' ' || translate(c.email, '@.+_-', '     '))
-					@@ to_tsquery('simple', $2) AND c.workspace_id = $1
-				ORDER BY c.number DESC LIMIT ` + searchCandidates + `)
-			) h GROUP BY ticket_id`
-		order = ` ORDER BY hits.score DESC, t.number DESC`
-	} else {
-		parts := make([]string, len(q.Terms))
-		for i, term := range q.Terms {
-			parts[i] = `"` + term + `"`
-			if q.Prefix && i == len(q.Terms)-1 {
-				parts[i] += "*"
-			}
-		}
-		match = strings.Join(parts, " ")
-		// Each index is read newest first and stops after a bounded number
-		// of matches of the workspace, so a word in every message costs what
-		// a rare one does. The rank counts what matched — a subject counts
-		// three messages, the customer one — and is not bm25: bm25 weighs a
-		// word by how many rows hold it, which for a common word means
-		// reading its whole posting list (hundreds of milliseconds at a
-		// million messages).
-		hits = `SELECT ticket_id, SUM(score) AS score FROM (
-				SELECT * FROM (SELECT m.ticket_id AS ticket_id, 1 AS score FROM messages_fts
-					JOIN messages m ON m.number = messages_fts.rowid
-					WHERE messages_fts MATCH $2 AND m.workspace_id = $1 AND ($3 OR m.internal = FALSE)
-					ORDER BY messages_fts.rowid DESC LIMIT ` + searchCandidates + `)
-				UNION ALL
-				SELECT * FROM (SELECT s.id, 3 FROM tickets_fts JOIN tickets s ON s.number = tickets_fts.rowid
-					WHERE tickets_fts MATCH $2 AND s.workspace_id = $1
-					ORDER BY tickets_fts.rowid DESC LIMIT ` + searchCandidates + `)
-				UNION ALL
-				SELECT * FROM (SELECT ct.id, 1 FROM customers_fts JOIN customers c ON c.number = customers_fts.rowid
-					JOIN tickets ct ON ct.customer_id = c.id AND ct.workspace_id = $1
-					WHERE customers_fts MATCH $2 AND c.workspace_id = $1
-					ORDER BY customers_fts.rowid DESC LIMIT ` + searchCandidates + `)
-			) h GROUP BY ticket_id`
-		order = ` ORDER BY hits.score DESC, t.number DESC`
-	}
-	args := []any{idArg(ws), match, q.IncludeInternal}
-	f := q.Filter
-	conds := viewConditions(f, &args)
-	args = append(args, limitArg(q.Limit))
-	query := `SELECT ` + prefixed("t.", ticketColumns) + ` FROM (` + hits + `) hits ` + join + ` tickets t ON t.id = hits.ticket_id
-		WHERE t.workspace_id = $1` + conds + order + fmt.Sprintf(" LIMIT $%d", len(args))
-	rows, err := t.query(ctx, query, args...)
-	if err != nil {
-		return nil, t.d.normalize(err)
-	}
-	return collect(rows, scanTicket)
 }
 
 // SendingDomains lists the workspace's domains in creation order.

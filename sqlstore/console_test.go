@@ -119,8 +119,8 @@ func TestSearch(t *testing.T) {
 	search := func(text string, internal bool) []ticketd.ID {
 		var ts []*ticketd.Ticket
 		must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
-			ts, err = tx.Search(ctx, f.ws.ID, ticketd.SearchQuery{Terms: ticketd.SearchTerms(text), IncludeInternal: internal, Limit: 10,
-				Prefix: strings.HasSuffix(text, "*")})
+			ts, err = tx.Search(ctx, f.ws.ID, ticketd.SearchQuery{TextMatch: ticketd.TextMatch{Terms: ticketd.SearchTerms(text),
+				IncludeInternal: internal, Prefix: strings.HasSuffix(text, "*")}, Limit: 10})
 			return err
 		}))
 		var ids []ticketd.ID
@@ -149,7 +149,7 @@ func TestSearch(t *testing.T) {
 	var ts []*ticketd.Ticket
 	solved := ticketd.StatusSolved
 	must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
-		ts, err = tx.Search(ctx, f.ws.ID, ticketd.SearchQuery{Terms: []string{"refund"}, Filter: ticketd.ViewFilter{Status: &solved}, Limit: 10})
+		ts, err = tx.Search(ctx, f.ws.ID, ticketd.SearchQuery{TextMatch: ticketd.TextMatch{Terms: []string{"refund"}}, Filter: ticketd.ViewFilter{Status: &solved}, Limit: 10})
 		return err
 	}))
 	if len(ts) != 0 {

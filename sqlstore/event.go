@@ -133,6 +133,18 @@ func (t *Tx) Events(ctx context.Context, f ticketd.EventFilter) ([]*ticketd.Even
 		}
 		types = "," + strings.Join(parts, ",") + ","
 	}
+	if f.Newest {
+		// A workspace's feed from its end (events_workspace_position,
+		// read backwards: "position > 0" is its range, and leaves out the
+		// events not sequenced yet).
+		rows, err := t.query(ctx, `SELECT position, workspace_id, type, ticket_id, occurred_at, data FROM events
+			WHERE workspace_id = $1 AND position > 0 AND ($2 = '' OR $2 LIKE '%,' || type || ',%')
+			ORDER BY position DESC LIMIT $3 OFFSET $4`, ws, types, limitArg(f.Limit), f.Offset)
+		if err != nil {
+			return nil, t.d.normalize(err)
+		}
+		return collect(rows, scanEvent)
+	}
 	rows, err := t.query(ctx, `SELECT position, workspace_id, type, ticket_id, occurred_at, data FROM events
 		WHERE (CAST($1 AS TEXT) IS NULL OR workspace_id = $1) AND position > $2
 		AND ($3 = '' OR $3 LIKE '%,' || type || ',%')

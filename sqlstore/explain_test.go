@@ -110,6 +110,22 @@ func hotWorkload(t *testing.T, db *sqlstore.DB) {
 	must(t, err)
 	_, err = svc.TicketDetail(ctx, p, ticketd.ByID(tk.ID)) // the console's ticket page
 	must(t, err)
+	// Search: one word, several with a prefix, a filter (which reads
+	// deeper), notes or not, and a ticket list's search filter.
+	for _, q := range []struct {
+		text string
+		f    ticketd.ViewFilter
+	}{{"hello", ticketd.ViewFilter{}}, {"again hel*", ticketd.ViewFilter{}}, {"ada", ticketd.ViewFilter{Status: &open}},
+		{"help", ticketd.ViewFilter{Status: &open, AssigneeID: &p.UserID, Tag: "vip", Priority: ptr(ticketd.PriorityHigh)}}} {
+		_, err := svc.Search(ctx, p, q.text, q.f, 50)
+		must(t, err)
+		blind := *p
+		blind.Audience = ticketd.AudienceCustomer
+		_, err = svc.Search(ctx, &blind, q.text, q.f, 50)
+		must(t, err)
+	}
+	_, err = svc.Tickets(ctx, p, ticketd.TicketFilter{Search: "hello", Status: &open, Limit: 100, Offset: 10})
+	must(t, err)
 	subject, solved := "Changed", ticketd.StatusSolved
 	_, err = svc.UpdateTicket(ctx, p, ticketd.ByID(tk.ID), ticketd.TicketUpdate{Subject: &subject, Status: &solved, Assignee: ptr(ticketd.ByID(p.UserID))})
 	must(t, err)
@@ -138,6 +154,16 @@ func hotWorkload(t *testing.T, db *sqlstore.DB) {
 	must(t, err)
 	_, err = svc.DeliverDue(ctx, acceptingMailer{}, 10)
 	must(t, err)
+	// The dashboard's counts and activity feed, and the server secret that
+	// signs download links (TopTickets).
+	_, err = svc.TicketStats(ctx, p)
+	must(t, err)
+	_, err = svc.RecentEvents(ctx, p, 0, 20)
+	must(t, err)
+	must(t, db.Update(ctx, func(tx ticketd.Tx) error {
+		_, err := tx.ServerSecret(ctx, "hot", []byte("secret"), time.Now())
+		return err
+	}))
 	other := ticketd.NewService(db) // an empty key cache: the key is looked up
 	_, err = other.Authenticate(ctx, key)
 	must(t, err)
@@ -186,6 +212,18 @@ var errRollback = errors.New("rollback")
 // sqliteScan matches a plan line that reads a whole table (SEARCH reads by
 // an index key; SCAN of a subquery's alias reads at most its LIMIT).
 var sqliteScan = regexp.MustCompile(`^SCAN (\w+)`)
+
+// sqliteBounded is true for a SCAN that reads no more than it returns: a
+// subquery's alias (at most its LIMIT), a full-text MATCH (FTS5's index
+// plan "M"), or json_each over an argument.
+func sqliteBounded(name, line string) bool {
+	switch name {
+	case "newest", "first", "ct", "json_each",
+		"u": // u: HasUnsequencedEvents' LIMIT 1 subquery
+		return true
+	}
+	return strings.Contains(line, " VIRTUAL TABLE INDEX ") && strings.Contains(line, ":M")
+}
 
 // pgWorkspaceOnly matches an index condition on the workspace alone, and
 // pgBigIndexScan the plain index scan of a large table it would drive (the
@@ -301,10 +339,13 @@ func fullScans(engine, query string, plan []string) []string {
 		last := prev
 		prev = line
 		if engine == "sqlite" {
-			if m := sqliteScan.FindStringSubmatch(line); m != nil && m[1] != "newest" && m[1] != "first" {
+			if m := sqliteScan.FindStringSubmatch(line); m != nil && !sqliteBounded(m[1], line) {
 				bad = append(bad, m[1])
 			}
-			if strings.HasPrefix(line, "USE TEMP B-TREE FOR ORDER BY") && !strings.Contains(query, "UNION") {
+			// A sort is bounded in a UNION of limited parts, and over a
+			// list of ids passed in (a search's candidates).
+			if strings.HasPrefix(line, "USE TEMP B-TREE FOR ORDER BY") && !strings.Contains(query, "UNION") &&
+				!strings.Contains(query, "json_each($") {
 				bad = append(bad, "a sort of every matching row")
 			}
 			if strings.HasSuffix(line, "(workspace_id=?)") && equalities > 1 && strings.HasPrefix(query, "SELECT") {

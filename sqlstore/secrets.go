@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	ticketd "github.com/ticketd/ticketd"
 )
@@ -16,6 +17,7 @@ var secretColumns = []struct{ table, key, column string }{
 	{"webhooks", "id", "secret"},
 	{"webhooks", "id", "previous_secret"},
 	{"inbox_imap", "inbox_id", "password"},
+	{"server_secrets", "name", "secret"},
 }
 
 // UseSecrets makes the store seal secrets with box before writing them and
@@ -110,3 +112,22 @@ func (db *DB) ResealSecrets(ctx context.Context, all bool) (int, error) {
 // isSealed recognises secretbox's format without importing it: the store
 // needs only to tell sealed values from clear ones.
 func isSealed(s string) bool { return len(s) > 4 && s[:4] == "sb1:" }
+
+// ServerSecret returns the server's secret of that name, storing fresh as it
+// when there is none yet. Nodes racing to make the first one all end with
+// the one that was stored first.
+func (t *Tx) ServerSecret(ctx context.Context, name string, fresh []byte, now time.Time) ([]byte, error) {
+	sealed, err := t.sealSecret(fresh)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.exec(ctx, `INSERT INTO server_secrets (name, secret, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO NOTHING`, name, sealed, now); err != nil {
+		return nil, err
+	}
+	var stored string
+	if err := t.queryRow(ctx, `SELECT secret FROM server_secrets WHERE name = $1`, name).Scan(&stored); err != nil {
+		return nil, t.d.normalize(err)
+	}
+	return t.openSecret(stored)
+}

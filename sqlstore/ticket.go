@@ -156,12 +156,26 @@ func (t *Tx) Tickets(ctx context.Context, ws ticketd.ID, f ticketd.TicketFilter)
 		w.add("last_message_at", ">=", f.ActiveSince.UTC())
 	}
 	ticketFieldsWhere(&w, f)
+	from := "tickets"
+	if f.Match != nil {
+		// The search selects a bounded set of tickets; the list's own
+		// filters, order and paging apply to it as to any list.
+		ids, err := t.searchIDs(ctx, ws, *f.Match)
+		if err != nil || len(ids) == 0 {
+			return []*ticketd.Ticket{}, err
+		}
+		w.args = append(w.args, t.idList(ids))
+		var cond string
+		if from, cond = t.fromIDList("$"+strconv.Itoa(len(w.args)), "tickets"); cond != "" {
+			w.conds = append(w.conds, cond)
+		}
+	}
 	order := "number DESC"
 	if f.ByActivity {
 		order = "last_message_at DESC, number DESC" // index tickets_workspace_activity
 	}
 	w.args = append(w.args, limitArg(f.Limit), f.Offset)
-	rows, err := t.query(ctx, `SELECT `+t.cols(ticketCols)+` FROM tickets WHERE `+strings.Join(w.conds, " AND ")+
+	rows, err := t.query(ctx, `SELECT `+t.cols(ticketCols)+` FROM `+from+` WHERE `+strings.Join(w.conds, " AND ")+
 		` ORDER BY `+order+` LIMIT $`+strconv.Itoa(len(w.args)-1)+` OFFSET $`+strconv.Itoa(len(w.args)), w.args...)
 	if err != nil {
 		return nil, t.d.normalize(err)

@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
 )
@@ -56,15 +54,7 @@ func ticketFieldsWhere(w *where, f ticketd.TicketFilter) {
 			w.conds = append(w.conds, "(assignee_id IS NOT NULL OR team_id IS NOT NULL)")
 		}
 	}
-	if f.Search != "" {
-		w.args = append(w.args, "%"+likeEscaper.Replace(strings.ToLower(f.Search))+"%")
-		n := "$" + strconv.Itoa(len(w.args))
-		w.conds = append(w.conds, "(LOWER(subject) LIKE "+n+" ESCAPE '\\' OR LOWER(description) LIKE "+n+" ESCAPE '\\')")
-	}
 }
-
-// likeEscaper makes a search text match literally in LIKE ... ESCAPE '\'.
-var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // setTicketFields adds the planning fields that p sets to an UPDATE.
 func setTicketFields(s *setter, p ticketd.TicketPatch) {

@@ -16,7 +16,9 @@ import (
 // success answers with.
 type target struct {
 	method, url string
-	header      http.Header
+	// urlFor, when set, gives the i-th request's URL instead of url.
+	urlFor func(i int64) string
+	header http.Header
 	// body returns the i-th request's body (nil for none).
 	body func(i int64) []byte
 	want int
@@ -81,7 +83,11 @@ func drive(ctx context.Context, t target, conns int, d time.Duration, maxRequest
 				if t.body != nil {
 					body = bytes.NewReader(t.body(i))
 				}
-				req, _ := http.NewRequestWithContext(ctx, t.method, t.url, body)
+				u := t.url
+				if t.urlFor != nil {
+					u = t.urlFor(i)
+				}
+				req, _ := http.NewRequestWithContext(ctx, t.method, u, body)
 				for k, v := range t.header {
 					req.Header[k] = v
 				}

@@ -124,7 +124,7 @@ func (e *env) seedScale(ctx context.Context) (*scaleSeed, error) {
 				j := st.msg
 				st.at = st.at.Add(time.Second)
 				m := &ticketd.Message{ID: ticketd.NewID(), WorkspaceID: ws.ID, TicketID: st.t.ID, Internal: j%10 == 9,
-					Author: ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &agents[j%5]}, Body: body, Time: st.at,
+					Author: ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &agents[j%5]}, Body: body + scaleWords(i, j), Time: st.at,
 					Channel: "chat", To: []string{}, Cc: []string{}, References: []string{}, Tags: []string{},
 					CreatedAt: st.at, UpdatedAt: st.at}
 				if j%2 == 0 {
@@ -222,6 +222,7 @@ func (e *env) runScale(ctx context.Context, s *scaleSeed) ([]scaleRow, error) {
 	if err := e.scaleConsole(ctx, s, getWith); err != nil {
 		return nil, err
 	}
+	rows = append(rows, e.runSearchScale(ctx, s)...)
 	// The unpaged lists of the seeds on the long ticket: one request at a
 	// time, with ticketd's resident memory before and at its peak.
 	for _, u := range []struct{ name, url string }{

@@ -154,6 +154,15 @@ func EventData(e *ticketd.Event) map[string]any {
 	if d.Customer != nil {
 		out["customer"] = renderCustomer(d.Customer)
 	}
+	if d.Attachment != nil {
+		out["attachment"] = renderFile(d.Attachment) // as GET /v1/tickets/{id}/attachments/{attachment_id}
+	}
+	if d.Team != nil {
+		out["team"] = renderTeam(d.Team)
+	}
+	if d.User != nil {
+		out["user"] = RenderUser(d.User)
+	}
 	if d.Changed != nil {
 		out["changed_fields"] = d.Changed
 	}

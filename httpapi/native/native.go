@@ -73,6 +73,7 @@ func Mount(svc *ticketd.Service, base httpapi.Surface, opts ...Option) *httpapi.
 	h.registerSearch()
 	h.registerEvents(opts)
 	h.registerWebhooks()
+	h.registerStats()
 	return s
 }
 
@@ -422,6 +423,9 @@ type apiKeyBody struct {
 	// ExpiresAt is when the key stops working (a read-only admin's keys
 	// always expire after 72 hours).
 	ExpiresAt *time.Time `json:"expires_at"`
+	// AllowedIPs are the addresses or CIDR prefixes the key may be used
+	// from (TopTickets' IP restrictions); none, anywhere.
+	AllowedIPs []string `json:"allowed_ips"`
 }
 
 func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
@@ -429,7 +433,7 @@ func (h *Handler) createAPIKey(w http.ResponseWriter, r *http.Request, p *ticket
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes, ExpiresAt: b.ExpiresAt}
+	in := ticketd.NewAPIKeyInput{Name: b.Name, Scopes: b.Scopes, ExpiresAt: b.ExpiresAt, AllowedIPs: b.AllowedIPs}
 	if b.UserID != nil {
 		id, err := ticketd.ParseID(*b.UserID)
 		if err != nil {

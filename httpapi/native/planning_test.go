@@ -123,3 +123,25 @@ func TestNativeTicketAttachments(t *testing.T) {
 	e.As(e.WS.Key, "DELETE", p+"/"+a["id"].(string), nil).Expect(204)
 	e.As(e.WS.Key, "GET", p+"/"+a["id"].(string), nil).Expect(404)
 }
+
+// GET /v1/ticket-stats (CONTRACT.md, TopTickets' dashboard under the native
+// names): counts by status from the kept counts, the active ones (not solved
+// or closed), the unassigned active ones, and each agent's active tickets;
+// a list-like route, it refuses unknown query parameters.
+func TestNativeTicketStats(t *testing.T) {
+	e := newEnv(t)
+	k := e.WS.Key
+	c := e.Customer(e.WS, "s@example.test", "S", "T").ID.String()
+	owner := e.WS.Owner.ID.String()
+	for _, b := range []map[string]any{{"status": "open", "assignee_id": owner}, {"status": "open"}, {"status": "solved"}} {
+		b["customer_id"], b["subject"] = c, "s"
+		e.As(k, "POST", "/v1/tickets", b).Expect(201)
+	}
+	e.Run(t, []apitest.Scenario{
+		{Name: "counts", Method: "GET", Path: "/v1/ticket-stats", Key: k, Status: 200, JSON: map[string]any{
+			"total": 3.0, "active": 2.0, "unassigned": 1.0,
+			"by_status": map[string]any{"new": 0.0, "open": 2.0, "pending": 0.0, "solved": 1.0, "closed": 0.0},
+			"workload":  []any{map[string]any{"assignee_id": owner, "active": 1.0}}}},
+		{Name: "unknown parameter", Method: "GET", Path: "/v1/ticket-stats?status=open", Key: k, Status: 422},
+	})
+}

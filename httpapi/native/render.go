@@ -71,14 +71,20 @@ type apiKeyJSON struct {
 	// Role is the role of the agent the key acts as, which bounds its scopes.
 	Role      ticketd.Role `json:"role"`
 	ExpiresAt *time.Time   `json:"expires_at"`
-	CreatedAt time.Time    `json:"created_at"`
+	// AllowedIPs are where the key may be used from; empty, anywhere.
+	AllowedIPs []string  `json:"allowed_ips"`
+	CreatedAt  time.Time `json:"created_at"`
 	// Key is the key itself, present only in the response that created it.
 	Key string `json:"key,omitempty"`
 }
 
 func renderAPIKey(k *ticketd.APIKey, raw string) apiKeyJSON {
+	allowed := make([]string, len(k.AllowedIPs))
+	for i, pr := range k.AllowedIPs {
+		allowed[i] = pr.String()
+	}
 	return apiKeyJSON{ID: k.ID, Number: k.Number, Name: k.Name, Prefix: k.Prefix, Scopes: k.Scopes, UserID: k.UserID,
-		Role: k.Role, ExpiresAt: k.ExpiresAt, CreatedAt: k.CreatedAt, Key: raw}
+		Role: k.Role, ExpiresAt: k.ExpiresAt, AllowedIPs: allowed, CreatedAt: k.CreatedAt, Key: raw}
 }
 
 type ticketJSON struct {

@@ -111,6 +111,29 @@ func TestAuthAdminScopeIsGrantedByName(t *testing.T) {
 		Body: map[string]any{"name": "ro admin", "scopes": []string{"admin"}, "user_id": ro.ID.String()}, Contains: []string{"admin"}})
 }
 
+// authentication page, "Only workspace Owners and Admins can create or
+// revoke keys": a key acting as an agent may hold admin, and still neither
+// makes nor revokes keys; an admin's key does both.
+func TestAuthOnlyAdminsManageKeys(t *testing.T) {
+	x := newT0(t)
+	ctx := context.Background()
+	agent, err := x.e.Service.CreateUser(ctx, x.e.WS.Principal, ticketd.NewUser{Email: "agent@example.com", Name: "Agent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Status: 201,
+		Body: map[string]any{"name": "agent's", "scopes": []string{"admin"}, "user_id": agent.ID.String()}})
+	agentKey, agentKeyID := r.Object()["key"].(string), r.Object()["id"].(string)
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: agentKey, Status: 200})
+	x.run(t, apitest.Scenario{Method: "POST", Path: "/v1/api-keys", Key: agentKey, Status: 403,
+		Body: map[string]any{"name": "more", "scopes": []string{"tickets:read"}}, Contains: []string{"cannot create"}})
+	x.run(t, apitest.Scenario{Method: "DELETE", Path: "/v1/api-keys/" + agentKeyID, Key: agentKey, Status: 403,
+		Contains: []string{"cannot revoke"}})
+	x.run(t, apitest.Scenario{Method: "DELETE", Path: "/v1/api-keys/" + agentKeyID, Status: 204})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets", Key: agentKey, Status: 401,
+		JSON: map[string]any{"error.code": "UNAUTHORIZED"}})
+}
+
 // "Error code values are uppercase, underscore-separated constants":
 // 400 VALIDATION_ERROR and 404 NOT_FOUND ("wrong ID, or not in this workspace").
 func TestErrorCodes(t *testing.T) {
@@ -594,4 +617,69 @@ func TestCustomerAndArticleListsPageByCursor(t *testing.T) {
 			t.Errorf("%s: %d items over the pages, %d in one page", l.path, len(seen), len(all))
 		}
 	}
+}
+
+// customers page, "Create a customer": externalId is "your internal ID for
+// this customer". A customer ticketd already has by email (one who wrote in
+// before the integration knew them) is returned, 200, and gets the
+// externalId when it had none, so the next lookup by it finds them
+// (ticketd's choice: the page names only the externalId match).
+func TestCustomerCreateLinksExternalIDToAnEmailMatch(t *testing.T) {
+	x := newT0(t)
+	x.ticket(t, map[string]any{"subject": "first contact", "customerEmail": "early@example.com"})
+	r := x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 200,
+		Body: map[string]any{"email": "EARLY@example.com", "name": "Early Bird", "externalId": "crm_1"},
+		JSON: map[string]any{"email": "early@example.com", "externalId": "crm_1", "ticketCount": 1}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers?externalId=crm_1", Status: 200,
+		JSON: map[string]any{"customers.0.id": r.Object()["id"], "customers.1": apitest.Absent}})
+	// One that has another externalId keeps it.
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 200,
+		Body: map[string]any{"email": "early@example.com", "externalId": "crm_2"}, JSON: map[string]any{"externalId": "crm_1"}})
+}
+
+// An externalId names one customer of the workspace (the upsert relies on
+// it): giving another customer the same one over PATCH is refused with 409
+// CONFLICT (ticketd's code: the page lists none) and changes nothing.
+func TestCustomerExternalIDIsUnique(t *testing.T) {
+	x := newT0(t)
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201, Body: map[string]any{"email": "a@example.com", "externalId": "crm_1"}})
+	b := x.run(t, apitest.Scenario{Method: "POST", Path: base + "/customers", Status: 201, Body: map[string]any{"email": "b@example.com", "name": "B"}}).Object()
+	x.run(t, apitest.Scenario{Method: "PATCH", Path: base + "/customers/" + b["id"].(string), Status: 409,
+		Body: map[string]any{"externalId": "crm_1", "name": "Not B", "email": "not-b@example.com"}, JSON: map[string]any{"error.code": "CONFLICT"}})
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers/" + b["id"].(string), Status: 200,
+		JSON: map[string]any{"externalId": nil, "name": "B", "email": "b@example.com"}})
+}
+
+// authentication page, 400 VALIDATION_ERROR "missing required field, bad
+// enum value, etc.": the message names the field as the tickets page spells
+// it, and the refused request creates no customer.
+func TestTicketCreateNamesTheBadField(t *testing.T) {
+	x := newT0(t)
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"subject": "s", "customerEmail": "not an address"}, "customerEmail"},
+		{map[string]any{"subject": "line\r\nBcc: x@example.com", "customerEmail": "ok@example.com"}, "subject"},
+		{map[string]any{"subject": "s", "customerEmail": "ok@example.com", "body": "  "}, "body"},
+		{map[string]any{"subject": "s", "customerEmail": "ok@example.com", "inboxId": "inb_nonsense"}, "inboxId"},
+	} {
+		x.run(t, apitest.Scenario{Method: "POST", Path: base + "/tickets", Body: c.body, Status: 400,
+			JSON: map[string]any{"error.code": "VALIDATION_ERROR"}, Contains: []string{c.field}})
+	}
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/customers?email=ok@example.com", Status: 200,
+		JSON: map[string]any{"customers": []any{}}})
+}
+
+// seed 003 "Send a reply" with the ids of the other pages: userId in the
+// tickets page's usr_ form, on a ticket named tkt_, is the operator the
+// messages page calls user_; the reply is attributed to them.
+func TestMessagesSendAcceptsEitherSpelling(t *testing.T) {
+	x := newT0(t)
+	address := x.e.sendingSetup(x.e.WS, "yourcompany.com", "Support", "")
+	tk := x.e.Ticket(x.e.WS, "email")
+	x.run(t, apitest.Scenario{Method: "POST", Path: base + "/tickets/" + tkt(tk.ID) + "/messages", Status: 201,
+		Body: map[string]any{"fromAddress": address, "bodyText": "On its way.", "userId": usr(x.e.WS.Owner.ID)},
+		JSON: map[string]any{"message.direction": "outbound", "message.authorType": "user",
+			"message.authorId": typeid.Format(typeid.User, x.e.WS.Owner.ID), "message.conversationId": conv(tk)}})
 }

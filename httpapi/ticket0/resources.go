@@ -589,12 +589,8 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request, p *tick
 			u.Identities[ticketd.SystemExternal] = nil
 		}
 	}
-	if b.Email != nil {
-		if c, err = h.svc.UpdateCustomer(ctx, p, c.ID, ticketd.CustomerUpdate{Email: b.Email}); err != nil {
-			return customerErr(err)
-		}
-	}
-	if c, err = h.svc.UpdateCustomerProfile(ctx, p, c.ID, u); err != nil {
+	// One transaction: a refused externalId leaves the email as it was too.
+	if c, err = h.svc.UpdateCustomer(ctx, p, c.ID, ticketd.CustomerUpdate{Email: b.Email, Profile: &u}); err != nil {
 		return customerErr(err)
 	}
 	n, err := h.svc.CustomerTicketCount(ctx, p, c.ID)

@@ -86,21 +86,41 @@ func (h *Handler) getAttachment(w http.ResponseWriter, r *http.Request, p *ticke
 	return nil
 }
 
-// downloadURL answers where the file's bytes are. ticketd serves them
-// itself, behind the same API key, so the URL does not expire and is useless
-// without the key (expires_at is null).
+// downloadURL answers a link to the file's bytes that works without the
+// API key for ticketd.DownloadLinkLife (one hour), as the product's
+// presigned download URLs do: the client may hand it to a browser.
 func (h *Handler) downloadURL(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	ticket, id, err := attachmentRefs(r)
 	if err != nil {
 		return err
 	}
-	a, err := h.svc.TicketAttachment(r.Context(), p, ticket, id)
+	a, token, expires, err := h.svc.DownloadLink(r.Context(), p, ticket, id)
 	if err != nil {
 		return err
 	}
-	url := h.url(r, "/tickets/"+ticket.String()+"/attachments/"+id.String()+"/content")
-	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"download_url": url, "filename": a.Filename,
-		"content_type": a.ContentType, "size_bytes": a.Size, "expires_at": nil})
+	httpapi.WriteJSON(w, http.StatusOK, map[string]any{"download_url": h.url(r, "/downloads/"+token),
+		"filename": a.Filename, "content_type": a.ContentType, "size_bytes": a.Size, "expires_at": expires.UTC()})
+	return nil
+}
+
+// signedDownload serves the bytes a download link names, to anyone holding
+// the link: the link's signature and expiry are checked without the
+// database; a refused link is 403 {"detail": ...}.
+func (h *Handler) signedDownload(w http.ResponseWriter, r *http.Request) error {
+	a, body, err := h.svc.OpenDownloadLink(r.Context(), r.PathValue("token"))
+	switch err {
+	case nil:
+	case ticketd.ErrDownloadLink:
+		return ticketd.Errorf(ticketd.EFORBIDDEN, "Invalid download link")
+	case ticketd.ErrDownloadLinkExpired:
+		return ticketd.Errorf(ticketd.EFORBIDDEN, "Download link has expired")
+	default:
+		return err
+	}
+	defer body.Close()
+	// A link may be fetched by a browser: never cached by a shared cache.
+	w.Header().Set("Cache-Control", "private, no-store")
+	httpapi.ServeDownload(w, a.ContentType, a.Filename, a.Size, body)
 	return nil
 }
 

@@ -44,7 +44,9 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	m := httpapi.NewMount("toptickets", Prefix, h.surface)
 	m.PathID = func(_ string, id ticketd.ID, _ int64) string { return id.String() }
 
+	// The api-keys page's curl posts, its Python example gets: both answer.
 	m.Handle("POST", "/test", "", h.testKey)
+	m.Handle("GET", "/test", "", h.testKey)
 
 	m.Handle("GET", "/tickets", "tickets:read", h.listTickets)
 	m.Handle("POST", "/tickets", "tickets:write", h.createTicket)
@@ -64,6 +66,11 @@ func Mount(svc *ticketd.Service, base httpapi.Surface) *httpapi.Mount {
 	m.Handle("GET", "/tickets/{ticket_id}/attachments/{id}/download", "attachments:read", h.downloadURL)
 	m.Handle("GET", "/tickets/{ticket_id}/attachments/{id}/content", "attachments:read", h.attachmentContent)
 	m.Handle("DELETE", "/tickets/{ticket_id}/attachments/{id}", "attachments:delete", h.deleteAttachment)
+	// The download URL's target: the link is its own authorization.
+	m.HandlePublic("GET", "/downloads/{token}", h.signedDownload)
+
+	m.Handle("GET", "/dashboard/stats", "dashboard:read", h.dashboardStats)
+	m.Handle("GET", "/dashboard/activity", "dashboard:read", h.dashboardActivity)
 
 	m.Handle("GET", "/teams", "teams:read", h.listTeams)
 	m.Handle("POST", "/teams", "teams:write", h.createTeam)
