@@ -10,7 +10,7 @@ import (
 
 // ConsoleTx is the part of a transaction that the agent console needs:
 // sign-in state, sessions, throttling, one-time links, system mail, the
-// views' lists and counts, what-changed versions and search. Part of Tx.
+// views' lists and counts, and search. Part of Tx.
 type ConsoleTx interface {
 	// Login returns ENOTFOUND if the user has no login.
 	Login(ctx context.Context, ws, user ID) (*Login, error)
@@ -51,11 +51,6 @@ type ConsoleTx interface {
 	TicketCounts(ctx context.Context, ws ID) ([]TicketCount, error)
 	// ViewTickets lists one page of tickets; see ViewFilter.
 	ViewTickets(ctx context.Context, ws ID, f ViewFilter) ([]*Ticket, error)
-	// TicketVersion changes whenever the ticket or one of its messages
-	// changes; ENOTFOUND if the ticket is not in ws.
-	TicketVersion(ctx context.Context, ws, ticket ID) (string, error)
-	// ListVersion changes whenever a ticket of ws is created or changes.
-	ListVersion(ctx context.Context, ws ID) (string, error)
 	// Search ranks tickets matching every term, best first.
 	Search(ctx context.Context, ws ID, q SearchQuery) ([]*Ticket, error)
 	// SendingDomains lists the workspace's domains in creation order.
@@ -72,7 +67,10 @@ type TicketCount struct {
 // ViewFilter selects one page of a ticket list. A nil or zero field is not a
 // condition.
 type ViewFilter struct {
-	Status     *Status
+	Status *Status
+	// Statuses selects tickets in any of these statuses, as
+	// TicketFilter.Statuses does; use it or Status, not both.
+	Statuses   []Status
 	AssigneeID *ID
 	Unassigned bool
 	InboxID    *ID
@@ -93,9 +91,9 @@ type View string
 
 // The console's views.
 const (
-	ViewMine       View = "mine"       // open, assigned to me
-	ViewUnassigned View = "unassigned" // open, nobody's
-	ViewOpen       View = "open"       // every open ticket
+	ViewMine       View = "mine"       // open or new, assigned to me
+	ViewUnassigned View = "unassigned" // open or new, nobody's
+	ViewOpen       View = "open"       // every open or new ticket (OpenStatuses)
 	ViewPending    View = "pending"    // waiting for the customer
 	ViewSolved     View = "solved"
 )
@@ -109,11 +107,11 @@ func (v View) Filter(p *Principal) (ViewFilter, bool) {
 	switch v {
 	case ViewMine:
 		me := p.UserID
-		return ViewFilter{Status: st(StatusOpen), AssigneeID: &me}, true
+		return ViewFilter{Statuses: OpenStatuses, AssigneeID: &me}, true
 	case ViewUnassigned:
-		return ViewFilter{Status: st(StatusOpen), Unassigned: true}, true
+		return ViewFilter{Statuses: OpenStatuses, Unassigned: true}, true
 	case ViewOpen:
-		return ViewFilter{Status: st(StatusOpen)}, true
+		return ViewFilter{Statuses: OpenStatuses}, true
 	case ViewPending:
 		return ViewFilter{Status: st(StatusPending)}, true
 	case ViewSolved:
@@ -135,17 +133,17 @@ func (s *Service) ViewCounts(ctx context.Context, p *Principal) (map[View]int, e
 	}
 	out := map[View]int{}
 	for _, c := range counts {
-		switch c.Status {
-		case StatusOpen:
+		switch {
+		case c.Status.IsOpen():
 			out[ViewOpen] += c.N
 			if c.AssigneeID == nil {
 				out[ViewUnassigned] += c.N
 			} else if *c.AssigneeID == p.UserID {
 				out[ViewMine] += c.N
 			}
-		case StatusPending:
+		case c.Status == StatusPending:
 			out[ViewPending] += c.N
-		case StatusSolved:
+		case c.Status == StatusSolved:
 			out[ViewSolved] += c.N
 		}
 	}
@@ -177,26 +175,6 @@ func (s *Service) ViewTickets(ctx context.Context, p *Principal, f ViewFilter) (
 		next = ts[limit-1].Number
 	}
 	return ts, next, nil
-}
-
-// TicketVersion returns a token that changes whenever the ticket or its
-// conversation changes, for live updates that poll cheaply.
-func (s *Service) TicketVersion(ctx context.Context, p *Principal, ticket ID) (v string, err error) {
-	err = s.store.View(ctx, func(tx Tx) error {
-		v, err = tx.TicketVersion(ctx, p.WorkspaceID, ticket)
-		return err
-	})
-	return v, err
-}
-
-// ListVersion returns a token that changes whenever a ticket of the
-// workspace is created or changes.
-func (s *Service) ListVersion(ctx context.Context, p *Principal) (v string, err error) {
-	err = s.store.View(ctx, func(tx Tx) error {
-		v, err = tx.ListVersion(ctx, p.WorkspaceID)
-		return err
-	})
-	return v, err
 }
 
 // TextMatch is what a search looks for: tickets whose own text (subject and
@@ -297,7 +275,6 @@ type TicketDetail struct {
 	// CustomerTickets are the customer's other tickets, newest first.
 	CustomerTickets []*Ticket
 	Agents          []*User
-	Version         string
 }
 
 // maxConversation bounds the messages one ticket page shows.
@@ -318,14 +295,18 @@ func (s *Service) TicketDetail(ctx context.Context, p *Principal, ref Ref) (*Tic
 		if d.Messages, err = tx.Messages(ctx, p.WorkspaceID, d.Ticket.ID, f); err != nil {
 			return err
 		}
+		ids := make([]ID, len(d.Messages))
+		for i, m := range d.Messages {
+			ids[i] = m.ID
+		}
+		as, err := tx.AttachmentsOf(ctx, p.WorkspaceID, ids)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			d.Attachments[a.MessageID] = append(d.Attachments[a.MessageID], a)
+		}
 		for _, m := range d.Messages {
-			as, err := tx.Attachments(ctx, p.WorkspaceID, m.ID)
-			if err != nil {
-				return err
-			}
-			if len(as) > 0 {
-				d.Attachments[m.ID] = as
-			}
 			if id := m.Author.UserID; id != nil && d.Authors.Users[*id] == nil {
 				if u, err := tx.User(ctx, p.WorkspaceID, ByID(*id)); err == nil {
 					d.Authors.Users[*id] = u
@@ -346,7 +327,6 @@ func (s *Service) TicketDetail(ctx context.Context, p *Principal, ref Ref) (*Tic
 		if d.Agents, err = tx.Users(ctx, p.WorkspaceID, Page{Limit: 1000}); err != nil {
 			return err
 		}
-		d.Version, err = tx.TicketVersion(ctx, p.WorkspaceID, d.Ticket.ID)
 		return err
 	})
 	if err != nil {

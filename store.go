@@ -171,6 +171,9 @@ type Tx interface {
 	// Attachment returns ENOTFOUND if the attachment is not in workspace ws.
 	Attachment(ctx context.Context, ws, id ID) (*Attachment, error)
 	Attachments(ctx context.Context, ws, message ID) ([]*Attachment, error)
+	// AttachmentsOf lists the attachments of several messages (a
+	// conversation's page) in one read, in upload order.
+	AttachmentsOf(ctx context.Context, ws ID, messages []ID) ([]*Attachment, error)
 
 	// ---- operations (issue 15): the command line and deletions ----
 
@@ -291,7 +294,11 @@ type Page struct {
 
 // TicketFilter selects tickets; a nil field is not a condition.
 type TicketFilter struct {
-	Status     *Status
+	Status *Status
+	// Statuses selects tickets in any of these statuses (OpenStatuses, for
+	// one); the store reads each status in order and merges, so a page costs
+	// a page whatever the statuses hold. Use it or Status, not both.
+	Statuses   []Status
 	AssigneeID *ID
 	CustomerID *ID
 	Number     *int64

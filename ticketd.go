@@ -118,6 +118,16 @@ func (s Status) Valid() bool {
 	return false
 }
 
+// OpenStatuses are what "open" means in a list or a count of tickets: open,
+// and new (nobody on the team has opened it yet; TopTickets creates these).
+// A surface without a status "new" of its own (the console's open views,
+// Ticket0's status=open) lists both, so a new ticket is never out of sight.
+// A filter takes them as ViewFilter.Statuses or TicketFilter.Statuses.
+var OpenStatuses = []Status{StatusNew, StatusOpen}
+
+// IsOpen reports whether s is one of OpenStatuses.
+func (s Status) IsOpen() bool { return s == StatusNew || s == StatusOpen }
+
 // Snoozed reports whether the ticket is put aside at now.
 func (t *Ticket) Snoozed(now time.Time) bool {
 	return t.SnoozedUntil != nil && t.SnoozedUntil.After(now)

@@ -1,7 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
+	"slices"
+	"strconv"
+	"strings"
 
 	ticketd "github.com/ticketd/ticketd"
 )
@@ -56,6 +60,45 @@ func (t *Tx) Attachments(ctx context.Context, ws, message ticketd.ID) ([]*ticket
 		return nil, t.d.normalize(err)
 	}
 	return collect(rows, scanAttachment)
+}
+
+// attachmentsBatch is how many messages one read of AttachmentsOf names: a
+// shorter batch is padded with its last id, so every read is one statement
+// (one plan, one cached statement) however many messages the page has.
+const attachmentsBatch = 100
+
+// AttachmentsOf reads the attachments of messages, attachmentsBatch
+// messages a statement, each an index probe (attachments_message).
+func (t *Tx) AttachmentsOf(ctx context.Context, ws ticketd.ID, messages []ticketd.ID) ([]*ticketd.Attachment, error) {
+	var out []*ticketd.Attachment
+	marks := make([]string, attachmentsBatch)
+	for i := range marks {
+		marks[i] = "$" + strconv.Itoa(i+2)
+	}
+	q := `SELECT ` + attachmentColumns + ` FROM attachments WHERE workspace_id = $1 AND message_id IN (` +
+		strings.Join(marks, ", ") + `)`
+	for len(messages) > 0 {
+		batch := messages[:min(attachmentsBatch, len(messages))]
+		messages = messages[len(batch):]
+		args := make([]any, 1, attachmentsBatch+1)
+		args[0] = idArg(ws)
+		for i := range attachmentsBatch {
+			args = append(args, idArg(batch[min(i, len(batch)-1)]))
+		}
+		rows, err := t.query(ctx, q, args...)
+		if err != nil {
+			return nil, t.d.normalize(err)
+		}
+		as, err := collect(rows, scanAttachment)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, as...)
+	}
+	// In upload order; sorted here, the statement is the index probes
+	// alone (its ORDER BY was a sort of its own in the plan).
+	slices.SortFunc(out, func(a, b *ticketd.Attachment) int { return cmp.Compare(a.Number, b.Number) })
+	return out, nil
 }
 
 // MessageByExternalID finds a message of ws by its Message-ID. Saying that

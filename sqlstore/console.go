@@ -231,6 +231,15 @@ func viewConditions(f ticketd.ViewFilter, args *[]any) string {
 	if f.Status != nil {
 		b.WriteString(" AND t.status = " + arg(string(*f.Status)))
 	}
+	if len(f.Statuses) > 0 {
+		// Only search gets here (ViewTickets reads status by status): its
+		// candidates are bounded already, so an IN costs nothing more.
+		marks := make([]string, len(f.Statuses))
+		for i, st := range f.Statuses {
+			marks[i] = arg(string(st))
+		}
+		b.WriteString(" AND t.status IN (" + strings.Join(marks, ", ") + ")")
+	}
 	if f.Unassigned {
 		b.WriteString(" AND t.assignee_id IS NULL")
 	} else if f.AssigneeID != nil {
@@ -260,6 +269,13 @@ func viewConditions(f ticketd.ViewFilter, args *[]any) string {
 // ViewTickets lists one keyset page: the statement reads the view's index
 // from the cursor on, so page 1,000 costs what page 1 does.
 func (t *Tx) ViewTickets(ctx context.Context, ws ticketd.ID, f ticketd.ViewFilter) ([]*ticketd.Ticket, error) {
+	if len(f.Statuses) > 0 {
+		return byEachStatus(f.Statuses, !f.Oldest, f.Limit, 0, func(st ticketd.Status) ([]*ticketd.Ticket, error) {
+			one := f
+			one.Status, one.Statuses = &st, nil
+			return t.ViewTickets(ctx, ws, one)
+		})
+	}
 	args := []any{idArg(ws)}
 	q := `SELECT ` + prefixed("t.", ticketColumns) + ` FROM tickets t WHERE t.workspace_id = $1` + viewConditions(f, &args)
 	order := " ORDER BY t.number DESC"
@@ -289,48 +305,6 @@ func prefixed(alias, columns string) string {
 		cols[i] = alias + strings.TrimSpace(c)
 	}
 	return strings.Join(cols, ", ")
-}
-
-// TicketVersion is the ticket's update time, its message count and its
-// messages' latest update: any reply, note or delivery outcome changes it.
-func (t *Tx) TicketVersion(ctx context.Context, ws, ticket ticketd.ID) (string, error) {
-	var updated time.Time
-	var n int64
-	var latest any
-	err := t.queryRow(ctx, `SELECT t.updated_at,
-			(SELECT COUNT(*) FROM messages m WHERE m.ticket_id = t.id),
-			(SELECT MAX(m.updated_at) FROM messages m WHERE m.ticket_id = t.id)
-		FROM tickets t WHERE t.workspace_id = $1 AND t.id = $2`, idArg(ws), idArg(ticket)).Scan(&updated, &n, &latest)
-	if err != nil {
-		return "", t.notFound(err, "ticket")
-	}
-	return fmt.Sprintf("%d.%d.%v", updated.UnixMicro(), n, versionPart(latest)), nil
-}
-
-// ListVersion is the workspace's newest ticket number and latest ticket
-// update, each read off an index.
-func (t *Tx) ListVersion(ctx context.Context, ws ticketd.ID) (string, error) {
-	var number, updated any
-	err := t.queryRow(ctx, `SELECT (SELECT MAX(number) FROM tickets WHERE workspace_id = $1),
-		(SELECT MAX(updated_at) FROM tickets WHERE workspace_id = $1)`, idArg(ws)).Scan(&number, &updated)
-	if err != nil {
-		return "", t.d.normalize(err)
-	}
-	return fmt.Sprintf("%v.%v", versionPart(number), versionPart(updated)), nil
-}
-
-// versionPart renders an aggregate, which the engines return as different
-// types (SQLite's MAX of a timestamp is its text).
-func versionPart(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "0"
-	case time.Time:
-		return fmt.Sprint(x.UnixMicro())
-	case []byte:
-		return string(x)
-	}
-	return fmt.Sprint(v)
 }
 
 // SendingDomains lists the workspace's domains in creation order.

@@ -94,6 +94,22 @@ func hotWorkload(t *testing.T, db *sqlstore.DB) {
 		_, err := svc.Tickets(ctx, p, f)
 		must(t, err)
 	}
+	// The console's views (and Ticket0's status=open): open or new, each
+	// status read in index order (ViewTickets, Tickets with Statuses).
+	_, err = svc.Tickets(ctx, p, ticketd.TicketFilter{Statuses: ticketd.OpenStatuses, Limit: 51})
+	must(t, err)
+	for _, v := range ticketd.Views {
+		f, _ := v.Filter(p)
+		for _, g := range []ticketd.ViewFilter{f, {Oldest: true, After: 1}, {Tag: "vip"}, {InboxID: &inbox.ID}, {Priority: ptr(ticketd.PriorityHigh)}} {
+			g.Status, g.Statuses, g.AssigneeID, g.Unassigned = f.Status, f.Statuses, f.AssigneeID, f.Unassigned
+			_, _, err := svc.ViewTickets(ctx, p, g)
+			must(t, err)
+		}
+	}
+	_, err = svc.ViewCounts(ctx, p)
+	must(t, err)
+	_, err = svc.TicketDetail(ctx, p, ticketd.ByID(tk.ID)) // the console's ticket page
+	must(t, err)
 	// Search: one word, several with a prefix, a filter (which reads
 	// deeper), notes or not, and a ticket list's search filter.
 	for _, q := range []struct {

@@ -56,7 +56,8 @@ func (e *env) routes() []routeSpec {
 	b := make([]byte, 4)
 	rand.Read(b)
 	run := hex.EncodeToString(b)
-	return []routeSpec{
+	listCeil := target{method: "GET", url: e.ceil.addr + "/tickets?status=open&assignee_id=" + s.agents[0].ID.String(), want: 200}
+	specs := []routeSpec{
 		{"static", "GET /healthz (ticketd) vs static JSON", "static JSON",
 			target{method: "GET", url: e.ticketd.addr + "/healthz", want: 200},
 			target{method: "GET", url: e.ceil.addr + "/static", want: 200}},
@@ -75,13 +76,14 @@ func (e *env) routes() []routeSpec {
 		{"list-tickets", "GET /v1/tickets?status=open&assignee_id=…", "select 50 tickets by index + encode",
 			target{method: "GET", url: e.ticketd.addr + "/v1/tickets?status=open&limit=50&assignee_id=" + s.agents[0].ID.String(),
 				header: bearer, want: 200},
-			target{method: "GET", url: e.ceil.addr + "/tickets?status=open&assignee_id=" + s.agents[0].ID.String(), want: 200}},
+			listCeil},
 		{"inbound", "POST /v1/inbound/email", "read + parse the email",
 			target{method: "POST", url: e.ticketd.addr + "/v1/inbound/email",
 				header: http.Header{"Authorization": {"Bearer " + e.key}, "Content-Type": {"message/rfc822"}},
 				body:   e.inboundEmail("t" + run), want: 201},
 			target{method: "POST", url: e.ceil.addr + "/inbound", body: e.inboundEmail("c" + run), want: 201}},
 	}
+	return append(specs, e.consoleRoutes(listCeil, selectCeil)...)
 }
 
 // selected reports whether --routes selects the route named name.

@@ -173,8 +173,8 @@ func (e *env) runScale(ctx context.Context, s *scaleSeed) ([]scaleRow, error) {
 	base := e.ticketd.addr
 	msgs := func(id ticketd.ID) string { return base + "/v1/tickets/" + id.String() }
 	var rows []scaleRow
-	get := func(name, url string) {
-		t := target{method: "GET", url: url, header: bearer, want: 200}
+	getWith := func(name, url string, header http.Header) {
+		t := target{method: "GET", url: url, header: header, want: 200}
 		var r result
 		if strings.HasSuffix(name, "one client") {
 			drive(ctx, t, 1, e.c.warmup, e.c.maxRequests)
@@ -193,6 +193,7 @@ func (e *env) runScale(ctx context.Context, s *scaleSeed) ([]scaleRow, error) {
 		}
 		rows = append(rows, row)
 	}
+	get := func(name, url string) { getWith(name, url, bearer) }
 	bigN := fmt.Sprintf("%d-message ticket", s.bigCount)
 	get("comments, first page of 50, 50-message ticket", msgs(s.small.ID)+"/comments?limit=50")
 	get("comments, first page of 50, "+bigN, msgs(s.big.ID)+"/comments?limit=50")
@@ -210,6 +211,10 @@ func (e *env) runScale(ctx context.Context, s *scaleSeed) ([]scaleRow, error) {
 	get(fmt.Sprintf("tickets ?status=pending (of %d), one client", s.tickets), base+"/v1/tickets?status=pending&limit=50")
 	get("comments, last page of 50, "+bigN+", one client", msgs(s.big.ID)+"/comments?limit=50&after="+s.bigLastCursor.String())
 	get("comments, first page of 50, 50-message ticket, one client", msgs(s.small.ID)+"/comments?limit=50")
+	if err := e.scaleConsole(ctx, s, getWith); err != nil {
+		return nil, err
+	}
+	rows = append(rows, e.runSearchScale(ctx, s)...)
 	// The unpaged lists of the seeds on the long ticket: one request at a
 	// time, with ticketd's resident memory before and at its peak.
 	for _, u := range []struct{ name, url string }{

@@ -1,6 +1,7 @@
 // Package console is the agents' web console: HTML rendered on the server
 // from embedded templates, one small plain-JavaScript file for keyboard
-// shortcuts and live updates, no build step and no request to another host.
+// shortcuts and live updates (server-sent events of the event log), no build
+// step and no request to another host.
 // It is a surface like the APIs: it signs agents in with a session cookie,
 // calls the domain's use cases with the agent's principal and renders the
 // result; every rule (who may do what, passwords, views) is the domain's.
@@ -46,6 +47,12 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// MaxBodyBytes bounds a form post.
 	MaxBodyBytes int64
+	// Hub is the node's event hub, which feeds the pages' live updates
+	// (GET /console/events); without one the pages are not live.
+	Hub *ticketd.EventHub
+	// Heartbeat is how often an idle live stream sends a comment and checks
+	// that its session still stands (15 s when 0).
+	Heartbeat time.Duration
 }
 
 // Console serves the console's pages.
@@ -80,6 +87,9 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 2 << 20
+	}
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = 15 * time.Second
 	}
 	c := &Console{svc: svc, cfg: cfg, pages: map[string]*template.Template{}, assets: map[string]asset{}, mux: http.NewServeMux()}
 	c.loadAssets()

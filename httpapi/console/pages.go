@@ -27,7 +27,7 @@ func (c *Console) routes() {
 
 	c.page("GET /{$}", c.list)
 	c.page("GET /console/search", c.search)
-	c.page("GET /console/poll", c.poll)
+	m.HandleFunc("GET /console/events", c.events)
 	c.page("GET /console/tickets/{number}", c.ticket)
 	c.page("POST /console/tickets/{number}/reply", c.reply)
 	c.page("POST /console/tickets/{number}/note", c.note)
@@ -48,16 +48,18 @@ type navItem struct {
 }
 
 type baseData struct {
-	Title   string
-	User    *ticketd.User
-	Admin   bool
-	Nav     []navItem
-	Query   string
-	Poll    string
-	Version string
-	Flash   string
-	Error   string
-	Back    string
+	Title string
+	User  *ticketd.User
+	Admin bool
+	Nav   []navItem
+	Query string
+	// Live is the event stream the page follows (live.go); LiveTicket, on
+	// a ticket page, the ticket whose events redraw it (any ticket's, else).
+	Live       string
+	LiveTicket string
+	Flash      string
+	Error      string
+	Back       string
 }
 
 var viewLabels = map[ticketd.View]string{
@@ -286,6 +288,7 @@ func filterFrom(q url.Values, f *ticketd.ViewFilter) filterData {
 }
 
 func (c *Console) list(w http.ResponseWriter, r *http.Request, s *session) error {
+	live := c.liveStream() // before the read: see liveStream
 	q := r.URL.Query()
 	view := ticketd.View(q.Get("view"))
 	if view == "" {
@@ -313,10 +316,7 @@ func (c *Console) list(w http.ResponseWriter, r *http.Request, s *session) error
 		nq.Set("after", strconv.FormatInt(next, 10))
 		d.Next = "/?" + nq.Encode()
 	}
-	d.Poll = "/console/poll?list=1"
-	if d.Version, err = c.svc.ListVersion(r.Context(), s.p); err != nil {
-		return err
-	}
+	d.Live = live
 	c.render(w, r, http.StatusOK, "list", d)
 	return nil
 }
@@ -354,7 +354,9 @@ func (c *Console) listData(r *http.Request, s *session, heading string, ts []*ti
 func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) error {
 	q := r.URL.Query()
 	var f ticketd.ViewFilter
-	if st := ticketd.Status(q.Get("status")); st.Valid() {
+	if st := ticketd.Status(q.Get("status")); st == ticketd.StatusOpen {
+		f.Statuses = ticketd.OpenStatuses // as the open views
+	} else if st.Valid() {
 		f.Status = &st
 	}
 	fd := filterFrom(q, &f)
@@ -373,25 +375,6 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 	d.Query, d.Search = text, true
 	d.Heading = "Search results for “" + text + "”"
 	c.render(w, r, http.StatusOK, "list", d)
-	return nil
-}
-
-// poll answers the live updates' question "has this changed?" with a
-// version token. It reads the database, so every node answers the same.
-func (c *Console) poll(w http.ResponseWriter, r *http.Request, s *session) error {
-	var v string
-	var err error
-	if id, perr := uuid.Parse(r.URL.Query().Get("ticket")); perr == nil {
-		v, err = c.svc.TicketVersion(r.Context(), s.p, id)
-	} else {
-		v, err = c.svc.ListVersion(r.Context(), s.p)
-	}
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte(`{"version":` + strconv.Quote(v) + `}`))
 	return nil
 }
 

@@ -87,7 +87,6 @@ func TestConsolePerformance(t *testing.T) {
 		{"view unassigned, tag filter", "/?view=unassigned&tag=vip"},
 		{"view solved", "/?view=solved"},
 		{"ticket page", ""},
-		{"poll", "/console/poll?list=1"},
 	}
 	for _, p := range pages {
 		path := p.path

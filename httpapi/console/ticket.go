@@ -80,6 +80,7 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 	if err != nil {
 		return err
 	}
+	live := c.liveStream() // before the read: see liveStream
 	td, err := c.svc.TicketDetail(r.Context(), s.p, ref)
 	if err != nil {
 		return err
@@ -88,13 +89,16 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 		Others: td.CustomerTickets, Agents: td.Agents, Tags: strings.Join(td.Ticket.Tags, ", "),
 		Statuses:   []ticketd.Status{ticketd.StatusOpen, ticketd.StatusPending, ticketd.StatusSolved, ticketd.StatusClosed},
 		Priorities: ticketd.Priorities, Priority: shownPriority(td.Ticket)}
+	if td.Ticket.Status == ticketd.StatusNew {
+		// Shown as it is; saving the form without touching it keeps it.
+		d.Statuses = append([]ticketd.Status{ticketd.StatusNew}, d.Statuses...)
+	}
 	for _, a := range td.Agents {
 		if td.Ticket.AssigneeID != nil && *td.Ticket.AssigneeID == a.ID {
 			d.Assignee = a.Name
 		}
 	}
-	d.Poll = "/console/poll?ticket=" + td.Ticket.ID.String()
-	d.Version = td.Version
+	d.Live, d.LiveTicket = live, td.Ticket.ID.String()
 	for _, m := range td.Messages {
 		d.Messages = append(d.Messages, c.messageView(m, td))
 	}

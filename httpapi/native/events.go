@@ -76,30 +76,12 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/event-stream")
 }
 
-// afterParam reads the resume point: Last-Event-ID (what EventSource sends
-// on reconnecting) or ?after=. ok is false when neither is given.
-func afterParam(r *http.Request) (after int64, ok bool, err error) {
-	v, field := r.Header.Get("Last-Event-ID"), "Last-Event-ID"
-	if v == "" {
-		v, field = r.URL.Query().Get("after"), "after"
-	}
-	if v == "" {
-		return 0, false, nil
-	}
-	n, perr := strconv.ParseInt(v, 10, 64)
-	if perr != nil || n < 0 {
-		return 0, false, &ticketd.Error{Code: ticketd.EINVALID, Message: field + " must be an event id",
-			Fields: []ticketd.FieldError{{In: "query", Field: field, Message: "must be an event id (a non-negative integer)", Type: "value_error.number"}}}
-	}
-	return n, true, nil
-}
-
 func (h *Handler) eventsJSON(w http.ResponseWriter, r *http.Request, p *ticketd.Principal) error {
 	page, err := httpapi.ParsePage(r, "after")
 	if err != nil {
 		return err
 	}
-	after, _, err := afterParam(r)
+	after, _, err := httpapi.ResumeAfter(r)
 	if err != nil {
 		return err
 	}
@@ -118,85 +100,21 @@ func (h *Handler) eventsJSON(w http.ResponseWriter, r *http.Request, p *ticketd.
 	return nil
 }
 
-// eventStream serves the feed as server-sent events. It subscribes to the
-// node's hub first and reads the log from the resume point second, so an
-// event is either in what it reads or arrives from the hub: nothing between
-// the two is lost, and what both have is sent once (ids only go up).
+// eventStream serves the feed as server-sent events (httpapi.EventStream),
+// every event rendered as the JSON feed renders it; a revoked key's stream
+// ends at its next heartbeat.
 func (h *Handler) eventStream(w http.ResponseWriter, r *http.Request, p *ticketd.Principal, cfg EventsConfig) error {
-	after, given, err := afterParam(r)
+	after, given, err := httpapi.ResumeAfter(r)
 	if err != nil {
 		return err
 	}
-	sub := cfg.Hub.Subscribe(p.WorkspaceID)
-	defer cfg.Hub.Unsubscribe(sub)
-	if !given {
-		after = sub.Cursor // no history asked for: from now on
-	}
-	rc := http.NewResponseController(w)
-	// A stream outlives the server's ReadTimeout, whose expiry would cancel
-	// the request's context: the request is read, so lift the deadline.
-	_ = rc.SetReadDeadline(time.Time{})
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	w.WriteHeader(http.StatusOK)
-	write := func(s string) error {
-		_ = rc.SetWriteDeadline(time.Now().Add(cfg.WriteTimeout))
-		if _, err := fmt.Fprint(w, s); err != nil {
+	s := httpapi.EventStream{Hub: cfg.Hub, Heartbeat: cfg.Heartbeat, WriteTimeout: cfg.WriteTimeout, Format: FormatSSE,
+		StillAllowed: func(r *http.Request) error {
+			_, err := h.surface.Authenticate(r)
 			return err
-		}
-		return rc.Flush()
-	}
-	if err := write("retry: 2000\n\n"); err != nil {
-		return nil
-	}
-	last := after
-	send := func(e *ticketd.Event) error {
-		if e.ID <= last || !p.CanReadEvent(e.Type) {
-			return nil
-		}
-		last = e.ID
-		return write(FormatSSE(e))
-	}
-	// Catch up from the log, page by page, to where the hub takes over.
-	for {
-		page, err := h.svc.Events(r.Context(), p, last, 200)
-		if err != nil {
-			return nil // the headers are out: all we can do is end the stream
-		}
-		for _, e := range page.Events {
-			if err := send(e); err != nil {
-				return nil
-			}
-		}
-		if !page.More {
-			break
-		}
-	}
-	heartbeat := time.NewTicker(cfg.Heartbeat)
-	defer heartbeat.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case <-sub.Done():
-			// Too slow to keep up: end the stream; the client resumes from
-			// the last id it got, within the retention window.
-			return nil
-		case e := <-sub.Events():
-			if err := send(e); err != nil {
-				return nil
-			}
-		case <-heartbeat.C:
-			// A revoked key's stream ends at its next heartbeat.
-			if _, err := h.surface.Authenticate(r); err != nil {
-				return nil
-			}
-			if err := write(": heartbeat\n\n"); err != nil {
-				return nil
-			}
-		}
-	}
+		}}
+	s.Serve(w, r, h.svc, p, after, given)
+	return nil
 }
 
 // FormatSSE renders one event as a server-sent event: its id (what

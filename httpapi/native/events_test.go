@@ -1,21 +1,18 @@
 package native_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/httpapi/apitest"
 	"github.com/ticketd/ticketd/httpapi/native"
-	"github.com/ticketd/ticketd/httpapi/server"
 	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
 
@@ -29,18 +26,8 @@ type node struct {
 
 func startNode(t *testing.T, dsn string) *node {
 	t.Helper()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := ticketd.NewService(sqlstoretest.OpenDSN(t, dsn), ticketd.WithLogger(logger))
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	hub := ticketd.NewEventHub(svc, 20*time.Millisecond)
-	if err := hub.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.New(svc, server.Config{Logger: logger,
-		Events: native.EventsConfig{Hub: hub, Heartbeat: 50 * time.Millisecond}}))
-	t.Cleanup(srv.Close)
-	return &node{svc: svc, hub: hub, url: srv.URL}
+	n := apitest.StartNode(t, dsn)
+	return &node{svc: n.Service, hub: n.Hub, url: n.URL}
 }
 
 // owner creates a workspace and returns its owner's key and principal.
@@ -59,78 +46,21 @@ func (n *node) owner(t *testing.T) (string, *ticketd.Principal) {
 	return key, p
 }
 
-type sse struct {
-	id, event, data string
-}
-
-// stream opens GET /v1/events and returns its events as they come; the
-// stream is open (subscribed) when it returns.
-func stream(t *testing.T, url, key, lastID string) (<-chan sse, func()) {
+// stream opens GET /v1/events with key and returns its events as they
+// come; the stream is open (subscribed) when it returns.
+func stream(t *testing.T, url, key, lastID string) (<-chan apitest.SSE, func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/v1/events", nil)
+	req, _ := http.NewRequest("GET", url+"/v1/events", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Accept", "text/event-stream")
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("stream: %d %s", resp.StatusCode, b)
-	}
-	out := make(chan sse, 100)
-	sc := bufio.NewScanner(resp.Body)
-	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "retry:") {
-		t.Fatalf("stream did not start with retry: %q", sc.Text())
-	}
-	go func() {
-		defer close(out)
-		var cur sse
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				if cur != (sse{}) {
-					out <- cur
-				}
-				cur = sse{}
-			case strings.HasPrefix(line, ":"):
-				cur.event = "comment" + line
-			case strings.HasPrefix(line, "id: "):
-				cur.id = line[4:]
-			case strings.HasPrefix(line, "event: "):
-				cur.event = line[7:]
-			case strings.HasPrefix(line, "data: "):
-				cur.data = line[6:]
-			}
-		}
-	}()
-	return out, func() { cancel(); resp.Body.Close() }
+	return apitest.Stream(t, req)
 }
 
 // next returns the next event that is not a heartbeat.
-func next(t *testing.T, c <-chan sse) sse {
-	t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case e, ok := <-c:
-			if !ok {
-				t.Fatal("stream ended")
-			}
-			if strings.HasPrefix(e.event, "comment") {
-				continue
-			}
-			return e
-		case <-timeout:
-			t.Fatal("no event within 10 s")
-		}
-	}
-}
+func next(t *testing.T, c <-chan apitest.SSE) apitest.SSE { t.Helper(); return apitest.NextSSE(t, c) }
 
 func TestEventStreamAcrossNodesResumes(t *testing.T) {
 	dsn := sqlstoretest.DSN(t)
@@ -146,15 +76,15 @@ func TestEventStreamAcrossNodesResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := next(t, events)
-	if e.event != "customer.created" || e.id == "" {
+	if e.Event != "customer.created" || e.ID == "" {
 		t.Fatalf("first event: %+v", e)
 	}
 	var body native.EventJSON
-	if err := json.Unmarshal([]byte(e.data), &body); err != nil {
+	if err := json.Unmarshal([]byte(e.Data), &body); err != nil {
 		t.Fatal(err)
 	}
-	if body.Type != "customer.created" || fmt.Sprint(body.ID) != e.id || body.Data["customer"].(map[string]any)["email"] != "ada@x.test" {
-		t.Fatalf("event data: %s", e.data)
+	if body.Type != "customer.created" || fmt.Sprint(body.ID) != e.ID || body.Data["customer"].(map[string]any)["email"] != "ada@x.test" {
+		t.Fatalf("event data: %s", e.Data)
 	}
 	stop()
 
@@ -167,19 +97,19 @@ func TestEventStreamAcrossNodesResumes(t *testing.T) {
 	if _, err := b.svc.PostMessage(ctx, p, ticketd.ByID(tk.ID), ticketd.NewMessage{Body: "note", Internal: true}); err != nil {
 		t.Fatal(err)
 	}
-	events, stop = stream(t, a.url, key, e.id)
+	events, stop = stream(t, a.url, key, e.ID)
 	defer stop()
-	if got := next(t, events); got.event != "ticket.created" {
+	if got := next(t, events); got.Event != "ticket.created" {
 		t.Fatalf("after resume: %+v", got)
 	}
-	if got := next(t, events); got.event != "note.created" {
+	if got := next(t, events); got.Event != "note.created" {
 		t.Fatalf("after resume: %+v", got)
 	}
 	// And live events follow the catch-up.
 	if _, err := a.svc.PostMessage(ctx, p, ticketd.ByID(tk.ID), ticketd.NewMessage{Body: "reply"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := next(t, events); got.event != "message.created" {
+	if got := next(t, events); got.Event != "message.created" {
 		t.Fatalf("live after resume: %+v", got)
 	}
 }
@@ -201,7 +131,7 @@ func TestEventStreamShowsOnlyReadableEventsAndHeartbeats(t *testing.T) {
 	if _, err := n.svc.CreateTicket(ctx, p, ticketd.NewTicket{Customer: ticketd.ByID(c.ID), Subject: "Help", Channel: "chat"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := next(t, events); got.event != "ticket.created" {
+	if got := next(t, events); got.Event != "ticket.created" {
 		t.Fatalf("a tickets:read key got %+v before ticket.created", got)
 	}
 	// An idle stream sends heartbeats.
@@ -209,7 +139,7 @@ func TestEventStreamShowsOnlyReadableEventsAndHeartbeats(t *testing.T) {
 	for beat := false; !beat; {
 		select {
 		case e := <-events:
-			beat = e.event == "comment: heartbeat"
+			beat = e.Event == "comment: heartbeat"
 		case <-timeout:
 			t.Fatal("no heartbeat")
 		}

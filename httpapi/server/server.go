@@ -107,7 +107,8 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 		m.Register(mux)
 	}
 	// The agent console: "/", "/login", "/logout" and "/console/...".
-	console.Register(mux, svc, console.Config{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies})
+	console.Register(mux, svc, console.Config{Logger: cfg.Logger, TrustedProxies: cfg.TrustedProxies,
+		Hub: cfg.Events.Hub, Heartbeat: cfg.Events.Heartbeat})
 	var h http.Handler = mux
 	if len(cfg.SurfaceHosts) > 0 {
 		h = surfaceHosts(cfg.SurfaceHosts, mounts, mux)

@@ -273,18 +273,24 @@ func TestTicketListFilters(t *testing.T) {
 	must(x.e.Service.UpdateTicket(ctx, p, ticketd.ByID(c.ID), ticketd.TicketUpdate{Status: &solved}))
 	x.run(t, apitest.Scenario{Method: "PATCH", Path: base + "/tickets/" + tkt(d.ID), Body: map[string]any{"status": "snoozed"}, Status: 200,
 		JSON: map[string]any{"status": "snoozed", "snoozedUntil": apitest.Present}})
+	// A new ticket (TopTickets' status, shown by Ticket0 as open) is in the
+	// open list, in number order with the open ones.
+	nc := x.e.Customer(x.e.WS, "new@customer.test", "Nea", "New")
+	n, err := x.e.Service.CreateTicket(ctx, p, ticketd.NewTicket{Customer: ticketd.ByID(nc.ID), Subject: "New", Channel: "email", Status: ticketd.StatusNew})
+	must(n, err)
 	for _, c := range []struct {
 		query string
 		want  []ticketd.ID
 	}{
-		{"status=open", []ticketd.ID{a.ID}},
+		{"status=open", []ticketd.ID{n.ID, a.ID}},
+		{"status=open&limit=1", []ticketd.ID{n.ID}},
 		{"status=pending", []ticketd.ID{b.ID}},
 		{"status=resolved", []ticketd.ID{c.ID}},
 		{"status=snoozed", []ticketd.ID{d.ID}},
 		{"tag=shipping", []ticketd.ID{b.ID}},
 		{"assigneeId=" + usr(x.e.WS.Owner.ID), []ticketd.ID{b.ID}},
 		{"assigneeId=" + typeid.Format(typeid.User, x.e.WS.Owner.ID), []ticketd.ID{b.ID}},
-		{"", []ticketd.ID{d.ID, c.ID, b.ID, a.ID}},
+		{"", []ticketd.ID{n.ID, d.ID, c.ID, b.ID, a.ID}},
 	} {
 		r := x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?" + c.query, Status: 200})
 		got := apitest.Get(r.JSON(), "tickets").([]any)
@@ -297,6 +303,11 @@ func TestTicketListFilters(t *testing.T) {
 			}
 		}
 	}
+	// The open list pages across the two statuses by its cursor.
+	r := x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?status=open&limit=1", Status: 200})
+	cursor, _ := apitest.Get(r.JSON(), "nextCursor").(string)
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?status=open&limit=1&cursor=" + cursor, Status: 200,
+		JSON: map[string]any{"tickets.0.id": tkt(a.ID), "nextCursor": nil}})
 }
 
 // "limit: Results per page (default: 20, max: 100)"; "cursor: Pagination

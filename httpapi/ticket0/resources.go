@@ -164,7 +164,7 @@ func status(t *ticketd.Ticket, now time.Time) string {
 		return "snoozed"
 	case t.Status.Done():
 		return "resolved"
-	case t.Status == ticketd.StatusNew:
+	case t.Status.IsOpen():
 		return "open"
 	}
 	return string(t.Status)
@@ -190,8 +190,12 @@ func statusFilter(s string, f *ticketd.TicketFilter, now time.Time) error {
 	switch s {
 	case "":
 		return nil
-	case "open", "pending":
-		st := ticketd.Status(s)
+	case "open":
+		// Ticket0 shows a new ticket as open (status above), so its open
+		// list has them too.
+		f.Statuses, f.Snoozed, f.SnoozedAt = ticketd.OpenStatuses, &no, now
+	case "pending":
+		st := ticketd.StatusPending
 		f.Status, f.Snoozed, f.SnoozedAt = &st, &no, now
 	case "resolved":
 		f.Done = &yes

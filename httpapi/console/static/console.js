@@ -70,44 +70,80 @@
   });
 
   // ---- live updates ----------------------------------------------------------
-  // The page names an endpoint that answers a version token; when it
-  // changes, the page's #live part is fetched again and swapped in place,
-  // leaving what the agent is typing untouched. One function, so the
-  // transport (polling now) can become the event stream without touching
-  // the rest.
+  // The page names its event stream (server-sent events of the event log,
+  // from the moment the page was drawn) and, on a ticket page, its ticket.
+  // An event that concerns the page makes it fetch itself again and swap
+  // its #live part in place, leaving what the agent is typing untouched.
+  // EventSource reconnects by itself, resuming after the last event id it
+  // got; a hidden tab closes its stream (a browser holds few connections
+  // per host) and reopens it from that id when shown again. A stream that
+  // fails for good (a 401 once the session ended) is retried slowly.
   var main = document.getElementById("main");
-  var url = main && main.getAttribute("data-poll");
-  if (!url) return;
-  var version = main.getAttribute("data-version");
-  var busy = false;
+  var stream = main && main.getAttribute("data-live");
+  if (!stream || !window.EventSource) return;
+  var ticket = main.getAttribute("data-ticket");
+  // A list redraws at most once a second however busy the workspace is;
+  // the open ticket at once.
+  var gap = ticket ? 0 : 1000;
+  var source = null, lastID = null, timer = null, busy = false, again = false, drawn = 0;
+  function say(text) {
+    var st = document.getElementById("live-status");
+    if (st) st.textContent = text;
+  }
   function refresh() {
-    return fetch(location.href, { credentials: "same-origin" }).then(function (res) {
+    if (busy) { again = true; return; }
+    busy = true;
+    drawn = Date.now();
+    fetch(location.href, { credentials: "same-origin", cache: "no-store" }).then(function (res) {
       if (!res.ok) return;
       return res.text().then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.getElementById("live"), old = document.getElementById("live");
-        var m = doc.getElementById("main");
         if (fresh && old) {
           old.replaceWith(fresh);
           current = -1;
-          var st = document.getElementById("live-status");
-          if (st) st.textContent = "Updated";
+          say("Updated");
         }
-        if (m) version = m.getAttribute("data-version");
+        // The counts of the views follow too.
+        var nav = doc.querySelector("nav[aria-label=Views]"), oldNav = document.querySelector("nav[aria-label=Views]");
+        if (nav && oldNav) oldNav.replaceWith(nav);
       });
+    }).catch(function () {}).then(function () {
+      busy = false;
+      if (again) { again = false; schedule(); }
     });
   }
-  function tick() {
-    if (busy || document.hidden) return;
-    busy = true;
-    fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (res) {
-      return res.ok ? res.json() : null;
-    }).then(function (body) {
-      if (body && body.version !== version) {
-        version = body.version;
-        return refresh();
-      }
-    }).catch(function () {}).then(function () { busy = false; });
+  function schedule() {
+    if (timer) return;
+    timer = setTimeout(function () { timer = null; refresh(); }, Math.max(100, drawn + gap - Date.now()));
   }
-  setInterval(tick, 1000);
+  function connect() {
+    var url = lastID ? stream.replace(/after=\d+/, "after=" + encodeURIComponent(lastID)) : stream;
+    source = new EventSource(url);
+    source.addEventListener("ticket", function (ev) {
+      lastID = ev.lastEventId || lastID;
+      var data;
+      try { data = JSON.parse(ev.data); } catch (e) { return; }
+      if (!ticket || data.ticket_id === ticket) schedule();
+    });
+    source.addEventListener("resync", function (ev) {
+      lastID = ev.lastEventId || lastID;
+      schedule();
+    });
+    source.addEventListener("error", function () {
+      if (source && source.readyState === EventSource.CLOSED) {
+        source = null;
+        say("Live updates paused");
+        setTimeout(function () { if (!source && !document.hidden) connect(); }, 10000);
+      }
+    });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) {
+      if (source) { source.close(); source = null; }
+    } else if (!source) {
+      connect();
+    }
+  });
+  if (!document.hidden) connect();
 })();
