@@ -35,15 +35,6 @@ type ticket0TicketJSON struct {
 	UpdatedAt  string   `json:"updatedAt"`
 }
 
-// ticket0Status names a status in Ticket0's words: it has resolved where
-// ticketd has solved and closed.
-func ticket0Status(s ticketd.Status) string {
-	if s.Done() {
-		return "resolved"
-	}
-	return string(s)
-}
-
 func optPrefixed(prefix string, id *ticketd.ID) *string {
 	if id == nil {
 		return nil
@@ -52,8 +43,11 @@ func optPrefixed(prefix string, id *ticketd.ID) *string {
 	return &s
 }
 
-func renderTicket0Ticket(t *ticketd.Ticket) ticket0TicketJSON {
-	return ticket0TicketJSON{ID: typeid.Format(ticket0Ticket, t.ID), Subject: t.Subject, Status: ticket0Status(t.Status),
+// renderTicket0Ticket renders t as it was at the event's time: its status in
+// the four words the resources use (status in resources.go), so a webhook
+// never shows a status a Ticket0 client does not know.
+func renderTicket0Ticket(t *ticketd.Ticket, at time.Time) ticket0TicketJSON {
+	return ticket0TicketJSON{ID: typeid.Format(ticket0Ticket, t.ID), Subject: t.Subject, Status: status(t, at),
 		AssigneeID: optPrefixed(ticket0User, t.AssigneeID), CustomerID: typeid.Format(ticket0Customer, t.CustomerID),
 		InboxID: optPrefixed(ticket0Inbox, t.InboxID), Tags: nonNil(t.Tags),
 		CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: t.UpdatedAt.UTC().Format(time.RFC3339)}
@@ -80,7 +74,7 @@ func WebhookPayload(req *ticketd.WebhookRequest) ([]byte, error) {
 		data["message"] = m
 		data["ticketId"] = typeid.Format(ticket0Ticket, e.Data.Message.TicketID)
 	case e.Data.Ticket != nil:
-		data["ticket"] = renderTicket0Ticket(e.Data.Ticket)
+		data["ticket"] = renderTicket0Ticket(e.Data.Ticket, e.OccurredAt)
 	case e.Data.Customer != nil:
 		c := e.Data.Customer
 		data["customer"] = ticket0CustomerJSON{ID: typeid.Format(ticket0Customer, c.ID), Email: nullable(c.Email),
