@@ -639,27 +639,42 @@ func newParticipants() *Participants {
 	return &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
 }
 
-// load adds the authors of msgs that are not there yet.
+// MaxPeopleLookup bounds the ids of one Tx.People call.
+const MaxPeopleLookup = 500
+
+// load adds the authors of msgs that are not there yet, in one look-up
+// (per MaxPeopleLookup new authors of a kind) rather than one per author:
+// each is a round trip to PostgreSQL. An author that no
+// longer exists is recorded as nil, so it is not looked up again.
 func (out *Participants) load(ctx context.Context, tx Tx, ws ID, msgs []*Message) error {
+	var customers, users []ID
 	for _, m := range msgs {
 		if id := m.Author.CustomerID; id != nil {
 			if _, seen := out.Customers[*id]; !seen {
-				c, err := tx.Customer(ctx, ws, ByID(*id))
-				if err != nil && ErrorCode(err) != ENOTFOUND {
-					return err
-				}
-				out.Customers[*id] = c
+				out.Customers[*id] = nil
+				customers = append(customers, *id)
 			}
 		}
 		if id := m.Author.UserID; id != nil {
 			if _, seen := out.Users[*id]; !seen {
-				u, err := tx.User(ctx, ws, ByID(*id))
-				if err != nil && ErrorCode(err) != ENOTFOUND {
-					return err
-				}
-				out.Users[*id] = u
+				out.Users[*id] = nil
+				users = append(users, *id)
 			}
 		}
+	}
+	for len(customers) > 0 || len(users) > 0 {
+		c, u := min(len(customers), MaxPeopleLookup), min(len(users), MaxPeopleLookup)
+		cs, us, err := tx.People(ctx, ws, customers[:c], users[:u])
+		if err != nil {
+			return err
+		}
+		for _, v := range cs {
+			out.Customers[v.ID] = v
+		}
+		for _, v := range us {
+			out.Users[v.ID] = v
+		}
+		customers, users = customers[c:], users[u:]
 	}
 	return nil
 }
