@@ -173,7 +173,7 @@ func status(t *ticketd.Ticket, now time.Time) string {
 func renderTicket(t *ticketd.Ticket, now time.Time) ticketJSON {
 	j := ticketJSON{ID: typeid.Format(typeid.Ticket, t.ID), Subject: t.Subject, Status: status(t, now),
 		AssigneeID: optID(typeid.UserAlt, t.AssigneeID), CustomerID: typeid.Format(typeid.CustomerAlt, t.CustomerID),
-		InboxID: optID(typeid.Inbox, t.InboxID), Tags: t.Tags, Channel: t.Channel, LastMessageAt: iso(t.LastMessageAt),
+		InboxID: optID(typeid.Inbox, t.InboxID), Tags: nonNil(t.Tags), Channel: t.Channel, LastMessageAt: iso(t.LastMessageAt),
 		CreatedAt: iso(t.CreatedAt), UpdatedAt: iso(t.UpdatedAt)}
 	if t.Snoozed(now) {
 		j.SnoozedUntil = optISO(t.SnoozedUntil)

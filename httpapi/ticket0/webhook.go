@@ -18,40 +18,8 @@ import (
 const (
 	ticket0Ticket    = typeid.Ticket
 	ticket0Customer  = typeid.CustomerAlt
-	ticket0User      = typeid.UserAlt
-	ticket0Inbox     = typeid.Inbox
 	ticket0Workspace = "ws"
 )
-
-type ticket0TicketJSON struct {
-	ID         string   `json:"id"`
-	Subject    string   `json:"subject"`
-	Status     string   `json:"status"`
-	AssigneeID *string  `json:"assigneeId"`
-	CustomerID string   `json:"customerId"`
-	InboxID    *string  `json:"inboxId"`
-	Tags       []string `json:"tags"`
-	CreatedAt  string   `json:"createdAt"`
-	UpdatedAt  string   `json:"updatedAt"`
-}
-
-func optPrefixed(prefix string, id *ticketd.ID) *string {
-	if id == nil {
-		return nil
-	}
-	s := typeid.Format(prefix, *id)
-	return &s
-}
-
-// renderTicket0Ticket renders t as it was at the event's time: its status in
-// the four words the resources use (status in resources.go), so a webhook
-// never shows a status a Ticket0 client does not know.
-func renderTicket0Ticket(t *ticketd.Ticket, at time.Time) ticket0TicketJSON {
-	return ticket0TicketJSON{ID: typeid.Format(ticket0Ticket, t.ID), Subject: t.Subject, Status: status(t, at),
-		AssigneeID: optPrefixed(ticket0User, t.AssigneeID), CustomerID: typeid.Format(ticket0Customer, t.CustomerID),
-		InboxID: optPrefixed(ticket0Inbox, t.InboxID), Tags: nonNil(t.Tags),
-		CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: t.UpdatedAt.UTC().Format(time.RFC3339)}
-}
 
 type ticket0CustomerJSON struct {
 	ID        string  `json:"id"`
@@ -74,7 +42,10 @@ func WebhookPayload(req *ticketd.WebhookRequest) ([]byte, error) {
 		data["message"] = m
 		data["ticketId"] = typeid.Format(ticket0Ticket, e.Data.Message.TicketID)
 	case e.Data.Ticket != nil:
-		data["ticket"] = renderTicket0Ticket(e.Data.Ticket, e.OccurredAt)
+		// The ticket object of the resources (GET /tickets/:id), as it was
+		// at the event's time: one rendering, so a webhook never shows a
+		// status or field spelling a Ticket0 client does not know.
+		data["ticket"] = renderTicket(e.Data.Ticket, e.OccurredAt)
 	case e.Data.Customer != nil:
 		c := e.Data.Customer
 		data["customer"] = ticket0CustomerJSON{ID: typeid.Format(ticket0Customer, c.ID), Email: nullable(c.Email),
