@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -148,3 +149,24 @@ func TestNULIsRefusedOnEveryTextField(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A request whose client has gone away is not an internal error: its
+// failure (context canceled) is logged at info, never at error level, while
+// the same failure with the client still there is.
+func TestClientGoneIsNotAnInternalError(t *testing.T) {
+	var logs bytes.Buffer
+	s := httpapi.Surface{Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+		WriteError: func(w http.ResponseWriter, _ *http.Request, status int, _ error) { w.WriteHeader(status) }}
+	r := httptest.NewRequest("GET", "/", nil)
+	ctx, cancel := context.WithCancel(r.Context())
+	cancel()
+	s.Error(httptest.NewRecorder(), r.WithContext(ctx), context.Canceled)
+	if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "request ended by the client") {
+		t.Fatalf("a canceled request was logged as %q", logs.String())
+	}
+	logs.Reset()
+	s.Error(httptest.NewRecorder(), r, context.Canceled)
+	if !strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatalf("the same failure with the client there was logged as %q", logs.String())
+	}
+}

@@ -163,7 +163,14 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 // their cause, which the caller never sees.
 func (s *Surface) Error(w http.ResponseWriter, r *http.Request, err error) {
 	status := Status(err)
-	if status == http.StatusInternalServerError {
+	switch {
+	case status != http.StatusInternalServerError:
+	case r.Context().Err() != nil:
+		// The client went away (or its deadline passed) and the work was
+		// cut short by that: nothing for an operator to fix, and nobody
+		// reads the answer. Logged, but not as an internal error.
+		s.logger().InfoContext(r.Context(), "request ended by the client", "err", err, "request_id", RequestID(r.Context()))
+	default:
 		s.logger().ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestID(r.Context()))
 	}
 	s.WriteError(w, r, status, err)
