@@ -385,15 +385,42 @@ var ErrCursor = &Error{Code: EINVALID, Message: "not a valid cursor"}
 // says. With a page limit it fetches one more than asked to tell whether
 // another page follows. ENOTFOUND if the ticket is not in the workspace,
 // ErrCursor if f.AfterID is not one of its messages.
+//
+// A page this node read before, of a conversation and authors unchanged
+// since, comes from the conversation cache (convcache.go) after one
+// statement that reads the ticket and its versions. The Conversation's
+// Messages and People may then be shared with other requests: callers
+// must not change them.
 func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter) (*Conversation, error) {
 	f.IncludeInternal = p.Audience.SeesNotes()
+	cached := s.convs.cacheable(f)
+	key := convKeyOf(p.WorkspaceID, f, false)
+	if cached {
+		t, people, err := s.store.TicketVersions(ctx, p.WorkspaceID, ticket)
+		if err != nil {
+			return nil, err
+		}
+		if e := s.convs.get(key.at(t, people)); e != nil {
+			return &Conversation{Ticket: t, Messages: e.messages, More: e.more, People: e.people,
+				Total: conversationTotal(t, f)}, nil
+		}
+	}
 	c := &Conversation{}
+	var people int64
 	limit := f.Page.Limit
 	if limit > 0 {
 		f.Page.Limit = limit + 1
 	}
 	err := s.store.View(ctx, func(tx Tx) (err error) {
-		if c.Ticket, err = tx.Ticket(ctx, p.WorkspaceID, ticket); err != nil {
+		// On a miss the ticket is read again, with its versions, inside
+		// the snapshot the page is read from: the page is cached under
+		// exactly the versions it shows.
+		if cached {
+			c.Ticket, people, err = tx.TicketVersions(ctx, p.WorkspaceID, ticket)
+		} else {
+			c.Ticket, err = tx.Ticket(ctx, p.WorkspaceID, ticket)
+		}
+		if err != nil {
 			return err
 		}
 		if err := resolveCursor(ctx, tx, c.Ticket, &f); err != nil {
@@ -415,6 +442,9 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 		c.Messages, c.More = c.Messages[:limit], true
 	}
 	c.Total = conversationTotal(c.Ticket, f)
+	if cached {
+		s.convs.put(key.at(c.Ticket, people), c.Messages, c.People, c.More)
+	}
 	return c, nil
 }
 
@@ -457,16 +487,46 @@ const maxStreamPeople = 1000
 // the read transaction has ended: it is in memory either way, and rendering
 // and writing it to the client inside the transaction held one of the few
 // read connections while the response went out, for every request.
+//
+// A conversation read in one chunk is cached (convcache.go) as Messages'
+// pages are; each must not change the messages or the participants it is
+// given. A longer one is never cached, so memory stays flat.
 func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, f MessageFilter,
 	start func(*Ticket) error, each func(*Message, *Participants) error) error {
 	if f.Order == NewestByTime {
 		return errors.New("StreamMessages reads oldest first")
 	}
 	f.IncludeInternal = p.Audience.SeesNotes() // as for Messages: the audience decides
+	cached := s.convs.cacheable(f)
+	key := convKeyOf(p.WorkspaceID, f, true)
+	if cached {
+		t, people, err := s.store.TicketVersions(ctx, p.WorkspaceID, ticket)
+		if err != nil {
+			return err
+		}
+		if e := s.convs.get(key.at(t, people)); e != nil {
+			if err := start(t); err != nil {
+				return err
+			}
+			for _, m := range e.messages {
+				if err := each(m, e.people); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
 	var last []*Message
 	var lastPeople *Participants
-	err := s.store.View(ctx, func(tx Tx) error {
-		t, err := tx.Ticket(ctx, p.WorkspaceID, ticket)
+	var t *Ticket
+	var peopleVersion int64
+	whole := true // the conversation came in one chunk
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		if cached { // the versions of the snapshot, as in Messages
+			t, peopleVersion, err = tx.TicketVersions(ctx, p.WorkspaceID, ticket)
+		} else {
+			t, err = tx.Ticket(ctx, p.WorkspaceID, ticket)
+		}
 		if err != nil {
 			return err
 		}
@@ -491,6 +551,7 @@ func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, 
 				last, lastPeople = ms, people
 				return nil
 			}
+			whole = false
 			for _, m := range ms {
 				if err := each(m, people); err != nil {
 					return err
@@ -502,6 +563,9 @@ func (s *Service) StreamMessages(ctx context.Context, p *Principal, ticket Ref, 
 	})
 	if err != nil {
 		return err
+	}
+	if cached && whole {
+		s.convs.put(key.at(t, peopleVersion), last, lastPeople, false)
 	}
 	for _, m := range last {
 		if err := each(m, lastPeople); err != nil {

@@ -39,6 +39,8 @@ type Service struct {
 	queued []func()
 
 	keys keyCache
+	// convs caches conversation pages (convcache.go); nil when off.
+	convs *convCache
 	// downloadSecret signs download links (downloadlinks.go), read once.
 	downloadSecret []byte
 }
@@ -54,7 +56,8 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.logger = l 
 
 // NewService returns the use cases over store.
 func NewService(store Store, opts ...Option) *Service {
-	s := &Service{store: store, now: time.Now, logger: slog.Default(), sendTimeout: DefaultSendTimeout}
+	s := &Service{store: store, now: time.Now, logger: slog.Default(), sendTimeout: DefaultSendTimeout,
+		convs: newConvCache(DefaultConversationCacheBytes)}
 	for _, o := range opts {
 		o(s)
 	}

@@ -19,6 +19,14 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
+	// TicketVersions is Tx.TicketVersions as ONE statement outside any
+	// transaction. It is the only read a Store offers outside one, and it
+	// exists for the conversation cache (convcache.go), whose hit must cost
+	// one statement: a single statement is its own consistent snapshot on
+	// both engines, and on PostgreSQL a read-only transaction around it
+	// costs two more round trips (BEGIN, COMMIT). Anything that reads more
+	// than this one row belongs in View.
+	TicketVersions(ctx context.Context, ws ID, ref Ref) (t *Ticket, people int64, err error)
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 	Close() error
@@ -109,6 +117,13 @@ type Tx interface {
 	Tickets(ctx context.Context, ws ID, f TicketFilter) ([]*Ticket, error)
 	// TicketForUpdate is Ticket, locking the row.
 	TicketForUpdate(ctx context.Context, ws ID, ref Ref) (*Ticket, error)
+	// TicketVersions is Ticket together with the workspace's people
+	// version, in one statement: a counter the store moves in the same
+	// transaction as every update or deletion of a user or a customer of
+	// ws (0 before the first). With the ticket's Version it is the key of a
+	// cached conversation page: both unchanged means the page is unchanged.
+	// ENOTFOUND as Ticket.
+	TicketVersions(ctx context.Context, ws ID, ref Ref) (t *Ticket, people int64, err error)
 	// UpdateTicket returns ENOTFOUND if the ticket is not in workspace ws.
 	UpdateTicket(ctx context.Context, ws, id ID, p TicketPatch) error
 

@@ -203,6 +203,15 @@ type Ticket struct {
 	MessageCount int
 	PublicCount  int
 
+	// Version counts the changes of the ticket's conversation: the store
+	// moves it in the same transaction as every write to the ticket's
+	// messages or to what hangs off them (attachments, email
+	// authentication), whichever code path writes. Equal versions mean the
+	// same conversation, which is what the conversation cache keys on
+	// (convcache.go); it is also a natural ETag. It does not move for
+	// changes of the ticket's own fields, which are always read fresh.
+	Version int64
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -19,7 +19,7 @@ var ticketCols = columnList{sqlite: withTextTimes(ticketColumns, "last_message_a
 const ticketColumns = `number, id, workspace_id, customer_id, subject, channel, status, assignee_id, tags,
 	unread_count, last_message, last_message_at, date, inbox_id, thread_id, email_used, contact_reason,
 	language_code, via, human_opened_at, closed_at, created_at, updated_at, message_count, public_count,
-	snoozed_until, priority, category, description, due_at, resolved_at, tracking_token, team_id`
+	snoozed_until, priority, category, description, due_at, resolved_at, tracking_token, team_id, version`
 
 func scanTicket(row scanner) (*ticketd.Ticket, error) {
 	var t ticketd.Ticket
@@ -31,7 +31,7 @@ func scanTicket(row scanner) (*ticketd.Ticket, error) {
 		&t.ContactAddress, &t.Reason, &t.Language, &t.Source, optTimeDest{&t.HandedOffAt}, optTimeDest{&t.ClosedAt},
 		timeDest{&t.CreatedAt}, timeDest{&t.UpdatedAt}, &t.MessageCount, &t.PublicCount,
 		optTimeDest{&t.SnoozedUntil}, &t.Priority, &t.Category, &t.Description, optTimeDest{&t.DueAt},
-		optTimeDest{&t.ResolvedAt}, &f.token, &f.team); err != nil {
+		optTimeDest{&t.ResolvedAt}, &f.token, &f.team, &t.Version); err != nil {
 		return nil, err
 	}
 	if err := f.into(&t); err != nil {
