@@ -115,7 +115,10 @@ func render(t *testing.T, svc *ticketd.Service, p *ticketd.Principal, ticket tic
 	}{{"stream", p}, {"customer's stream", &blind}} {
 		b.WriteString(q.name + ":\n")
 		err := svc.StreamMessages(ctx, q.p, ticketd.ByID(ticket), ticketd.MessageFilter{Order: ticketd.ByCreation},
-			func(tk *ticketd.Ticket) error { fmt.Fprintf(&b, "  %d public of %d\n", tk.PublicCount, tk.MessageCount); return nil },
+			func(tk *ticketd.Ticket) error {
+				fmt.Fprintf(&b, "  %d public of %d\n", tk.PublicCount, tk.MessageCount)
+				return nil
+			},
 			func(m *ticketd.Message, people *ticketd.Participants) error { line(m, people); return nil })
 		if err != nil {
 			fmt.Fprintf(&b, "  %v\n", err)
