@@ -155,6 +155,9 @@ func (c *convCache) put(k convKey, messages []*Message, people *Participants, mo
 	if _, ok := c.entries[k]; ok {
 		return
 	}
+	// Capped at its length: a caller appending to the slice it got copies
+	// it rather than write into an array another request reads.
+	messages = messages[:len(messages):len(messages)]
 	c.entries[k] = c.lru.PushFront(&convEntry{key: k, messages: messages, people: people, more: more, size: size})
 	c.size += size
 	for c.size > c.max {

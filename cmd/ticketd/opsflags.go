@@ -25,6 +25,8 @@ type OpsConfig struct {
 	SendTimeout    time.Duration
 	DBMaxConns     int
 	SecretKeyFile  string
+	// ConversationCacheMB bounds the conversation cache (0: off).
+	ConversationCacheMB int
 	// SMTPRelayPasswordFile holds the relay password, so that it is not
 	// on the command line for ps to show.
 	SMTPRelayPasswordFile string
@@ -46,6 +48,8 @@ func (m *Main) opsFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.OutboxLease, "outbox-lease", 0,
 		"how long a node keeps a claimed outbox entry before another node may take it over (default: --smtp-send-timeout + 1m; at least --smtp-send-timeout + 1s)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", 20, "PostgreSQL: connections this node opens at most (SQLite: one writer, four readers)")
+	fs.IntVar(&c.ConversationCacheMB, "conversation-cache-mb", ticketd.DefaultConversationCacheBytes>>20,
+		"MiB of conversation pages this node keeps to answer repeated reads in one statement (0: off); never stale, see docs/performance.md")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "",
 		"serve GET /metrics on this address only, e.g. 127.0.0.1:9090 (empty: on --addr)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "",
@@ -65,6 +69,9 @@ func (m *Main) checkOpsFlags() error {
 	}
 	if c.OutboxLease != 0 && c.OutboxLease <= c.SendTimeout {
 		return fmt.Errorf("--outbox-lease (%v) must be longer than --smtp-send-timeout (%v), or a slow send could be taken over and sent twice", c.OutboxLease, c.SendTimeout)
+	}
+	if c.ConversationCacheMB < 0 {
+		return fmt.Errorf("--conversation-cache-mb must be 0 (off) or more, not %d", c.ConversationCacheMB)
 	}
 	if c.DBMaxConns < 1 {
 		return fmt.Errorf("--db-max-conns must be at least 1, not %d", c.DBMaxConns)

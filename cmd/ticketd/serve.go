@@ -217,7 +217,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
 		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithDeliveryLease(m.Config.Ops.OutboxLease),
 		ticketd.WithSendTimeout(m.Config.Ops.SendTimeout), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}),
-		ticketd.WithWebhookURLCheck(webhook.CheckURL(m.Config.WebhookAllowPrivate)))
+		ticketd.WithWebhookURLCheck(webhook.CheckURL(m.Config.WebhookAllowPrivate)),
+		ticketd.WithConversationCache(int64(m.Config.Ops.ConversationCacheMB)<<20))
 	m.observe()
 	if err := m.startDemoRelay(); err != nil {
 		return err
