@@ -5,7 +5,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync"
 )
+
+// streamWriters keeps the write buffers of ended streams for the next: a
+// 32 KiB buffer a request was most of what a streamed conversation
+// allocated, and the collector's work with it (profile of the messages
+// resource, session 18).
+var streamWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
 
 // JSONStream writes a JSON response whose one array is written element by
 // element as the elements are read, for the unpaged lists of the seeds: the
@@ -29,9 +36,9 @@ type JSONStream struct {
 func StartJSONStream(w http.ResponseWriter, status int, prefix string) *JSONStream {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	s := &JSONStream{bw: bufio.NewWriterSize(w, 32<<10)}
-	s.enc = json.NewEncoder(&s.buf)
-	s.enc.SetEscapeHTML(false)
+	bw := streamWriters.Get().(*bufio.Writer)
+	bw.Reset(w)
+	s := &JSONStream{bw: bw}
 	_, _ = s.bw.WriteString(prefix)
 	return s
 }
@@ -47,6 +54,10 @@ func (s *JSONStream) Item(v any) error {
 		}
 		s.buf.Write(b) // keeps the grown buffer for the next element
 	} else {
+		if s.enc == nil { // only for values without AppendJSON
+			s.enc = json.NewEncoder(&s.buf)
+			s.enc.SetEscapeHTML(false)
+		}
 		if err := s.enc.Encode(v); err != nil {
 			return &EncodeError{Err: err}
 		}
@@ -64,5 +75,11 @@ func (s *JSONStream) Item(v any) error {
 // End writes suffix, what follows the array (`],"total":3}`), and flushes.
 func (s *JSONStream) End(suffix string) error {
 	_, _ = s.bw.WriteString(suffix + "\n")
-	return s.bw.Flush()
+	err := s.bw.Flush()
+	// The buffer goes back only from a stream that ended: one cut short
+	// by an error is left to the collector, with whatever it still holds.
+	s.bw.Reset(nil)
+	streamWriters.Put(s.bw)
+	s.bw = nil
+	return err
 }
