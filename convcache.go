@@ -110,6 +110,9 @@ type convEntry struct {
 	people   *Participants
 	more     bool
 	size     int64
+	// memo holds what surfaces rendered of the page, by the name they
+	// gave (StreamRendered); guarded by the cache's mutex.
+	memo map[string][]byte
 }
 
 // convCache is a byte-bounded LRU of conversation pages. One mutex: a hit
@@ -142,24 +145,38 @@ func (c *convCache) get(k convKey) *convEntry {
 // page; the least recently used pages go to make room. Pages of a ticket's
 // older versions are not looked for: no read will ask for them again, so
 // they are the first to go.
-func (c *convCache) put(k convKey, messages []*Message, people *Participants, more bool) {
+//
+// It returns the entry that holds the page (one another read put first, if
+// any), or nil when the page is not cached.
+func (c *convCache) put(k convKey, messages []*Message, people *Participants, more bool) *convEntry {
 	if len(messages) > maxCachedMessages {
-		return
+		return nil
 	}
 	size := conversationSize(messages, people)
 	if size > min(maxCachedConversation, c.max) {
-		return
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.entries[k]; ok {
-		return
+	if el, ok := c.entries[k]; ok {
+		return el.Value.(*convEntry)
 	}
 	// Capped at its length: a caller appending to the slice it got copies
 	// it rather than write into an array another request reads.
 	messages = messages[:len(messages):len(messages)]
-	c.entries[k] = c.lru.PushFront(&convEntry{key: k, messages: messages, people: people, more: more, size: size})
+	e := &convEntry{key: k, messages: messages, people: people, more: more, size: size}
+	c.entries[k] = c.lru.PushFront(e)
 	c.size += size
+	c.evict()
+	if _, ok := c.entries[k]; !ok {
+		return nil
+	}
+	return e
+}
+
+// evict drops the least recently used pages until the cache is within its
+// bound. c.mu is held.
+func (c *convCache) evict() {
 	for c.size > c.max {
 		el := c.lru.Back()
 		e := el.Value.(*convEntry)
@@ -167,6 +184,38 @@ func (c *convCache) put(k convKey, messages []*Message, people *Participants, mo
 		delete(c.entries, e.key)
 		c.size -= e.size
 	}
+}
+
+// memo returns what was rendered of e under name.
+func (c *convCache) memo(e *convEntry, name string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := e.memo[name]
+	return b, ok
+}
+
+// setMemo keeps b, a rendering of e, with e while e is cached, counting it
+// in the cache's size; a rendering over the bound of one page is not kept.
+func (c *convCache) setMemo(e *convEntry, name string, b []byte) {
+	n := int64(len(b) + len(name) + entryOverhead)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.size+n > min(maxCachedConversation, c.max) {
+		return
+	}
+	if el, ok := c.entries[e.key]; !ok || el.Value.(*convEntry) != e {
+		return // evicted meanwhile
+	}
+	if _, ok := e.memo[name]; ok {
+		return
+	}
+	if e.memo == nil {
+		e.memo = map[string][]byte{}
+	}
+	e.memo[name] = b
+	e.size += n
+	c.size += n
+	c.evict()
 }
 
 // bytes is the size of what the cache holds, as conversationSize counts it.

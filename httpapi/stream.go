@@ -72,6 +72,20 @@ func (s *JSONStream) Item(v any) error {
 	return err
 }
 
+// Items writes n elements at once, rendered before and joined by commas
+// (ticketd.Service.StreamRendered).
+func (s *JSONStream) Items(items []byte, n int) error {
+	if n == 0 {
+		return nil
+	}
+	if s.n > 0 {
+		_ = s.bw.WriteByte(',')
+	}
+	s.n += n
+	_, err := s.bw.Write(items)
+	return err
+}
+
 // End writes suffix, what follows the array (`],"total":3}`), and flushes.
 func (s *JSONStream) End(suffix string) error {
 	_, _ = s.bw.WriteString(suffix + "\n")

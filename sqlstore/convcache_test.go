@@ -75,7 +75,7 @@ func newConvWorld(t *testing.T) *convWorld {
 func render(t *testing.T, svc *ticketd.Service, p *ticketd.Principal, ticket ticketd.ID) string {
 	t.Helper()
 	var b strings.Builder
-	line := func(m *ticketd.Message, people *ticketd.Participants) {
+	lineOf := func(m *ticketd.Message, people *ticketd.Participants) string {
 		author := "?"
 		if id := m.Author.CustomerID; id != nil && people != nil && people.Customers[*id] != nil {
 			c := people.Customers[*id]
@@ -84,9 +84,10 @@ func render(t *testing.T, svc *ticketd.Service, p *ticketd.Principal, ticket tic
 		if id := m.Author.UserID; id != nil && people != nil && people.Users[*id] != nil {
 			author = people.Users[*id].Name
 		}
-		fmt.Fprintf(&b, "  %s %q internal=%v delivery=%s/%d/%q by %s\n", m.ID, m.Body, m.Internal, m.Delivery,
+		return fmt.Sprintf("  %s %q internal=%v delivery=%s/%d/%q by %s\n", m.ID, m.Body, m.Internal, m.Delivery,
 			m.DeliveryAttempts, m.DeliveryError, author)
 	}
+	line := func(m *ticketd.Message, people *ticketd.Participants) { b.WriteString(lineOf(m, people)) }
 	blind := *p
 	blind.Audience = ticketd.AudienceCustomer
 	for _, q := range []struct {
@@ -123,6 +124,23 @@ func render(t *testing.T, svc *ticketd.Service, p *ticketd.Principal, ticket tic
 		if err != nil {
 			fmt.Fprintf(&b, "  %v\n", err)
 		}
+	}
+	// A surface's rendering, as StreamRendered keeps it with a cached page.
+	for _, q := range []struct {
+		name string
+		p    *ticketd.Principal
+	}{{"rendered", p}, {"customer's rendered", &blind}} {
+		var items []string
+		count := 0
+		err := svc.StreamRendered(ctx, q.p, ticketd.ByID(ticket), ticketd.MessageFilter{}, "test.line",
+			func(*ticketd.Ticket) error { return nil },
+			func(out []byte, m *ticketd.Message, people *ticketd.Participants) ([]byte, error) {
+				return append(out, lineOf(m, people)...), nil
+			},
+			func(raw []byte, n int) error { items = append(items, string(raw)); count += n; return nil })
+		// However the items came (one by one, or at once from the cache),
+		// the array they make is the same.
+		fmt.Fprintf(&b, "%s: %v %d %q\n", q.name, err, count, strings.Join(items, ","))
 	}
 	return b.String()
 }
@@ -288,6 +306,23 @@ func TestConversationCacheHitIsOneStatement(t *testing.T) {
 		stream()
 		if n := statements(r.db, stream); !c.want(n) {
 			t.Errorf("%s: a conversation streamed again ran %d statements", c.name, n)
+		}
+		renders := 0
+		rendered := func() {
+			must(t, c.svc.StreamRendered(ctx, r.p, ticketd.ByID(w.ticket.ID), ticketd.MessageFilter{}, "test", func(*ticketd.Ticket) error { return nil },
+				func(b []byte, m *ticketd.Message, _ *ticketd.Participants) ([]byte, error) {
+					renders++
+					return append(b, m.Body...), nil
+				},
+				func([]byte, int) error { return nil }))
+		}
+		rendered()
+		renders = 0
+		if n := statements(r.db, rendered); !c.want(n) {
+			t.Errorf("%s: a conversation rendered again ran %d statements", c.name, n)
+		}
+		if c.name == "cache on" && renders != 0 {
+			t.Errorf("a cached conversation was rendered again (%d messages)", renders)
 		}
 	}
 }

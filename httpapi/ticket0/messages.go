@@ -175,13 +175,16 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, p *ticketd.Princi
 	if !page.Given {
 		var stream *httpapi.JSONStream
 		var total int
-		err := h.svc.StreamMessages(ctx, p, ref, f, func(t *ticketd.Ticket) error {
+		// A message renders from itself and its authors alone, so a
+		// conversation's rendering is kept with it in the conversation
+		// cache: a repeated read writes the bytes rendered before.
+		err := h.svc.StreamRendered(ctx, p, ref, f, "ticket0.message", func(t *ticketd.Ticket) error {
 			total = t.PublicCount
 			stream = httpapi.StartJSONStream(w, http.StatusOK, `{"messages":[`)
 			return nil
-		}, func(m *ticketd.Message, people *ticketd.Participants) error {
-			return stream.Item(renderMessage(m, people))
-		})
+		}, func(b []byte, m *ticketd.Message, people *ticketd.Participants) ([]byte, error) {
+			return renderMessage(m, people).AppendJSON(b)
+		}, func(items []byte, n int) error { return stream.Items(items, n) }) // stream is set by start
 		if err != nil {
 			return err
 		}
