@@ -373,6 +373,30 @@ type Conversation struct {
 	More bool
 	// People are the messages' authors, when the filter asked for them.
 	People *Participants
+
+	// entry is the conversation cache's entry of this page (nil when the
+	// page is not cached), in cache, for Rendered.
+	entry *convEntry
+	cache *convCache
+}
+
+// Rendered returns what render makes of the page, made once per cached page
+// and kept with it under name (a surface's name for its rendering, e.g.
+// "toptickets.comments"), so that a read served from the cache is not
+// rendered again. render must depend on nothing but the page's Messages,
+// People and More, and on the surface: not on the ticket or Total, which
+// each read has fresh. The bytes returned must not be changed.
+func (c *Conversation) Rendered(name string, render func() ([]byte, error)) ([]byte, error) {
+	if c.entry != nil {
+		if b, ok := c.cache.memo(c.entry, name); ok {
+			return b, nil
+		}
+	}
+	b, err := render()
+	if err == nil && c.entry != nil {
+		c.cache.setMemo(c.entry, name, b)
+	}
+	return b, err
 }
 
 // ErrCursor is the error for a cursor that names nothing to page from; a
@@ -402,7 +426,7 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 		}
 		if e := s.convs.get(key.at(t, people)); e != nil {
 			return &Conversation{Ticket: t, Messages: e.messages, More: e.more, People: e.people,
-				Total: conversationTotal(t, f)}, nil
+				Total: conversationTotal(t, f), entry: e, cache: s.convs}, nil
 		}
 	}
 	c := &Conversation{}
@@ -443,7 +467,7 @@ func (s *Service) Messages(ctx context.Context, p *Principal, ticket Ref, f Mess
 	}
 	c.Total = conversationTotal(c.Ticket, f)
 	if cached {
-		s.convs.put(key.at(c.Ticket, people), c.Messages, c.People, c.More)
+		c.entry, c.cache = s.convs.put(key.at(c.Ticket, people), c.Messages, c.People, c.More), s.convs
 	}
 	return c, nil
 }

@@ -31,6 +31,13 @@ func List[J any](items []J) any {
 
 type appendedList[J any] []J
 
+// RawJSON is a response value rendered before (ticketd.Conversation.Rendered):
+// its bytes are written as they are.
+type RawJSON []byte
+
+// AppendJSON appends r.
+func (r RawJSON) AppendJSON(b []byte) ([]byte, error) { return append(b, r...), nil }
+
 func (l appendedList[J]) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, '[')
 	var err error

@@ -109,6 +109,15 @@ func render(t *testing.T, svc *ticketd.Service, p *ticketd.Principal, ticket tic
 		for _, m := range c.Messages {
 			line(m, c.People)
 		}
+		// A surface's rendering of the page, as Rendered keeps it.
+		r, err := c.Rendered("test.page", func() ([]byte, error) {
+			var out []byte
+			for _, m := range c.Messages {
+				out = append(out, lineOf(m, c.People)...)
+			}
+			return out, nil
+		})
+		fmt.Fprintf(&b, "%s rendered: %v\n%s", q.name, err, r)
 	}
 	for _, q := range []struct {
 		name string
@@ -308,6 +317,18 @@ func TestConversationCacheHitIsOneStatement(t *testing.T) {
 			t.Errorf("%s: a conversation streamed again ran %d statements", c.name, n)
 		}
 		renders := 0
+		page := func() {
+			c, err := c.svc.Messages(ctx, r.p, ticketd.ByID(w.ticket.ID), f)
+			must(t, err)
+			_, err = c.Rendered("test", func() ([]byte, error) { renders++; return []byte("x"), nil })
+			must(t, err)
+		}
+		page()
+		renders = 0
+		page()
+		if c.name == "cache on" && renders != 0 {
+			t.Errorf("a cached page was rendered again")
+		}
 		rendered := func() {
 			must(t, c.svc.StreamRendered(ctx, r.p, ticketd.ByID(w.ticket.ID), ticketd.MessageFilter{}, "test", func(*ticketd.Ticket) error { return nil },
 				func(b []byte, m *ticketd.Message, _ *ticketd.Participants) ([]byte, error) {

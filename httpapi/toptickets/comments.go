@@ -131,7 +131,19 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 	if conv.More {
 		httpapi.SetNextLink(w, r, "after", conv.Messages[len(conv.Messages)-1].ID.String(), page.Limit)
 	}
-	writeList(w, conv.Messages, renderComment)
+	// A comment renders from itself alone, so the page's rendering is kept
+	// with it in the conversation cache: a repeated read writes it as is.
+	body, err := conv.Rendered("toptickets.comments", func() ([]byte, error) {
+		out := make([]commentJSON, len(conv.Messages))
+		for i, m := range conv.Messages {
+			out[i] = renderComment(m)
+		}
+		return httpapi.List(out).(httpapi.JSONAppender).AppendJSON(nil)
+	})
+	if err != nil {
+		return err
+	}
+	httpapi.WriteJSON(w, http.StatusOK, httpapi.RawJSON(body))
 	return nil
 }
 
