@@ -72,6 +72,21 @@ func (s *JSONStream) Item(v any) error {
 	return err
 }
 
+// AppendItem appends v's JSON exactly as Item writes it, for a surface that
+// renders its elements ahead (ticketd.Service.StreamRendered).
+func AppendItem(b []byte, v any) ([]byte, error) {
+	if a, ok := v.(JSONAppender); ok {
+		return a.AppendJSON(b)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return b, &EncodeError{Err: err}
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
+}
+
 // Items writes n elements at once, rendered before and joined by commas
 // (ticketd.Service.StreamRendered).
 func (s *JSONStream) Items(items []byte, n int) error {

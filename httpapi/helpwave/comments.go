@@ -30,12 +30,14 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 	// read in the same snapshot.
 	var stream *httpapi.JSONStream
 	var total int
-	err = h.svc.StreamMessages(r.Context(), p, ticketd.ByNumber(n), ticketd.MessageFilter{Order: ticketd.ByTime},
+	// A comment renders from itself and its authors alone, so the
+	// conversation's rendering is kept with it in the conversation cache.
+	err = h.svc.StreamRendered(r.Context(), p, ticketd.ByNumber(n), ticketd.MessageFilter{Order: ticketd.ByTime}, "helpwave.comment",
 		func(t *ticketd.Ticket) error {
 			total = t.PublicCount
 			stream = httpapi.StartJSONStream(w, http.StatusOK, `{"success":true,"comments":[`)
 			return nil
-		}, func(m *ticketd.Message, people *ticketd.Participants) error {
+		}, func(b []byte, m *ticketd.Message, people *ticketd.Participants) ([]byte, error) {
 			out := commentDetailJSON{commentJSON: renderComment(m)}
 			if id := m.Author.CustomerID; id != nil {
 				out.Customer = renderCustomerRef(people.Customers[*id])
@@ -43,8 +45,8 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 			if id := m.Author.UserID; id != nil {
 				out.User = renderUser(people.Users[*id])
 			}
-			return stream.Item(out)
-		})
+			return httpapi.AppendItem(b, out)
+		}, func(items []byte, n int) error { return stream.Items(items, n) }) // stream is set by start
 	if err != nil {
 		return err
 	}

@@ -103,12 +103,12 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 		// Every comment, streamed as read: memory stays flat however long
 		// the conversation.
 		var stream *httpapi.JSONStream
-		err := h.svc.StreamMessages(r.Context(), p, ticketd.ByID(ticket), f, func(*ticketd.Ticket) error {
+		err := h.svc.StreamRendered(r.Context(), p, ticketd.ByID(ticket), f, "toptickets.comment", func(*ticketd.Ticket) error {
 			stream = httpapi.StartJSONStream(w, http.StatusOK, "[")
 			return nil
-		}, func(m *ticketd.Message, _ *ticketd.Participants) error {
-			return stream.Item(renderComment(m))
-		})
+		}, func(b []byte, m *ticketd.Message, _ *ticketd.Participants) ([]byte, error) {
+			return renderComment(m).AppendJSON(b)
+		}, func(items []byte, n int) error { return stream.Items(items, n) }) // stream is set by start
 		if err != nil {
 			return err
 		}
