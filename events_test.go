@@ -224,7 +224,7 @@ func TestEventsOnlyForReadableScopes(t *testing.T) {
 // skipped by a reader that had already moved past it.
 func TestEventIDsFollowCommitOrder(t *testing.T) {
 	ctx := context.Background()
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	db := sqlstoretest.OpenDSN(t, dsn)
 	svc := ticketd.NewService(db)
 	p := ownerOf(t, svc)
