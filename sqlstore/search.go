@@ -189,8 +189,9 @@ func (t *Tx) searchHits(ctx context.Context, ws ticketd.ID, m ticketd.TextMatch,
 
 // pgWalk is how many of the newest messages PostgreSQL walks in order,
 // testing each: what a common word needs, and an estimate of how common the
-// word is (see pgMessageHits).
-const pgWalk = 2000
+// word is (see pgMessageHits). A variable for the tests, which make it
+// small to reach the slices with few messages.
+var pgWalk int64 = 2000
 
 // pgSliceBits names a message's slice in its vector: the lexeme "_" and
 // number >> pgSliceBits (migration 0150), 8192 numbers a slice.
@@ -239,7 +240,7 @@ func (t *Tx) pgMessageHits(ctx context.Context, dst *[]string, depth int, args [
 	}
 	// covered is how many of the newest rows have been read, top the
 	// number below which the rest lie.
-	covered, top := int64(pgWalk), hi-pgWalk
+	covered, top := pgWalk, hi-pgWalk
 	for range pgSliceReads {
 		found := int64(len(*dst))
 		if found >= int64(depth) || top <= 0 {
