@@ -3,6 +3,11 @@
 //
 //	go run ./cmd/ticketd-bench/searchonly seed DSN     # 100,000 tickets, 1,000,000 messages
 //	go run ./cmd/ticketd-bench/searchonly measure DSN  # p50/p99 of Service.Search per kind of query
+//	go run ./cmd/ticketd-bench/searchonly measure DSN "" 3  # 3 searches a kind (with auto_explain, their plans)
+//
+// On PostgreSQL on this machine, measure also reports the CPU time of the
+// server's backend per search (from /proc), which the other processes'
+// load inflates far less than the wall clock.
 //
 // It seeds through the store (as TestConsolePerformance does): 25,000
 // customers with made-up names, tickets with five-word subjects, messages
@@ -18,6 +23,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -153,7 +159,7 @@ func backendCPU(pid int) (time.Duration, bool) {
 	return time.Duration(ns), true
 }
 
-func measure(dsn string, only string) {
+func measure(dsn string, only string, n int) {
 	ctx := context.Background()
 	// One read connection: its backend is the one whose CPU is measured.
 	db, err := sqlstore.Open(ctx, dsn, sqlstore.Options{ReadConns: 1})
@@ -200,7 +206,6 @@ func measure(dsn string, only string) {
 		{"middling word, status pending", func() string { return pick(100, 1000) }, ticketd.ViewFilter{Status: &pending}},
 		{"very common word, status pending", func() string { return pick(0, 10) }, ticketd.ViewFilter{Status: &pending}},
 	}
-	n := 200
 	for _, k := range kinds {
 		if only != "" && !strings.Contains(k.name, only) {
 			continue
@@ -245,7 +250,7 @@ func measure(dsn string, only string) {
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: searchonly seed|measure DSN [kind]")
+		fmt.Fprintln(os.Stderr, "usage: searchonly seed|measure DSN [kind [n]]")
 		os.Exit(2)
 	}
 	switch os.Args[1] {
@@ -256,6 +261,10 @@ func main() {
 		if len(os.Args) > 3 {
 			only = os.Args[3]
 		}
-		measure(os.Args[2], only)
+		n := 200
+		if len(os.Args) > 4 {
+			n, _ = strconv.Atoi(os.Args[4])
+		}
+		measure(os.Args[2], only, max(n, 1))
 	}
 }
