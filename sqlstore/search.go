@@ -23,9 +23,13 @@ import (
 // two branches of one UNION ALL under a LIMIT (pgNewest): the newest rows
 // walked in order and tested one by one, then — only when they held too
 // few matches — the GIN index for the older rows. The first branch is what
-// a common word needs, the second what a rare word needs; a word of
-// middling frequency pays at most the walk plus the GIN read of the few
-// matches the walk missed (docs/performance.md, "Search").
+// a common word needs, the second what a rare word needs (tickets and
+// customers). Messages, a million rows and more, are read from a narrow
+// copy whose vectors also name each message's slice of numbers, in steps
+// sized by the word's density (pgMessageHits), so that a word of middling
+// frequency reads from the heap only about the matches it returns
+// (docs/performance.md, "Search" and "PostgreSQL search at 1,000,000
+// messages (session 18)").
 
 const (
 	// searchCandidates bounds the matches each source contributes to a
