@@ -24,8 +24,13 @@
 -- merged here.
 --
 -- Cost: the copy and the index build run in the migration's transaction
--- (holding the migration lock and blocking writes to messages): about
--- a minute at a million messages on this machine (docs/performance.md).
+-- (holding the migration lock and blocking writes to messages, and reads
+-- of messages only for the moment of the DROP COLUMN at the end): about
+-- two minutes at a million messages on this machine (docs/performance.md).
+-- Writers wait (readers do not) from the copy until the trigger exists, so
+-- that no message written meanwhile is missing from the copy.
+LOCK TABLE messages IN SHARE MODE;
+
 CREATE FUNCTION ticketd_message_vector(words tsvector, number BIGINT) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT strip(words) || array_to_tsvector(ARRAY['_' || (number >> 13)::text])
 $$;
