@@ -74,7 +74,8 @@ const ticketListColumns = `number, id, customer_id, subject, channel, status, as
 	resolved_at, tracking_token, team_id`
 
 // scanListTicket scans a row of ticketListCols of a list in workspace ws.
-// Every destination is a Scanner of scan.go, so no column goes through
+// Every destination is a *string (the one conversion database/sql makes
+// without reflection) or a Scanner of scan.go, so no column goes through
 // reflection or an intermediate value.
 func scanListTicket(ws ticketd.ID) func(scanner) (*ticketd.Ticket, error) {
 	return func(row scanner) (*ticketd.Ticket, error) {
