@@ -131,23 +131,7 @@ func (s *Service) ViewCounts(ctx context.Context, p *Principal) (map[View]int, e
 	if err != nil {
 		return nil, err
 	}
-	out := map[View]int{}
-	for _, c := range counts {
-		switch {
-		case c.Status.IsOpen():
-			out[ViewOpen] += c.N
-			if c.AssigneeID == nil {
-				out[ViewUnassigned] += c.N
-			} else if *c.AssigneeID == p.UserID {
-				out[ViewMine] += c.N
-			}
-		case c.Status == StatusPending:
-			out[ViewPending] += c.N
-		case c.Status == StatusSolved:
-			out[ViewSolved] += c.N
-		}
-	}
-	return out, nil
+	return viewCounts(counts, p), nil
 }
 
 // MaxViewPage bounds one page of a ticket list.

@@ -8,6 +8,7 @@
 package console
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -21,7 +22,9 @@ import (
 	"net/url"
 	"path"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -62,6 +65,7 @@ type Console struct {
 	pages  map[string]*template.Template
 	assets map[string]asset
 	mux    *http.ServeMux
+	frags  *fragments
 }
 
 type asset struct {
@@ -91,7 +95,8 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
 	}
-	c := &Console{svc: svc, cfg: cfg, pages: map[string]*template.Template{}, assets: map[string]asset{}, mux: http.NewServeMux()}
+	c := &Console{svc: svc, cfg: cfg, pages: map[string]*template.Template{}, assets: map[string]asset{}, mux: http.NewServeMux(),
+		frags: newFragments()}
 	c.loadAssets()
 	c.loadTemplates()
 	c.routes()
@@ -300,16 +305,32 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if !ok {
 		panic("console: no page " + page)
 	}
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
+	b := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(b)
+	if err := t.ExecuteTemplate(b, "layout", data); err != nil {
 		c.cfg.Logger.ErrorContext(r.Context(), "console template", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = w.Write(b.Bytes())
+}
+
+// renderBuffers are the pages' buffers, reused: a page is tens of
+// kilobytes, and growing a fresh buffer to that for every request was a
+// good part of a page's allocation.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putRenderBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // an outsized page's buffer is not kept
+	}
+	b.Reset()
+	renderBuffers.Put(b)
 }
 
 func (c *Console) serveAsset(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -68,15 +69,24 @@ var viewLabels = map[ticketd.View]string{
 }
 
 func (c *Console) base(r *http.Request, s *session, title string) baseData {
+	if s == nil {
+		return baseData{Title: title}
+	}
+	counts, err := c.svc.ViewCounts(r.Context(), s.p)
+	if err != nil {
+		c.cfg.Logger.WarnContext(r.Context(), "view counts", "err", err)
+	}
+	return c.baseWith(r, s, title, counts)
+}
+
+// baseWith is base with the views' counts already read (a list page reads
+// them in its own transaction).
+func (c *Console) baseWith(r *http.Request, s *session, title string, counts map[ticketd.View]int) baseData {
 	d := baseData{Title: title}
 	if s == nil {
 		return d
 	}
 	d.User, d.Admin = s.user, s.admin()
-	counts, err := c.svc.ViewCounts(r.Context(), s.p)
-	if err != nil {
-		c.cfg.Logger.WarnContext(r.Context(), "view counts", "err", err)
-	}
 	current := r.URL.Query().Get("view")
 	if r.URL.Path == "/" && current == "" {
 		current = string(defaultView)
@@ -225,11 +235,13 @@ func (c *Console) redeem(w http.ResponseWriter, r *http.Request) {
 
 const defaultView = ticketd.ViewOpen
 
+// row is what one line of a list shows.
 type row struct {
 	*ticketd.Ticket
 	Customer string
 	Assignee string
 	Priority ticketd.Priority // shown: never empty
+	Ago      string           // the last activity, relative to now
 }
 
 // shownPriority is the ticket's priority as the console shows it: a ticket
@@ -252,8 +264,9 @@ type filterData struct {
 
 type listData struct {
 	baseData
-	Heading    string
-	Rows       []row
+	Heading string
+	// Rows are the rows as their template rendered them (fragments.go).
+	Rows       []template.HTML
 	Next       string
 	Filter     filterData
 	Inboxes    []*ticketd.Inbox
@@ -303,17 +316,17 @@ func (c *Console) list(w http.ResponseWriter, r *http.Request, s *session) error
 	if after, err := strconv.ParseInt(q.Get("after"), 10, 64); err == nil && after > 0 {
 		f.After = after
 	}
-	ts, next, err := c.svc.ViewTickets(r.Context(), s.p, f)
+	lp, err := c.svc.ViewPage(r.Context(), s.p, f)
 	if err != nil {
 		return err
 	}
-	d, err := c.listData(r, s, viewLabels[view], ts, fd)
+	d, err := c.listData(r, s, viewLabels[view], lp, fd)
 	if err != nil {
 		return err
 	}
-	if next > 0 {
+	if lp.Next > 0 {
 		nq := r.URL.Query()
-		nq.Set("after", strconv.FormatInt(next, 10))
+		nq.Set("after", strconv.FormatInt(lp.Next, 10))
 		d.Next = "/?" + nq.Encode()
 	}
 	d.Live = live
@@ -321,32 +334,43 @@ func (c *Console) list(w http.ResponseWriter, r *http.Request, s *session) error
 	return nil
 }
 
-func (c *Console) listData(r *http.Request, s *session, heading string, ts []*ticketd.Ticket, fd filterData) (*listData, error) {
-	people, err := c.svc.TicketPeople(r.Context(), s.p, ts)
-	if err != nil {
-		return nil, err
-	}
-	d := &listData{baseData: c.base(r, s, heading), Heading: heading, Filter: fd, Priorities: ticketd.Priorities}
-	for _, t := range ts {
-		rw := row{Ticket: t, Priority: shownPriority(t)}
-		if cu := people.Customers[t.CustomerID]; cu != nil {
+// listData is the page of lp's tickets under heading, its rows rendered
+// once per content (fragments.go).
+func (c *Console) listData(r *http.Request, s *session, heading string, lp *ticketd.ListPage, fd filterData) (*listData, error) {
+	d := &listData{baseData: c.baseWith(r, s, heading, lp.Counts), Heading: heading, Filter: fd, Priorities: ticketd.Priorities,
+		Inboxes: lp.Inboxes, Agents: lp.Agents, Rows: make([]template.HTML, 0, len(lp.Tickets))}
+	page := c.pages["list"]
+	now := time.Now()
+	for _, t := range lp.Tickets {
+		rw := row{Ticket: t, Priority: shownPriority(t), Ago: agoAt(t.LastMessageAt, now)}
+		if cu := lp.People.Customers[t.CustomerID]; cu != nil {
 			rw.Customer = cu.FullName()
 			if rw.Customer == "" {
 				rw.Customer = cu.Email
 			}
 		}
 		if t.AssigneeID != nil {
-			if u := people.Users[*t.AssigneeID]; u != nil {
+			if u := lp.People.Users[*t.AssigneeID]; u != nil {
 				rw.Assignee = u.Name
 			}
 		}
-		d.Rows = append(d.Rows, rw)
-	}
-	if d.Inboxes, err = c.svc.Inboxes(r.Context(), s.p, ticketd.Page{Limit: 200}); err != nil {
-		return nil, err
-	}
-	if d.Agents, err = c.svc.Users(r.Context(), s.p, ticketd.Page{Limit: 1000}); err != nil {
-		return nil, err
+		// Everything the row template shows.
+		dg := c.frags.digest("row")
+		dg.int(t.Number)
+		dg.str(t.Subject)
+		dg.str(t.LastMessage)
+		dg.str(rw.Customer)
+		dg.str(string(t.Status))
+		dg.str(string(rw.Priority))
+		dg.str(rw.Assignee)
+		dg.strs(t.Tags)
+		dg.time(t.LastMessageAt)
+		dg.str(rw.Ago)
+		h, err := c.frags.render(page, "row", dg, func() any { return rw })
+		if err != nil {
+			return nil, err
+		}
+		d.Rows = append(d.Rows, h)
 	}
 	return d, nil
 }
@@ -361,14 +385,19 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	fd := filterFrom(q, &f)
 	text := q.Get("q")
-	var ts []*ticketd.Ticket
+	var lp *ticketd.ListPage
+	var err error
 	if strings.TrimSpace(text) != "" {
-		var err error
-		if ts, err = c.svc.Search(r.Context(), s.p, text, f, 50); err != nil && ticketd.ErrorCode(err) != ticketd.EINVALID {
-			return err
-		}
+		lp, err = c.svc.SearchPage(r.Context(), s.p, text, f, 50)
 	}
-	d, err := c.listData(r, s, "Search", ts, fd)
+	if strings.TrimSpace(text) == "" || ticketd.ErrorCode(err) == ticketd.EINVALID {
+		// Nothing to search for: the page without results.
+		lp, err = c.svc.ListPageExtras(r.Context(), s.p)
+	}
+	if err != nil {
+		return err
+	}
+	d, err := c.listData(r, s, "Search", lp, fd)
 	if err != nil {
 		return err
 	}
@@ -401,8 +430,11 @@ func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, s *sess
 }
 
 // ago renders a time relative to now, for lists.
-func ago(t time.Time) string {
-	d := time.Since(t)
+func ago(t time.Time) string { return agoAt(t, time.Now()) }
+
+// agoAt renders t relative to now.
+func agoAt(t, now time.Time) string {
+	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
 		return "just now"

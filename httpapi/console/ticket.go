@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html/template"
 	"io"
 	"net/http"
 	"strconv"
@@ -51,9 +52,10 @@ type messageView struct {
 
 type ticketData struct {
 	baseData
-	T          *ticketd.Ticket
-	Customer   *ticketd.Customer
-	Messages   []messageView
+	T        *ticketd.Ticket
+	Customer *ticketd.Customer
+	// Messages are the conversation as its template rendered it (fragments.go).
+	Messages   []template.HTML
 	Others     []*ticketd.Ticket
 	Agents     []*ticketd.User
 	Statuses   []ticketd.Status
@@ -99,41 +101,84 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 		}
 	}
 	d.Live, d.LiveTicket = live, td.Ticket.ID.String()
+	page := c.pages["ticket"]
+	d.Messages = make([]template.HTML, 0, len(td.Messages))
 	for _, m := range td.Messages {
-		d.Messages = append(d.Messages, c.messageView(m, td))
+		h, err := c.message(page, m, td)
+		if err != nil {
+			return err
+		}
+		d.Messages = append(d.Messages, h)
 	}
 	c.render(w, r, http.StatusOK, "ticket", d)
 	return nil
 }
 
-func (c *Console) messageView(m *ticketd.Message, td *ticketd.TicketDetail) messageView {
-	v := messageView{Message: m, Delivery: string(m.Delivery)}
+// message renders one message of the conversation, once per content: the
+// digest covers everything messageView derives its view from, so the
+// email's HTML is sanitised (and every value escaped) only when the
+// message, its author's name or its attachments are new to this node.
+func (c *Console) message(page *template.Template, m *ticketd.Message, td *ticketd.TicketDetail) (template.HTML, error) {
+	kind, author := messageKind(m), messageAuthor(m, td)
+	dg := c.frags.digest("message")
+	dg.id(m.ID)
+	dg.str(kind)
+	dg.str(author)
+	dg.time(m.Time)
+	dg.strs(m.Cc)
+	dg.str(string(m.Delivery))
+	dg.str(m.DeliveryError)
+	dg.opt(m.Language)
+	dg.opt(m.Sentiment)
+	dg.str(m.Body)
+	dg.opt(m.BodyCleaned)
+	dg.opt(m.BodyHTML)
+	as := td.Attachments[m.ID]
+	dg.int(int64(len(as)))
+	for _, a := range as {
+		dg.id(a.ID)
+		dg.str(a.Filename)
+		dg.str(a.ContentType)
+		dg.int(a.Size)
+	}
+	return c.frags.render(page, "message", dg, func() any { return c.messageView(m, td, kind, author) })
+}
+
+// messageKind is how the conversation marks a message: customer, agent,
+// note or system.
+func messageKind(m *ticketd.Message) string {
 	switch {
 	case m.Internal:
-		v.Kind = "note"
+		return "note"
 	case m.Author.Kind == ticketd.AuthorCustomer:
-		v.Kind = "customer"
+		return "customer"
 	case m.Author.Kind == ticketd.AuthorAgent:
-		v.Kind = "agent"
-	default:
-		v.Kind = "system"
+		return "agent"
 	}
+	return "system"
+}
+
+// messageAuthor is the name a message is shown under.
+func messageAuthor(m *ticketd.Message, td *ticketd.TicketDetail) string {
 	switch {
 	case m.Author.CustomerID != nil && td.Authors.Customers[*m.Author.CustomerID] != nil:
 		cu := td.Authors.Customers[*m.Author.CustomerID]
-		v.Author = cu.FullName()
-		if v.Author == "" {
-			v.Author = cu.Email
+		if n := cu.FullName(); n != "" {
+			return n
 		}
+		return cu.Email
 	case m.Author.UserID != nil && td.Authors.Users[*m.Author.UserID] != nil:
-		v.Author = td.Authors.Users[*m.Author.UserID].Name
+		return td.Authors.Users[*m.Author.UserID].Name
 	case m.FromName != "":
-		v.Author = m.FromName
+		return m.FromName
 	case m.FromAddress != "":
-		v.Author = m.FromAddress
-	default:
-		v.Author = string(m.Author.Kind)
+		return m.FromAddress
 	}
+	return string(m.Author.Kind)
+}
+
+func (c *Console) messageView(m *ticketd.Message, td *ticketd.TicketDetail, kind, author string) messageView {
+	v := messageView{Message: m, Delivery: string(m.Delivery), Kind: kind, Author: author}
 	switch v.Kind {
 	case "note":
 		v.Label = "Internal note by " + v.Author

@@ -1,0 +1,159 @@
+package ticketd
+
+import "context"
+
+// ListPage is everything a console list page shows: one page of tickets,
+// their customers and assignees, the views' counts and the filters'
+// choices, read in one transaction.
+type ListPage struct {
+	Tickets []*Ticket
+	// Next is the cursor of the next page (0: none); a search has none.
+	Next int64
+	// People are the tickets' customers and assignees; an id that names no
+	// one (any more) maps to nil.
+	People  *Participants
+	Counts  map[View]int
+	Inboxes []*Inbox
+	// Agents are the workspace's users (the assignee filter's choices), up
+	// to maxListAgents.
+	Agents []*User
+}
+
+// maxListAgents bounds the agents a list page offers as assignees.
+const maxListAgents = 1000
+
+// ViewPage reads one page of a view for p, with everything the page shows
+// beside it (see ListPage): one transaction, where the console used to take
+// one per piece.
+func (s *Service) ViewPage(ctx context.Context, p *Principal, f ViewFilter) (*ListPage, error) {
+	if f.Limit <= 0 || f.Limit > MaxViewPage {
+		f.Limit = 50
+	}
+	limit := f.Limit
+	f.Limit++
+	out := &ListPage{}
+	err := s.store.View(ctx, func(tx Tx) (err error) {
+		if out.Tickets, err = tx.ViewTickets(ctx, p.WorkspaceID, f); err != nil {
+			return err
+		}
+		if len(out.Tickets) > limit {
+			out.Tickets = out.Tickets[:limit]
+			out.Next = out.Tickets[limit-1].Number
+		}
+		return s.listPageRest(ctx, tx, p, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SearchPage is Search (same text, filter and limit rules) with everything
+// the results page shows beside the tickets, in one transaction. A text
+// without a word is EINVALID, and then nothing else is read.
+func (s *Service) SearchPage(ctx context.Context, p *Principal, text string, f ViewFilter, limit int) (*ListPage, error) {
+	m, err := textMatch(p, "q", text)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxSearchResults {
+		limit = 50
+	}
+	q := SearchQuery{TextMatch: m, Filter: f, Limit: limit}
+	out := &ListPage{}
+	err = s.store.View(ctx, func(tx Tx) (err error) {
+		if out.Tickets, err = tx.Search(ctx, p.WorkspaceID, q); err != nil {
+			return err
+		}
+		return s.listPageRest(ctx, tx, p, out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ListPageExtras reads what a list page shows beside its tickets, for a
+// page that has no tickets to show (a search not yet typed).
+func (s *Service) ListPageExtras(ctx context.Context, p *Principal) (*ListPage, error) {
+	out := &ListPage{}
+	err := s.store.View(ctx, func(tx Tx) error { return s.listPageRest(ctx, tx, p, out) })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// listPageRest reads the rest of a list page for out.Tickets. The assignees
+// are found among the agents read for the filter, so only a customer (and
+// an assignee beyond the first maxListAgents agents) costs a look-up, and
+// those are batched (Tx.People).
+func (s *Service) listPageRest(ctx context.Context, tx Tx, p *Principal, out *ListPage) (err error) {
+	counts, err := tx.TicketCounts(ctx, p.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	out.Counts = viewCounts(counts, p)
+	if out.Inboxes, err = tx.Inboxes(ctx, p.WorkspaceID, Page{Limit: 200}); err != nil {
+		return err
+	}
+	if out.Agents, err = tx.Users(ctx, p.WorkspaceID, Page{Limit: maxListAgents}); err != nil {
+		return err
+	}
+	out.People = &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
+	agents := make(map[ID]*User, len(out.Agents))
+	for _, u := range out.Agents {
+		agents[u.ID] = u
+	}
+	var customers, users []ID
+	for _, t := range out.Tickets {
+		if _, seen := out.People.Customers[t.CustomerID]; !seen {
+			out.People.Customers[t.CustomerID] = nil
+			customers = append(customers, t.CustomerID)
+		}
+		if id := t.AssigneeID; id != nil {
+			if _, seen := out.People.Users[*id]; !seen {
+				out.People.Users[*id] = agents[*id]
+				if agents[*id] == nil {
+					users = append(users, *id)
+				}
+			}
+		}
+	}
+	for len(customers) > 0 || len(users) > 0 {
+		c, u := min(len(customers), MaxPeopleLookup), min(len(users), MaxPeopleLookup)
+		cs, us, err := tx.People(ctx, p.WorkspaceID, customers[:c], users[:u])
+		if err != nil {
+			return err
+		}
+		for _, cu := range cs {
+			out.People.Customers[cu.ID] = cu
+		}
+		for _, u := range us {
+			out.People.Users[u.ID] = u
+		}
+		customers, users = customers[c:], users[u:]
+	}
+	return nil
+}
+
+// viewCounts counts every view for p from the kept counts.
+func viewCounts(counts []TicketCount, p *Principal) map[View]int {
+	out := map[View]int{}
+	for _, c := range counts {
+		switch {
+		case c.Status.IsOpen():
+			out[ViewOpen] += c.N
+			if c.AssigneeID == nil {
+				out[ViewUnassigned] += c.N
+			} else if *c.AssigneeID == p.UserID {
+				out[ViewMine] += c.N
+			}
+		case c.Status == StatusPending:
+			out[ViewPending] += c.N
+		case c.Status == StatusSolved:
+			out[ViewSolved] += c.N
+		}
+	}
+	return out
+}
