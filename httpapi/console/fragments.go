@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"html/template"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,6 +80,23 @@ func (f *fragments) render(t *template.Template, name string, d *digest, data fu
 		f.mu.Unlock()
 	}
 	return h, nil
+}
+
+// joinHTML puts pieces one after the other, so that a page inserts them
+// with one action rather than one per piece. Each piece is a whole element
+// (or several) that ends in the text context it started in, so the
+// sequence does too.
+func joinHTML(pieces []template.HTML) template.HTML {
+	n := 0
+	for _, p := range pieces {
+		n += len(p)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, p := range pieces {
+		b.WriteString(string(p))
+	}
+	return template.HTML(b.String())
 }
 
 // digest hashes a fragment's inputs, each with its length, so that no two

@@ -265,8 +265,11 @@ type filterData struct {
 type listData struct {
 	baseData
 	Heading string
-	// Rows are the rows as their template rendered them (fragments.go).
-	Rows       []template.HTML
+	// Rows are the rows as their template rendered them (fragments.go),
+	// one after the other.
+	Rows template.HTML
+	// Filters is the filter form, rendered as the rows are.
+	Filters    template.HTML
 	Next       string
 	Filter     filterData
 	Inboxes    []*ticketd.Inbox
@@ -330,6 +333,9 @@ func (c *Console) list(w http.ResponseWriter, r *http.Request, s *session) error
 		d.Next = "/?" + nq.Encode()
 	}
 	d.Live = live
+	if d.Filters, err = c.filters(d); err != nil {
+		return err
+	}
 	c.render(w, r, http.StatusOK, "list", d)
 	return nil
 }
@@ -338,8 +344,9 @@ func (c *Console) list(w http.ResponseWriter, r *http.Request, s *session) error
 // once per content (fragments.go).
 func (c *Console) listData(r *http.Request, s *session, heading string, lp *ticketd.ListPage, fd filterData) (*listData, error) {
 	d := &listData{baseData: c.baseWith(r, s, heading, lp.Counts), Heading: heading, Filter: fd, Priorities: ticketd.Priorities,
-		Inboxes: lp.Inboxes, Agents: lp.Agents, Rows: make([]template.HTML, 0, len(lp.Tickets))}
+		Inboxes: lp.Inboxes, Agents: lp.Agents}
 	page := c.pages["list"]
+	rows := make([]template.HTML, 0, len(lp.Tickets))
 	now := time.Now()
 	for _, t := range lp.Tickets {
 		rw := row{Ticket: t, Priority: shownPriority(t), Ago: agoAt(t.LastMessageAt, now)}
@@ -370,9 +377,42 @@ func (c *Console) listData(r *http.Request, s *session, heading string, lp *tick
 		if err != nil {
 			return nil, err
 		}
-		d.Rows = append(d.Rows, h)
+		rows = append(rows, h)
 	}
+	d.Rows = joinHTML(rows)
 	return d, nil
+}
+
+// filters renders d's filter form once per content: with many agents and
+// inboxes it is most of the page's values.
+func (c *Console) filters(d *listData) (template.HTML, error) {
+	dg := c.frags.digest("filters")
+	dg.bool(d.Search)
+	dg.str(d.Query)
+	f := d.Filter
+	for _, s := range []string{f.View, f.Inbox, f.Tag, f.Assignee, f.Priority, f.Order} {
+		dg.str(s)
+	}
+	dg.int(int64(len(d.Inboxes)))
+	for _, ib := range d.Inboxes {
+		dg.id(ib.ID)
+		dg.str(ib.Address)
+	}
+	digestAgents(dg, d.Agents)
+	dg.int(int64(len(d.Priorities)))
+	for _, p := range d.Priorities {
+		dg.str(string(p))
+	}
+	return c.frags.render(c.pages["list"], "filters", dg, func() any { return d })
+}
+
+// digestAgents digests what an agent list shows of each agent.
+func digestAgents(dg *digest, agents []*ticketd.User) {
+	dg.int(int64(len(agents)))
+	for _, u := range agents {
+		dg.id(u.ID)
+		dg.str(u.Name)
+	}
 }
 
 func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -403,6 +443,9 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	d.Query, d.Search = text, true
 	d.Heading = "Search results for “" + text + "”"
+	if d.Filters, err = c.filters(d); err != nil {
+		return err
+	}
 	c.render(w, r, http.StatusOK, "list", d)
 	return nil
 }

@@ -54,8 +54,9 @@ type ticketData struct {
 	baseData
 	T        *ticketd.Ticket
 	Customer *ticketd.Customer
-	// Messages are the conversation as its template rendered it (fragments.go).
-	Messages   []template.HTML
+	// Messages are the conversation as its template rendered it
+	// (fragments.go), one message after the other.
+	Messages   template.HTML
 	Others     []*ticketd.Ticket
 	Agents     []*ticketd.User
 	Statuses   []ticketd.Status
@@ -63,6 +64,8 @@ type ticketData struct {
 	Tags       string
 	Assignee   string
 	Priority   ticketd.Priority // the current one, never empty
+	// Side is the side panel's form, rendered once per content (fragments.go).
+	Side template.HTML
 }
 
 // previewTypes are the image types shown inline; anything else (SVG, which
@@ -102,13 +105,17 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	d.Live, d.LiveTicket = live, td.Ticket.ID.String()
 	page := c.pages["ticket"]
-	d.Messages = make([]template.HTML, 0, len(td.Messages))
+	msgs := make([]template.HTML, 0, len(td.Messages))
 	for _, m := range td.Messages {
 		h, err := c.message(page, m, td)
 		if err != nil {
 			return err
 		}
-		d.Messages = append(d.Messages, h)
+		msgs = append(msgs, h)
+	}
+	d.Messages = joinHTML(msgs)
+	if d.Side, err = c.side(page, &d); err != nil {
+		return err
 	}
 	c.render(w, r, http.StatusOK, "ticket", d)
 	return nil
@@ -142,6 +149,31 @@ func (c *Console) message(page *template.Template, m *ticketd.Message, td *ticke
 		dg.int(a.Size)
 	}
 	return c.frags.render(page, "message", dg, func() any { return c.messageView(m, td, kind, author) })
+}
+
+// side renders the side panel's form (status, assignee, priority, tags):
+// one option per agent, kept while none of it changes.
+func (c *Console) side(page *template.Template, d *ticketData) (template.HTML, error) {
+	dg := c.frags.digest("side")
+	dg.int(d.T.Number)
+	dg.str(string(d.T.Status))
+	dg.int(int64(len(d.Statuses)))
+	for _, st := range d.Statuses {
+		dg.str(string(st))
+	}
+	digestAgents(dg, d.Agents)
+	if d.T.AssigneeID != nil {
+		dg.id(*d.T.AssigneeID)
+	} else {
+		dg.int(-1)
+	}
+	dg.int(int64(len(d.Priorities)))
+	for _, p := range d.Priorities {
+		dg.str(string(p))
+	}
+	dg.str(string(d.Priority))
+	dg.str(d.Tags)
+	return c.frags.render(page, "side", dg, func() any { return d })
 }
 
 // messageKind is how the conversation marks a message: customer, agent,
