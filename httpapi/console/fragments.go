@@ -115,6 +115,15 @@ func (f *fragments) digest(kind string) *digest {
 	return d
 }
 
+// reset starts d over for another fragment of kind (a page digests its rows
+// with one digest).
+func (d *digest) reset(kind string) {
+	for i := range d.h {
+		d.h[i].Reset()
+	}
+	d.str(kind)
+}
+
 func (d *digest) sum() fragmentKey { return fragmentKey{d.h[0].Sum64(), d.h[1].Sum64()} }
 
 func (d *digest) int(n int64) {

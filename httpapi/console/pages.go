@@ -347,6 +347,7 @@ func (c *Console) listData(r *http.Request, s *session, heading string, lp *tick
 		Inboxes: lp.Inboxes, Agents: lp.Agents}
 	page := c.pages["list"]
 	rows := make([]template.HTML, 0, len(lp.Tickets))
+	dg := c.frags.digest("row")
 	now := time.Now()
 	for _, t := range lp.Tickets {
 		rw := row{Ticket: t, Priority: shownPriority(t), Ago: agoAt(t.LastMessageAt, now)}
@@ -362,7 +363,7 @@ func (c *Console) listData(r *http.Request, s *session, heading string, lp *tick
 			}
 		}
 		// Everything the row template shows.
-		dg := c.frags.digest("row")
+		dg.reset("row")
 		dg.int(t.Number)
 		dg.str(t.Subject)
 		dg.str(t.LastMessage)

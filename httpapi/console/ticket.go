@@ -106,8 +106,10 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 	d.Live, d.LiveTicket = live, td.Ticket.ID.String()
 	page := c.pages["ticket"]
 	msgs := make([]template.HTML, 0, len(td.Messages))
+	dg := c.frags.digest("message")
 	for _, m := range td.Messages {
-		h, err := c.message(page, m, td)
+		dg.reset("message")
+		h, err := c.message(page, dg, m, td)
 		if err != nil {
 			return err
 		}
@@ -125,9 +127,8 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 // digest covers everything messageView derives its view from, so the
 // email's HTML is sanitised (and every value escaped) only when the
 // message, its author's name or its attachments are new to this node.
-func (c *Console) message(page *template.Template, m *ticketd.Message, td *ticketd.TicketDetail) (template.HTML, error) {
+func (c *Console) message(page *template.Template, dg *digest, m *ticketd.Message, td *ticketd.TicketDetail) (template.HTML, error) {
 	kind, author := messageKind(m), messageAuthor(m, td)
-	dg := c.frags.digest("message")
 	dg.id(m.ID)
 	dg.str(kind)
 	dg.str(author)
