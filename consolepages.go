@@ -2,9 +2,25 @@ package ticketd
 
 import "context"
 
-// ListPage is everything a console list page shows: one page of tickets,
-// their customers and assignees, the views' counts and the filters'
-// choices, read in one transaction.
+// SessionPage is SessionPrincipal with the views' counts for p, which every
+// console page shows, read in the session's transaction: a page is then
+// that read and one of its own.
+func (s *Service) SessionPage(ctx context.Context, token string) (*Principal, *User, map[View]int, error) {
+	var counts map[View]int
+	p, u, err := s.sessionRead(ctx, token, func(tx Tx, p *Principal) error {
+		cs, err := tx.TicketCounts(ctx, p.WorkspaceID)
+		counts = viewCounts(cs, p)
+		return err
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return p, u, counts, nil
+}
+
+// ListPage is what a console list page shows besides the views' counts
+// (SessionPage): one page of tickets, their customers and assignees, and the
+// filters' choices, read in one transaction.
 type ListPage struct {
 	Tickets []*Ticket
 	// Next is the cursor of the next page (0: none); a search has none.
@@ -12,7 +28,6 @@ type ListPage struct {
 	// People are the tickets' customers and assignees; an id that names no
 	// one (any more) maps to nil.
 	People  *Participants
-	Counts  map[View]int
 	Inboxes []*Inbox
 	// Agents are the workspace's users (the assignee filter's choices), up
 	// to maxListAgents.
@@ -22,9 +37,9 @@ type ListPage struct {
 // maxListAgents bounds the agents a list page offers as assignees.
 const maxListAgents = 1000
 
-// ViewPage reads one page of a view for p, with everything the page shows
-// beside it (see ListPage): one transaction, where the console used to take
-// one per piece.
+// ViewPage reads one page of a view for p, with what the page shows beside
+// it (see ListPage): one transaction, where the console used to take one
+// per piece.
 func (s *Service) ViewPage(ctx context.Context, p *Principal, f ViewFilter) (*ListPage, error) {
 	if f.Limit <= 0 || f.Limit > MaxViewPage {
 		f.Limit = 50
@@ -89,11 +104,6 @@ func (s *Service) ListPageExtras(ctx context.Context, p *Principal) (*ListPage, 
 // an assignee beyond the first maxListAgents agents) costs a look-up, and
 // those are batched (Tx.People).
 func (s *Service) listPageRest(ctx context.Context, tx Tx, p *Principal, out *ListPage) (err error) {
-	counts, err := tx.TicketCounts(ctx, p.WorkspaceID)
-	if err != nil {
-		return err
-	}
-	out.Counts = viewCounts(counts, p)
 	if out.Inboxes, err = tx.Inboxes(ctx, p.WorkspaceID, Page{Limit: 200}); err != nil {
 		return err
 	}

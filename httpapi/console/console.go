@@ -187,6 +187,9 @@ type session struct {
 	p     *ticketd.Principal
 	user  *ticketd.User
 	token string
+	// counts are the views' counts, read with the session for a page that
+	// shows them (a GET); nil otherwise.
+	counts map[ticketd.View]int
 }
 
 // admin reports whether the agent manages the workspace.
@@ -196,9 +199,17 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, s *session) error
 
 // page registers a route that needs a signed-in agent. Without a session a
 // GET is sent to the sign-in page (and back after); anything else is 401.
-func (c *Console) page(pattern string, h handlerFunc) {
+func (c *Console) page(pattern string, h handlerFunc) { c.handle(pattern, h, true) }
+
+// download registers a GET route that needs a signed-in agent but shows no
+// page (so no views' counts), as page does.
+func (c *Console) download(pattern string, h handlerFunc) { c.handle(pattern, h, false) }
+
+// handle registers h behind the session check; pages, a GET's page with
+// counts, read the views' counts with the session.
+func (c *Console) handle(pattern string, h handlerFunc, pages bool) {
 	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		s, err := c.session(r)
+		s, err := c.session(r, pages && r.Method == http.MethodGet)
 		if err != nil {
 			if ticketd.ErrorCode(err) != ticketd.EUNAUTHORIZED {
 				c.fail(w, r, nil, err)
@@ -218,16 +229,23 @@ func (c *Console) page(pattern string, h handlerFunc) {
 	})
 }
 
-func (c *Console) session(r *http.Request) (*session, error) {
+// session reads the request's session; with counts (for a page that
+// shows the views), the views' counts too, in the same read.
+func (c *Console) session(r *http.Request, counts bool) (*session, error) {
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return nil, ticketd.Errorf(ticketd.EUNAUTHORIZED, "not signed in")
 	}
-	p, u, err := c.svc.SessionPrincipal(r.Context(), ck.Value)
+	s := &session{token: ck.Value}
+	if counts {
+		s.p, s.user, s.counts, err = c.svc.SessionPage(r.Context(), ck.Value)
+	} else {
+		s.p, s.user, err = c.svc.SessionPrincipal(r.Context(), ck.Value)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &session{p: p, user: u, token: ck.Value}, nil
+	return s, nil
 }
 
 // secureRequest reports whether the browser reached us over HTTPS: directly,

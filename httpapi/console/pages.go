@@ -33,7 +33,7 @@ func (c *Console) routes() {
 	c.page("POST /console/tickets/{number}/reply", c.reply)
 	c.page("POST /console/tickets/{number}/note", c.note)
 	c.page("POST /console/tickets/{number}/update", c.update)
-	c.page("GET /console/messages/{message}/attachments/{attachment}", c.attachment)
+	c.download("GET /console/messages/{message}/attachments/{attachment}", c.attachment)
 	c.page("GET /console/account", c.account)
 	c.page("POST /console/account/password", c.changePassword)
 	c.adminRoutes()
@@ -68,25 +68,22 @@ var viewLabels = map[ticketd.View]string{
 	ticketd.ViewPending: "Pending", ticketd.ViewSolved: "Solved",
 }
 
+// base is the data of every page; the views' counts come with a GET's
+// session (SessionPage), and are read here only for another page (an
+// error page after a POST).
 func (c *Console) base(r *http.Request, s *session, title string) baseData {
-	if s == nil {
-		return baseData{Title: title}
-	}
-	counts, err := c.svc.ViewCounts(r.Context(), s.p)
-	if err != nil {
-		c.cfg.Logger.WarnContext(r.Context(), "view counts", "err", err)
-	}
-	return c.baseWith(r, s, title, counts)
-}
-
-// baseWith is base with the views' counts already read (a list page reads
-// them in its own transaction).
-func (c *Console) baseWith(r *http.Request, s *session, title string, counts map[ticketd.View]int) baseData {
 	d := baseData{Title: title}
 	if s == nil {
 		return d
 	}
 	d.User, d.Admin = s.user, s.admin()
+	counts := s.counts
+	if counts == nil {
+		var err error
+		if counts, err = c.svc.ViewCounts(r.Context(), s.p); err != nil {
+			c.cfg.Logger.WarnContext(r.Context(), "view counts", "err", err)
+		}
+	}
 	current := r.URL.Query().Get("view")
 	if r.URL.Path == "/" && current == "" {
 		current = string(defaultView)
@@ -343,7 +340,7 @@ func (c *Console) list(w http.ResponseWriter, r *http.Request, s *session) error
 // listData is the page of lp's tickets under heading, its rows rendered
 // once per content (fragments.go).
 func (c *Console) listData(r *http.Request, s *session, heading string, lp *ticketd.ListPage, fd filterData) (*listData, error) {
-	d := &listData{baseData: c.baseWith(r, s, heading, lp.Counts), Heading: heading, Filter: fd, Priorities: ticketd.Priorities,
+	d := &listData{baseData: c.base(r, s, heading), Heading: heading, Filter: fd, Priorities: ticketd.Priorities,
 		Inboxes: lp.Inboxes, Agents: lp.Agents}
 	page := c.pages["list"]
 	rows := make([]template.HTML, 0, len(lp.Tickets))
