@@ -51,10 +51,30 @@ type ConsoleTx interface {
 	TicketCounts(ctx context.Context, ws ID) ([]TicketCount, error)
 	// ViewTickets lists one page of tickets; see ViewFilter.
 	ViewTickets(ctx context.Context, ws ID, f ViewFilter) ([]*Ticket, error)
+	// CustomerNames returns what a ticket list shows of the customers of
+	// ws the ids name (at most MaxPeopleLookup a call), in no order; an id
+	// that names no customer (any more) is left out.
+	CustomerNames(ctx context.Context, ws ID, ids []ID) ([]CustomerName, error)
 	// Search ranks tickets matching every term, best first.
 	Search(ctx context.Context, ws ID, q SearchQuery) ([]*Ticket, error)
 	// SendingDomains lists the workspace's domains in creation order.
 	SendingDomains(ctx context.Context, ws ID) ([]*SendingDomain, error)
+}
+
+// CustomerName is the part of a customer a ticket list shows.
+type CustomerName struct {
+	ID                        ID
+	Email                     string
+	FirstName, LastName, Name string // Name: the profile's (Customer.Profile.Name)
+}
+
+// Shown is the name a list shows: the customer's full name, else its email.
+func (n CustomerName) Shown() string {
+	c := Customer{FirstName: n.FirstName, LastName: n.LastName, Profile: CustomerProfile{Name: n.Name}}
+	if s := c.FullName(); s != "" {
+		return s
+	}
+	return n.Email
 }
 
 // TicketCount is how many tickets of one status have one assignee (nil: none).

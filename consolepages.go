@@ -25,10 +25,13 @@ type ListPage struct {
 	Tickets []*Ticket
 	// Next is the cursor of the next page (0: none); a search has none.
 	Next int64
-	// People are the tickets' customers and assignees; an id that names no
-	// one (any more) maps to nil.
-	People  *Participants
-	Inboxes []*Inbox
+	// Customers are the names shown of the tickets' customers
+	// (CustomerName.Shown); a customer that is no more has none.
+	Customers map[ID]string
+	// Assignees are the tickets' assignees; an id that names no one (any
+	// more) maps to nil.
+	Assignees map[ID]*User
+	Inboxes   []*Inbox
 	// Agents are the workspace's users (the assignee filter's choices), up
 	// to maxListAgents.
 	Agents []*User
@@ -101,8 +104,9 @@ func (s *Service) ListPageExtras(ctx context.Context, p *Principal) (*ListPage, 
 
 // listPageRest reads the rest of a list page for out.Tickets. The assignees
 // are found among the agents read for the filter, so only a customer (and
-// an assignee beyond the first maxListAgents agents) costs a look-up, and
-// those are batched (Tx.People).
+// an assignee beyond the first maxListAgents agents) costs a look-up; the
+// customers' names are read in one statement per page (Tx.CustomerNames),
+// not one per customer.
 func (s *Service) listPageRest(ctx context.Context, tx Tx, p *Principal, out *ListPage) (err error) {
 	if out.Inboxes, err = tx.Inboxes(ctx, p.WorkspaceID, Page{Limit: 200}); err != nil {
 		return err
@@ -110,39 +114,48 @@ func (s *Service) listPageRest(ctx context.Context, tx Tx, p *Principal, out *Li
 	if out.Agents, err = tx.Users(ctx, p.WorkspaceID, Page{Limit: maxListAgents}); err != nil {
 		return err
 	}
-	out.People = &Participants{Customers: map[ID]*Customer{}, Users: map[ID]*User{}}
+	out.Customers, out.Assignees = map[ID]string{}, map[ID]*User{}
 	agents := make(map[ID]*User, len(out.Agents))
 	for _, u := range out.Agents {
 		agents[u.ID] = u
 	}
+	seen := map[ID]bool{}
 	var customers, users []ID
 	for _, t := range out.Tickets {
-		if _, seen := out.People.Customers[t.CustomerID]; !seen {
-			out.People.Customers[t.CustomerID] = nil
+		if !seen[t.CustomerID] {
+			seen[t.CustomerID] = true
 			customers = append(customers, t.CustomerID)
 		}
 		if id := t.AssigneeID; id != nil {
-			if _, seen := out.People.Users[*id]; !seen {
-				out.People.Users[*id] = agents[*id]
+			if _, ok := out.Assignees[*id]; !ok {
+				out.Assignees[*id] = agents[*id]
 				if agents[*id] == nil {
 					users = append(users, *id)
 				}
 			}
 		}
 	}
-	for len(customers) > 0 || len(users) > 0 {
-		c, u := min(len(customers), MaxPeopleLookup), min(len(users), MaxPeopleLookup)
-		cs, us, err := tx.People(ctx, p.WorkspaceID, customers[:c], users[:u])
+	for len(customers) > 0 {
+		n := min(len(customers), MaxPeopleLookup)
+		names, err := tx.CustomerNames(ctx, p.WorkspaceID, customers[:n])
 		if err != nil {
 			return err
 		}
-		for _, cu := range cs {
-			out.People.Customers[cu.ID] = cu
+		for _, cn := range names {
+			out.Customers[cn.ID] = cn.Shown()
+		}
+		customers = customers[n:]
+	}
+	for len(users) > 0 {
+		n := min(len(users), MaxPeopleLookup)
+		_, us, err := tx.People(ctx, p.WorkspaceID, nil, users[:n])
+		if err != nil {
+			return err
 		}
 		for _, u := range us {
-			out.People.Users[u.ID] = u
+			out.Assignees[u.ID] = u
 		}
-		customers, users = customers[c:], users[u:]
+		users = users[n:]
 	}
 	return nil
 }

@@ -41,7 +41,8 @@ func (s *countingStore) Update(ctx context.Context, fn func(ticketd.Tx) error) e
 // the page (tickets, customers and assignees batched, inboxes, agents); a
 // ticket page the session's and the ticket's. Counted through the real
 // handler with the store's trace hook, for a page of 2 tickets and of 40
-// (40 customers, 4 assignees).
+// (40 customers, 4 assignees); the customers' names are one statement on
+// both engines, read by the id index.
 func TestConsolePageReads(t *testing.T) {
 	db := sqlstoretest.Open(t)
 	cs := &countingStore{Store: db}
@@ -76,13 +77,18 @@ func TestConsolePageReads(t *testing.T) {
 	h := console.New(svc, console.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 
 	type cost struct{ txs, statements int }
+	var namesQuery string
+	var namesArgs []any
 	measure := func(path string) cost {
 		t.Helper()
 		var mu sync.Mutex
 		n := 0
-		sqlstore.Trace(db, func(string, []any) {
+		sqlstore.Trace(db, func(q string, args []any) {
 			mu.Lock()
 			n++
+			if strings.Contains(q, "first_name, last_name, name FROM customers") {
+				namesQuery, namesArgs = q, append([]any(nil), args...)
+			}
 			mu.Unlock()
 		})
 		before := cs.txs.Load()
@@ -111,8 +117,25 @@ func TestConsolePageReads(t *testing.T) {
 	if ticket2.txs != 2 || ticket40.txs != 2 {
 		t.Errorf("a ticket page takes %d and %d transactions; want 2 (the session with the counts, the ticket)", ticket2.txs, ticket40.txs)
 	}
-	// SQLite reads a person by primary key per statement, in process (Tx.People).
-	if db.Engine() == "postgres" && list40.statements != list2.statements {
+	if list40.statements != list2.statements {
 		t.Errorf("the list page's statements grow with its tickets: %d for 2, %d for 40", list2.statements, list40.statements)
+	}
+	// The customers' names are read by the id index, one look-up per id,
+	// on both engines (not by a walk of the workspace's customers).
+	if namesQuery == "" {
+		t.Fatal("the list page read no customer names")
+	}
+	plan, err := explain(db, namesQuery, namesArgs)
+	must(t, err)
+	t.Logf("customer names: %s", strings.Join(plan, " | "))
+	byID := false
+	for _, line := range plan {
+		if strings.Contains(line, "Seq Scan") || strings.Contains(line, "SCAN customers") {
+			t.Fatalf("the customer names scan the table: %s", strings.Join(plan, " | "))
+		}
+		byID = byID || strings.HasSuffix(line, "(id=?)") || strings.Contains(line, "Index Cond: (id = ANY")
+	}
+	if !byID {
+		t.Fatalf("the customer names are not read by id: %s", strings.Join(plan, " | "))
 	}
 }

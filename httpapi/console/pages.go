@@ -348,14 +348,9 @@ func (c *Console) listData(r *http.Request, s *session, heading string, lp *tick
 	now := time.Now()
 	for _, t := range lp.Tickets {
 		rw := row{Ticket: t, Priority: shownPriority(t), Ago: agoAt(t.LastMessageAt, now)}
-		if cu := lp.People.Customers[t.CustomerID]; cu != nil {
-			rw.Customer = cu.FullName()
-			if rw.Customer == "" {
-				rw.Customer = cu.Email
-			}
-		}
+		rw.Customer = lp.Customers[t.CustomerID]
 		if t.AssigneeID != nil {
-			if u := lp.People.Users[*t.AssigneeID]; u != nil {
+			if u := lp.Assignees[*t.AssigneeID]; u != nil {
 				rw.Assignee = u.Name
 			}
 		}
