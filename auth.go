@@ -457,13 +457,21 @@ func (s *Service) SetActive(ctx context.Context, p *Principal, user ID, active b
 		// field, which stops the agent's API keys) follows the console's
 		// switch, so a deactivated agent reaches nothing, by key or by
 		// session.
+		was := u.IsActive
 		if err := patchUserProfile(ctx, tx, u, UserProfilePatch{IsActive: &active}); err != nil {
 			return err
 		}
 		if !active {
-			return tx.DeleteUserSessions(ctx, u.WorkspaceID, u.ID)
+			if err := tx.DeleteUserSessions(ctx, u.WorkspaceID, u.ID); err != nil {
+				return err
+			}
 		}
-		return nil
+		if was == active {
+			return nil
+		}
+		// The agent's is_active is a field of the user's object: its change
+		// is a user.updated like one made through the API.
+		return s.emit(ctx, tx, userEvent(EventUserUpdated, u)...)
 	})
 }
 
@@ -541,7 +549,10 @@ func (s *Service) Invite(ctx context.Context, p *Principal, in Invitation) (*Use
 		subject := "You are invited to " + ws.Name + " on ticketd"
 		body := "Hello " + u.Name + ",\n\nyou have been invited to the support team of " + ws.Name +
 			".\nChoose your password here (the link works once, for 7 days):\n\n%s\n"
-		return s.sendLink(ctx, tx, u, TokenInvite, inviteLifetime, in.LinkBase, subject, body, now)
+		if err := s.sendLink(ctx, tx, u, TokenInvite, inviteLifetime, in.LinkBase, subject, body, now); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, userEvent(EventUserCreated, u)...)
 	})
 	if err != nil {
 		return nil, conflictMessage(err, "a user with this email exists already")

@@ -28,7 +28,7 @@ func (c *fakeClock) Add(d time.Duration) {
 // node of the same database.
 func TestRevokedKeyStopsWorkingOnEveryNodeWithinASecond(t *testing.T) {
 	ctx := context.Background()
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	nodeA := ticketd.NewService(sqlstoretest.OpenDSN(t, dsn))
 	nodeB := ticketd.NewService(sqlstoretest.OpenDSN(t, dsn))
 	clock := &fakeClock{t: time.Now()}

@@ -120,6 +120,24 @@ type EventData struct {
 	WebhookID *ID `json:"webhook_id,omitempty"`
 }
 
+// CustomerID is the customer whose personal data the event carries beyond
+// its ticket: the customer of a customer event, the ticket's customer on a
+// ticket event, the author of a customer's message. With TicketID it is
+// what erasing a customer removes from the log (Service.EraseCustomer), so
+// a change recorded before the erasure cannot hand their data to a stream
+// or a webhook after it. Nil when no customer's data is in it.
+func (e *Event) CustomerID() *ID {
+	switch d := e.Data; {
+	case d.Customer != nil:
+		return &d.Customer.ID
+	case d.Ticket != nil:
+		return &d.Ticket.CustomerID
+	case d.Message != nil && d.Message.Author.Kind == AuthorCustomer:
+		return d.Message.Author.CustomerID
+	}
+	return nil
+}
+
 // EventFilter selects events of the log in id order.
 type EventFilter struct {
 	// WorkspaceID limits the events to one workspace; nil reads every

@@ -224,7 +224,7 @@ func TestEventsOnlyForReadableScopes(t *testing.T) {
 // skipped by a reader that had already moved past it.
 func TestEventIDsFollowCommitOrder(t *testing.T) {
 	ctx := context.Background()
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	db := sqlstoretest.OpenDSN(t, dsn)
 	svc := ticketd.NewService(db)
 	p := ownerOf(t, svc)
@@ -424,5 +424,45 @@ func TestEventsOfEditsAndDeletions(t *testing.T) {
 	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"ticket.deleted"}) ||
 		evs[0].Data.Ticket.ID != w.ticket.ID || *evs[0].TicketID != w.ticket.ID {
 		t.Fatalf("delete ticket: %v", got)
+	}
+}
+
+// The console's agent administration records the same user events as the
+// API's: an invitation adds an agent (user.created), deactivation and
+// reactivation change its is_active (user.updated), and a switch that
+// changes nothing records nothing.
+func TestConsoleAgentAdminRecordsUserEvents(t *testing.T) {
+	svc := ticketd.NewService(sqlstoretest.Open(t), ticketd.WithDomainAuthority(trustingAuthority{}))
+	w := &world{svc: svc, p: ownerOf(t, svc)}
+	ctx := context.Background()
+	d, err := w.svc.CreateSendingDomain(ctx, w.p, "acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.svc.VerifyDomain(ctx, w.p, ticketd.ByID(d.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.svc.CreateInbox(ctx, w.p, ticketd.NewInbox{Address: "support@acme.test", Name: "Support"}); err != nil {
+		t.Fatal(err)
+	}
+	var from int64
+	if evs := eventsAfter(t, w.svc, w.p, 0); len(evs) > 0 {
+		from = evs[len(evs)-1].ID
+	}
+	u, err := w.svc.Invite(ctx, w.p, ticketd.Invitation{Email: "new@acme.test", Name: "New", LinkBase: "https://desk.test/invite/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, active := range []bool{false, false, true} {
+		if err := w.svc.SetActive(ctx, w.p, u.ID, active); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := eventsAfter(t, w.svc, w.p, from)
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"user.created", "user.updated", "user.updated"}) {
+		t.Fatalf("events: %v", got)
+	}
+	if evs[0].Data.User.ID != u.ID || evs[1].Data.User.IsActive || !evs[2].Data.User.IsActive {
+		t.Fatalf("event data: %+v %+v %+v", evs[0].Data.User, evs[1].Data.User, evs[2].Data.User)
 	}
 }

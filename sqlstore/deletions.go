@@ -57,6 +57,10 @@ const erasedTickets = `SELECT id FROM tickets WHERE workspace_id = $1 AND custom
 
 // The messages an erasure removes: every message on the customer's tickets
 // and every message the customer wrote on another ticket.
+// erasedEvents selects the events of the log that carry the customer's
+// data (ticketd.Event.CustomerID): about them, or on one of their tickets.
+const erasedEvents = `workspace_id = $1 AND (customer_id = $2 OR ticket_id IN (` + erasedTickets + `))`
+
 const erasedMessages = `SELECT id FROM messages WHERE workspace_id = $1 AND (author_customer_id = $2
 	OR ticket_id IN (SELECT id FROM tickets WHERE workspace_id = $1 AND customer_id = $2))`
 
@@ -100,6 +104,12 @@ func (t *Tx) EraseCustomer(ctx context.Context, ws, id ticketd.ID) (*ticketd.Era
 	// DELETE CASCADE (ticket_attachments, customer_identities, ...) go with
 	// their parent.
 	for _, q := range []string{
+		// The event log and the webhook deliveries still to send carry the
+		// customer's data as it was when it changed: they go too, so that
+		// no stream or webhook hands it out after the erasure.
+		`DELETE FROM webhook_deliveries WHERE workspace_id = $1 AND state = 'pending'
+			AND event_id IN (SELECT position FROM events WHERE ` + erasedEvents + `)`,
+		`DELETE FROM events WHERE ` + erasedEvents,
 		`DELETE FROM outbox WHERE workspace_id = $1 AND message_id IN (` + erasedMessages + `)`,
 		`DELETE FROM attachments WHERE message_id IN (` + erasedMessages + `)`,
 		`DELETE FROM messages WHERE id IN (` + erasedMessages + `)`,

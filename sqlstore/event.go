@@ -50,9 +50,9 @@ func (t *Tx) AppendEvents(ctx context.Context, evs []*ticketd.Event) error {
 		if err != nil {
 			return fmt.Errorf("event data: %w", err)
 		}
-		if _, err := t.exec(ctx, `INSERT INTO events (workspace_id, type, ticket_id, occurred_at, data)
-			VALUES ($1, $2, $3, $4, $5)`,
-			idArg(e.WorkspaceID), string(e.Type), optIDArg(e.TicketID), e.OccurredAt, string(data)); err != nil {
+		if _, err := t.exec(ctx, `INSERT INTO events (workspace_id, type, ticket_id, customer_id, occurred_at, data)
+			VALUES ($1, $2, $3, $4, $5, $6)`,
+			idArg(e.WorkspaceID), string(e.Type), optIDArg(e.TicketID), optIDArg(e.CustomerID()), e.OccurredAt, string(data)); err != nil {
 			return fmt.Errorf("insert event: %w", err)
 		}
 	}

@@ -39,7 +39,7 @@ func TestGroupCommit(t *testing.T) {
 	if sqlstoretest.Engine() != "sqlite" {
 		t.Skip("group commit is SQLite's")
 	}
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	db := sqlstoretest.OpenDSN(t, dsn)
 	f := newFixture(t, db, "group")
 	tk := f.ticket(t, db)

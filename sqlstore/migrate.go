@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -113,4 +115,20 @@ func engineOf(name string) string {
 		}
 	}
 	return ""
+}
+
+// SchemaDigest names the schema the migrations of engine build: a digest of
+// their names and texts. A copy of a database migrated by this build is
+// migrated exactly when its digest is this one (sqlstoretest keeps one
+// migrated template database per digest).
+func SchemaDigest(engine string) (string, error) {
+	ms, err := migrations(engine)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%s\x00%s\x00", m.name, m.sql)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }

@@ -117,7 +117,7 @@ func TestRestoreRefusesBadArchives(t *testing.T) {
 // `ticketd key create` makes a working key for an existing agent of an
 // existing workspace, with the scopes asked for; `workspace list` lists.
 func TestKeyCreateAndWorkspaceList(t *testing.T) {
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	ws := workspaceCreateCLI(t, dsn, "keys")
 	out, err := exec.Command(binary, "workspace", "list", "--db", dsn).Output()
 	if err != nil {

@@ -130,7 +130,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	ctx := context.Background()
 	dns := mailtest.NewDNSServer(t)
 	relay := mailtest.NewSMTPServer(t)
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	m := NewMain(io.Discard, io.Discard)
 	if err := m.ParseFlags([]string{"--db", dsn, "--addr", "127.0.0.1:0", "--smtp-addr", "127.0.0.1:0",
 		"--dns-server", dns.Addr(), "--smtp-relay", relay.Addr(), "--blob-dir", t.TempDir(), "--outbox-poll", "100ms"}); err != nil {

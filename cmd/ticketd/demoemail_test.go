@@ -20,7 +20,7 @@ import (
 // the built-in relay's page and JSON.
 func TestDemoEmailLoop(t *testing.T) {
 	m := NewMain(io.Discard, io.Discard)
-	if err := m.ParseFlags([]string{"--db", sqlstoretest.DSN(t), "--addr", "127.0.0.1:0", "--demo",
+	if err := m.ParseFlags([]string{"--db", sqlstoretest.CopyDSN(t), "--addr", "127.0.0.1:0", "--demo",
 		"--outbox-poll", "100ms", "--blob-dir", t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 // open on the other, past the HTTP read and write timeouts, and a webhook
 // receiver on loopback gets each event exactly once, correctly signed.
 func TestTwoProcessesStreamAndDeliverOnce(t *testing.T) {
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	ws := workspaceCreateCLI(t, dsn, "acme")
 	// Timeouts short enough to pass during the test, long enough for an
 	// ordinary request on a busy machine.

@@ -49,7 +49,7 @@ func TestTwoNodesOnePostgres(t *testing.T) {
 	if sqlstoretest.Engine() != "postgres" {
 		t.Skip("several nodes need PostgreSQL: run with TICKETD_TEST_DB=postgres")
 	}
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	dns := mailtest.NewDNSServer(t)
 	relay := mailtest.NewSMTPServer(t)
 	shared := t.TempDir()

@@ -16,7 +16,7 @@ import (
 // and bad values are refused before anything starts.
 func TestServeTimeoutsAndProxies(t *testing.T) {
 	m := NewMain(io.Discard, io.Discard)
-	if err := m.ParseFlags([]string{"--db", sqlstoretest.DSN(t), "--addr", "127.0.0.1:0",
+	if err := m.ParseFlags([]string{"--db", sqlstoretest.CopyDSN(t), "--addr", "127.0.0.1:0",
 		"--http-write-timeout", "7s", "--http-read-timeout", "5s", "--http-idle-timeout", "9s", "--trusted-proxies", "10.0.0.0/8,::1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestServeTimeoutsAndProxies(t *testing.T) {
 // scrape counts a real inbound SMTP session and reads the outbox.
 func TestMetricsAddr(t *testing.T) {
 	m := NewMain(io.Discard, io.Discard)
-	if err := m.ParseFlags([]string{"--db", sqlstoretest.DSN(t), "--addr", "127.0.0.1:0",
+	if err := m.ParseFlags([]string{"--db", sqlstoretest.CopyDSN(t), "--addr", "127.0.0.1:0",
 		"--smtp-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
 	}

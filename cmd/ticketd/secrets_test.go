@@ -34,7 +34,7 @@ func rawDomainKey(t *testing.T, dsn string) string {
 // and `ticketd secret-key rotate` seals it again under a new key while the
 // server keeps serving it.
 func TestSecretsSealedAtRestAndRotated(t *testing.T) {
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	keyPath := dsn + ".secret-key"
 	var extra, rotateArgs []string
 	if sqlstoretest.Engine() == "postgres" {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -212,8 +213,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		authority.SPFIncludes = []string{host}
 	}
 	// The language models take a moment and ~75 MB to load: load them now,
-	// beside start-up, rather than in the first email's request.
-	go analyzer.Lang.Preload()
+	// beside start-up, rather than in the first email's request. Building
+	// them reads and decodes several times what they keep, garbage once
+	// they are built: hand that back to the system then, not at the
+	// scavenger's pace, so that the process's size is what it holds.
+	go func() {
+		analyzer.Lang.Preload()
+		debug.FreeOSMemory()
+	}()
 	m.svc = ticketd.NewService(m.db, ticketd.WithLogger(m.logger), ticketd.WithDomainAuthority(authority),
 		ticketd.WithAnalyzer(m.metrics.Analyzer(analyzer)), ticketd.WithDeliveryLease(m.Config.Ops.OutboxLease),
 		ticketd.WithSendTimeout(m.Config.Ops.SendTimeout), ticketd.WithBlobStore(&blob.Dir{Path: m.blobDir()}),

@@ -80,7 +80,7 @@ func NewWith(t testing.TB, o Options) *Env {
 		o.RateLimits = &server.RateLimits{}
 	}
 	t.Helper()
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	db := sqlstoretest.OpenDSN(t, dsn)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc := ticketd.NewService(db, append([]ticketd.Option{ticketd.WithLogger(logger)}, o.ServiceOptions...)...)

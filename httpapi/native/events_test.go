@@ -63,7 +63,7 @@ func stream(t *testing.T, url, key, lastID string) (<-chan apitest.SSE, func()) 
 func next(t *testing.T, c <-chan apitest.SSE) apitest.SSE { t.Helper(); return apitest.NextSSE(t, c) }
 
 func TestEventStreamAcrossNodesResumes(t *testing.T) {
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	a := startNode(t, dsn)
 	b := startNode(t, dsn)
 	ctx := context.Background()
@@ -115,7 +115,7 @@ func TestEventStreamAcrossNodesResumes(t *testing.T) {
 }
 
 func TestEventStreamShowsOnlyReadableEventsAndHeartbeats(t *testing.T) {
-	n := startNode(t, sqlstoretest.DSN(t))
+	n := startNode(t, sqlstoretest.CopyDSN(t))
 	ctx := context.Background()
 	_, p := n.owner(t)
 	_, limited, err := n.svc.CreateAPIKey(ctx, p, ticketd.NewAPIKeyInput{Name: "tickets", Scopes: []ticketd.Scope{"tickets:read"}})
@@ -196,7 +196,7 @@ func getJSON(t *testing.T, url, key string, dst any) *http.Response {
 }
 
 func TestEventFeedAsJSON(t *testing.T) {
-	n := startNode(t, sqlstoretest.DSN(t))
+	n := startNode(t, sqlstoretest.CopyDSN(t))
 	ctx := context.Background()
 	key, p := n.owner(t)
 	for _, email := range []string{"a@x.test", "b@x.test", "c@x.test"} {

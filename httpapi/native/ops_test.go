@@ -1,6 +1,7 @@
 package native_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,6 +119,7 @@ const erasedEmail = "From: Grace Hopper <grace@navy.test>\r\n" +
 // attachment (the bytes too), and nothing of anyone else's; the audit entry
 // keeps counts, not their data.
 func TestEraseCustomer(t *testing.T) {
+	ctx := context.Background()
 	e := newMailEnv(t)
 	other := e.NewWorkspace("Other")
 	e.verifiedDomain(e.WS, "acme.test")
@@ -141,13 +143,53 @@ func TestEraseCustomer(t *testing.T) {
 		t.Fatalf("%d blobs before erasure", blobs())
 	}
 	keep := e.Ticket(e.WS, "email") // another customer's
+	// The customer writes on the other customer's ticket too (a Cc'd
+	// colleague, say): that message, and its event, are theirs.
+	cid, err := ticketd.ParseID(customer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Service.PostMessage(ctx, e.WS.Principal, ticketd.ByID(keep.ID), ticketd.NewMessage{Body: "grace here too",
+		Author: ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &cid}}); err != nil {
+		t.Fatal(err)
+	}
+	// The event log and a webhook's deliveries still to send carry the
+	// customer's name and words as they were when they changed.
+	e.As(e.WS.Key, "POST", "/v1/webhooks", map[string]any{"url": "https://hooks.example.test/in", "events": []string{"ticket.created", "ticket.updated", "message.created", "note.created", "customer.updated"}}).Expect(201)
+	e.As(e.WS.Key, "PATCH", "/v1/customers/"+customer, map[string]any{"name": "Grace B. Hopper"}).Expect(200)
+	e.As(e.WS.Key, "PATCH", "/v1/tickets/"+ticket, map[string]any{"subject": "grace's order"}).Expect(200)
+	if _, err := e.Service.SequenceEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	countRows := func(q string) int {
+		var n int
+		if err := e.DB.RawQueryRow(ctx, q, e.WS.ID.String()).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const theirs = `SELECT COUNT(*) FROM events WHERE workspace_id = $1 AND (data LIKE '%grace%' OR data LIKE '%Hopper%')`
+	const pending = `SELECT COUNT(*) FROM webhook_deliveries d JOIN events e ON e.position = d.event_id
+		WHERE d.workspace_id = $1 AND d.state = 'pending' AND (e.data LIKE '%grace%' OR e.data LIKE '%Hopper%')`
+	keptEvents := `SELECT COUNT(*) FROM events WHERE workspace_id = $1 AND ticket_id = '` + keep.ID.String() + `' AND data NOT LIKE '%grace%'`
+	if countRows(theirs) < 4 || countRows(pending) < 3 || countRows(keptEvents) == 0 {
+		t.Fatalf("before erasure: %d events and %d pending deliveries with the customer's data, %d of the kept ticket",
+			countRows(theirs), countRows(pending), countRows(keptEvents))
+	}
+	kept := countRows(keptEvents)
 	erase := "/v1/customers/" + customer + "/erase"
 	e.As(other.Key, "POST", erase, nil).Expect(404)
 	e.As(e.KeyWith(e.WS, apitest.AllBut("customers:delete")...), "POST", erase, nil).Expect(403)
 
 	er := e.As(e.WS.Key, "POST", erase, nil).Expect(200).Object()
-	if er["erased"] != true || er["tickets"] != 1.0 || er["messages"] != 2.0 || er["attachments"] != 1.0 {
+	if er["erased"] != true || er["tickets"] != 1.0 || er["messages"] != 3.0 || er["attachments"] != 1.0 {
 		t.Fatalf("erasure: %v", er)
+	}
+	if n, d := countRows(theirs), countRows(pending); n != 0 || d != 0 {
+		t.Fatalf("after erasure the log keeps %d events with the customer's data, %d deliveries to send", n, d)
+	}
+	if n := countRows(keptEvents); n != kept {
+		t.Fatalf("the other customer's ticket kept %d of its %d events", n, kept)
 	}
 	e.As(e.WS.Key, "GET", "/v1/customers/"+customer, nil).Expect(404)
 	e.As(e.WS.Key, "GET", "/v1/tickets/"+ticket, nil).Expect(404)

@@ -141,7 +141,7 @@ func TestMemoryStaysBounded(t *testing.T) {
 // TestSQLCounterIsSharedAndAtomic: two counters over one database (two
 // nodes) count into the same window without losing a hit, on both engines.
 func TestSQLCounterIsSharedAndAtomic(t *testing.T) {
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	a := ratelimit.SQL{Store: sqlstoretest.OpenDSN(t, dsn)}
 	b := ratelimit.SQL{Store: sqlstoretest.OpenDSN(t, dsn)}
 	ctx := context.Background()
@@ -200,7 +200,7 @@ func BenchmarkAdmit(b *testing.B) {
 // TestSQLCounterCountsBothLimitsInOneStatement: HitAll counts every key of a
 // request at once, atomically across two nodes.
 func TestSQLCounterCountsBothLimitsInOneStatement(t *testing.T) {
-	dsn := sqlstoretest.DSN(t)
+	dsn := sqlstoretest.CopyDSN(t)
 	nodes := []ratelimit.SQL{{Store: sqlstoretest.OpenDSN(t, dsn)}, {Store: sqlstoretest.OpenDSN(t, dsn)}}
 	ctx := context.Background()
 	start := t0.Truncate(time.Minute)
