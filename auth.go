@@ -313,17 +313,11 @@ func (s *Service) sessionRead(ctx context.Context, token string, then func(Tx, *
 	var u *User
 	var p *Principal
 	err := s.store.View(ctx, func(tx Tx) (err error) {
-		sess, err := tx.SessionByHash(ctx, hashSecret(token), s.Now())
+		sess, user, l, err := tx.SessionAgent(ctx, hashSecret(token), s.Now())
 		if err != nil {
 			return err
 		}
-		if u, err = tx.User(ctx, sess.WorkspaceID, ByID(sess.UserID)); err != nil {
-			return err
-		}
-		l, err := tx.Login(ctx, u.WorkspaceID, u.ID)
-		if err != nil {
-			return err
-		}
+		u = user
 		if l.DeactivatedAt != nil {
 			return NotFound("session")
 		}

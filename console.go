@@ -24,6 +24,9 @@ type ConsoleTx interface {
 	// SessionByHash returns ENOTFOUND if no session has the hash or it
 	// expired at now.
 	SessionByHash(ctx context.Context, hash []byte, now time.Time) (*Session, error)
+	// SessionAgent is SessionByHash with the session's agent (User) and its
+	// login, in one read; ENOTFOUND also if the agent or its login is gone.
+	SessionAgent(ctx context.Context, hash []byte, now time.Time) (*Session, *User, *Login, error)
 	// DeleteSession deletes the session with the hash, if any.
 	DeleteSession(ctx context.Context, hash []byte) error
 	DeleteUserSessions(ctx context.Context, ws, user ID) error

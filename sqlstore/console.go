@@ -77,6 +77,43 @@ func (t *Tx) SessionByHash(ctx context.Context, hash []byte, now time.Time) (*ti
 	return &s, nil
 }
 
+// sessionAgentQuery reads a session, its agent and the agent's login in
+// one statement: a console page's first read, on every request.
+var sessionAgentQuery = `SELECT s.id, s.created_at, s.expires_at, l.password_hash, l.deactivated_at, l.updated_at, ` +
+	prefixed("u.", userColumns) + `
+		FROM sessions s
+		JOIN users u ON u.id = s.user_id AND u.workspace_id = s.workspace_id AND u.deleted_at IS NULL
+		JOIN agent_logins l ON l.user_id = u.id AND l.workspace_id = u.workspace_id
+		WHERE s.hash = $1 AND s.expires_at > $2`
+
+// leading scans the columns before a row's scanned part into pre.
+type leading struct {
+	row scanner
+	pre []any
+}
+
+func (p leading) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
+
+// SessionAgent returns the unexpired session with the hash, its agent and
+// the agent's login; ENOTFOUND if any of them is missing.
+func (t *Tx) SessionAgent(ctx context.Context, hash []byte, now time.Time) (*ticketd.Session, *ticketd.User, *ticketd.Login, error) {
+	var s ticketd.Session
+	var l ticketd.Login
+	var id string
+	var deactivated sql.NullTime
+	u, err := scanUser(leading{t.queryRow(ctx, sessionAgentQuery, hash, now),
+		[]any{&id, &s.CreatedAt, &s.ExpiresAt, &l.PasswordHash, &deactivated, &l.UpdatedAt}})
+	if err != nil {
+		return nil, nil, nil, t.notFound(err, "session")
+	}
+	if s.ID, err = parseID(id); err != nil {
+		return nil, nil, nil, err
+	}
+	s.WorkspaceID, s.UserID, s.Hash = u.WorkspaceID, u.ID, hash
+	l.UserID, l.WorkspaceID, l.DeactivatedAt = u.ID, u.WorkspaceID, optTime(deactivated)
+	return &s, u, &l, nil
+}
+
 // DeleteSession deletes the session with the hash.
 func (t *Tx) DeleteSession(ctx context.Context, hash []byte) error {
 	_, err := t.exec(ctx, `DELETE FROM sessions WHERE hash = $1`, hash)

@@ -41,8 +41,9 @@ func (s *countingStore) Update(ctx context.Context, fn func(ticketd.Tx) error) e
 // the page (tickets, customers and assignees batched, inboxes, agents); a
 // ticket page the session's and the ticket's. Counted through the real
 // handler with the store's trace hook, for a page of 2 tickets and of 40
-// (40 customers, 4 assignees); the customers' names are one statement on
-// both engines, read by the id index.
+// (40 customers, 4 assignees); the customers' names and the session (with
+// its agent and login) are one statement each on both engines, read by
+// indexes.
 func TestConsolePageReads(t *testing.T) {
 	db := sqlstoretest.Open(t)
 	cs := &countingStore{Store: db}
@@ -77,8 +78,8 @@ func TestConsolePageReads(t *testing.T) {
 	h := console.New(svc, console.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 
 	type cost struct{ txs, statements int }
-	var namesQuery string
-	var namesArgs []any
+	var namesQuery, sessionQuery string
+	var namesArgs, sessionArgs []any
 	measure := func(path string) cost {
 		t.Helper()
 		var mu sync.Mutex
@@ -88,6 +89,9 @@ func TestConsolePageReads(t *testing.T) {
 			n++
 			if strings.Contains(q, "first_name, last_name, name FROM customers") {
 				namesQuery, namesArgs = q, append([]any(nil), args...)
+			}
+			if strings.Contains(q, "FROM sessions s") {
+				sessionQuery, sessionArgs = q, append([]any(nil), args...)
 			}
 			mu.Unlock()
 		})
@@ -137,5 +141,15 @@ func TestConsolePageReads(t *testing.T) {
 	}
 	if !byID {
 		t.Fatalf("the customer names are not read by id: %s", strings.Join(plan, " | "))
+	}
+	// The session, its agent and login are one statement, read by indexes.
+	if sessionQuery == "" {
+		t.Fatal("no page read the session in one statement")
+	}
+	plan, err = explain(db, sessionQuery, sessionArgs)
+	must(t, err)
+	t.Logf("session: %s", strings.Join(plan, " | "))
+	if bad := fullScans(db.Engine(), sessionQuery, plan); len(bad) > 0 {
+		t.Fatalf("the session's read scans %v: %s", bad, strings.Join(plan, " | "))
 	}
 }
