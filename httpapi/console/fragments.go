@@ -40,8 +40,6 @@ type fragments struct {
 	mu    sync.Mutex
 	m     map[fragmentKey]template.HTML
 	bytes int
-	// off renders every piece afresh (tests compare the two ways).
-	off bool
 }
 
 func newFragments() *fragments {
@@ -52,13 +50,11 @@ func newFragments() *fragments {
 // inputs digested in d, rendering it with data() only when it is not kept.
 func (f *fragments) render(t *template.Template, name string, d *digest, data func() any) (template.HTML, error) {
 	k := d.sum()
-	if !f.off {
-		f.mu.Lock()
-		h, ok := f.m[k]
-		f.mu.Unlock()
-		if ok {
-			return h, nil
-		}
+	f.mu.Lock()
+	h, ok := f.m[k]
+	f.mu.Unlock()
+	if ok {
+		return h, nil
 	}
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, name, data()); err != nil {
@@ -67,8 +63,8 @@ func (f *fragments) render(t *template.Template, name string, d *digest, data fu
 	// template.HTML marks what html/template itself produced, escaped for
 	// the HTML text context the page puts it in, so that it is not escaped
 	// a second time there.
-	h := template.HTML(b.String())
-	if len(h) <= maxFragment && !f.off {
+	h = template.HTML(b.String())
+	if len(h) <= maxFragment {
 		f.mu.Lock()
 		if f.bytes+len(h) > maxFragmentBytes {
 			f.m, f.bytes = map[fragmentKey]template.HTML{}, 0
