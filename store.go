@@ -105,7 +105,10 @@ type Tx interface {
 	CreateTicket(ctx context.Context, t *Ticket) error
 	// Ticket returns ENOTFOUND if the ticket is not in workspace ws.
 	Ticket(ctx context.Context, ws ID, ref Ref) (*Ticket, error)
-	// Tickets lists tickets newest first.
+	// Tickets lists tickets newest first. A listed ticket has every field
+	// but MessageCount and PublicCount, which are zero: no list shows a
+	// total, and reading them would cost every list (read one Ticket for
+	// the counters).
 	Tickets(ctx context.Context, ws ID, f TicketFilter) ([]*Ticket, error)
 	// TicketForUpdate is Ticket, locking the row.
 	TicketForUpdate(ctx context.Context, ws ID, ref Ref) (*Ticket, error)

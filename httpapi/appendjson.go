@@ -34,11 +34,13 @@ type appendedList[J any] []J
 func (l appendedList[J]) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, '[')
 	var err error
-	for i, it := range l {
+	for i := range l {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if b, err = any(it).(JSONAppender).AppendJSON(b); err != nil {
+		// A pointer to the item: an item itself (a struct of some hundred
+		// bytes) would be copied to the heap to become an interface.
+		if b, err = any(&l[i]).(JSONAppender).AppendJSON(b); err != nil {
 			return b, err
 		}
 	}

@@ -7,6 +7,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -126,7 +127,7 @@ func (db *DB) View(ctx context.Context, fn func(ticketd.Tx) error) error {
 }
 
 func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sql.TxOptions, fn func(ticketd.Tx) error) error {
-	sqlTx, err := pool.BeginTx(ctx, opts)
+	sqlTx, err := begin(ctx, pool, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", db.dialect.normalize(err))
 	}
@@ -142,6 +143,30 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, opts *sq
 		stmts.warm(context.WithoutCancel(ctx))
 	}
 	return err
+}
+
+// maxBeginAttempts bounds how often begin asks the pool again.
+const maxBeginAttempts = 8
+
+// begin begins a transaction on pool, asking again while the pool hands out
+// bad connections and ctx is alive. A request cancelled by its client in
+// the instant between database/sql's own check of the context and the
+// driver's, at commit, returns its PostgreSQL connection to the pool still
+// inside its transaction; the next borrower's session reset (pgx's
+// ResetSession) discards it as driver.ErrBadConn, and database/sql gives a
+// BeginTx three connections before it fails with that error. After a burst
+// of cancelled requests (the benchmark harness ending a run) a request
+// whose client was still there drew three such connections and answered
+// 500. Nothing has run on a connection that fails here, so asking again is
+// safe for reads and writes alike; each attempt discards the bad ones it
+// met.
+func begin(ctx context.Context, pool *sql.DB, opts *sql.TxOptions) (*sql.Tx, error) {
+	for attempt := 1; ; attempt++ {
+		tx, err := pool.BeginTx(ctx, opts)
+		if err == nil || attempt == maxBeginAttempts || !errors.Is(err, driver.ErrBadConn) || ctx.Err() != nil {
+			return tx, err
+		}
+	}
 }
 
 // Tx implements ticketd.Tx over one SQL transaction.

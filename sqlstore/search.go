@@ -23,9 +23,13 @@ import (
 // two branches of one UNION ALL under a LIMIT (pgNewest): the newest rows
 // walked in order and tested one by one, then — only when they held too
 // few matches — the GIN index for the older rows. The first branch is what
-// a common word needs, the second what a rare word needs; a word of
-// middling frequency pays at most the walk plus the GIN read of the few
-// matches the walk missed (docs/performance.md, "Search").
+// a common word needs, the second what a rare word needs (tickets and
+// customers). Messages, a million rows and more, are read from a narrow
+// copy whose vectors also name each message's slice of numbers, in steps
+// sized by the word's density (pgMessageHits), so that a word of middling
+// frequency reads from the heap only about the matches it returns
+// (docs/performance.md, "Search" and "PostgreSQL search at 1,000,000
+// messages (session 18)").
 
 const (
 	// searchCandidates bounds the matches each source contributes to a
@@ -189,29 +193,48 @@ func (t *Tx) searchHits(ctx context.Context, ws ticketd.ID, m ticketd.TextMatch,
 
 // pgWalk is how many of the newest messages PostgreSQL walks in order,
 // testing each: what a common word needs, and an estimate of how common the
-// word is (see pgMessageHits).
-const pgWalk = 2000
+// word is (see pgMessageHits). A variable for the tests, which make it
+// small to reach the slices with few messages.
+var pgWalk int64 = 2000
+
+// pgSliceBits names a message's slice in its vector: the lexeme "_" and
+// number >> pgSliceBits (migration 0150), 8192 numbers a slice.
+const pgSliceBits = 13
+
+// pgSliceReads bounds the ranges read by slices before the rest is read by
+// the words alone.
+const pgSliceReads = 3
+
+// pgMaxSlices bounds the slices one query names; a wider range is read by
+// the words alone (a word that rare has few matches in all).
+const pgMaxSlices = 64
 
 // pgMessageHits is the PostgreSQL messages source; args are those of
-// searchMessagesQuery. GIN yields matches unordered, and reading a match's
-// row costs a random page, so the rows read must be few:
+// searchMessagesQuery. It reads message_search, the narrow copy of the
+// messages that a search needs (migration 0150). GIN yields matches
+// unordered, and each match costs a heap read, so the matches read must be
+// few:
 //
 //  1. the newest pgWalk rows are walked in order and tested one by one
 //     (ts_match_vq, which no index serves): a common word ends here;
-//  2. from the matches the walk found, the density of the word gives the
-//     width of the slice below it that should hold the rest; the slice is
-//     read by the GIN index ANDed with the primary key's range, so only the
-//     matches inside it are read from the table (a word of middling
-//     frequency ends here);
+//  2. from the matches found so far, the density of the word gives the
+//     width of the range below that should hold the rest (and a quarter
+//     more); the index is asked for the words and one of the range's
+//     slices, so only the matches inside it are read from the heap (a word
+//     of middling frequency ends here, or after one or two more ranges
+//     sized by the density the first one measured);
 //  3. whatever is still missing comes from the GIN index alone over the
 //     older rows: for a word too rare to be seen in the walk, its few
 //     matches.
+//
+// Adding 0 to the number keeps the planner from walking the primary key
+// for steps 2 and 3, which for a rare word would read every row.
 func (t *Tx) pgMessageHits(ctx context.Context, dst *[]string, depth int, args []any) error {
 	var hi int64
-	if err := t.queryRow(ctx, `SELECT COALESCE(MAX(number), 0) FROM messages`).Scan(&hi); err != nil {
+	if err := t.queryRow(ctx, `SELECT COALESCE(MAX(number), 0) FROM message_search`).Scan(&hi); err != nil {
 		return t.d.normalize(err)
 	}
-	const cols = `SELECT ticket_id FROM messages x WHERE x.workspace_id = $1 AND ($4 OR x.internal = FALSE)`
+	const cols = `SELECT ticket_id FROM message_search x WHERE x.workspace_id = $1 AND ($4 OR x.internal = FALSE)`
 	read := func(q string, bounds ...any) error {
 		return t.readHits(ctx, dst, depth, false, q, append([]any{args[0], args[1], depth - len(*dst), args[3]}, bounds...))
 	}
@@ -219,23 +242,49 @@ func (t *Tx) pgMessageHits(ctx context.Context, dst *[]string, depth int, args [
 		ORDER BY x.number DESC LIMIT $3`, hi-pgWalk); err != nil {
 		return err
 	}
-	found, top := len(*dst), hi-pgWalk
-	if found >= depth || top <= 0 {
-		return nil
-	}
-	if found > 2 {
-		// Twice the width at which the walk's density would yield the rest.
-		width := 2 * int64(depth-found) * pgWalk / int64(found)
-		if err := read(cols+` AND x.number > $5 AND x.number <= $6 AND x.search_vector @@ to_tsquery('simple', $2)
-			AND x.number + 0 > $5 ORDER BY x.number DESC LIMIT $3`, top-width, top); err != nil {
-			return err
-		}
-		if top -= width; len(*dst) >= depth || top <= 0 {
+	// covered is how many of the newest rows have been read, top the
+	// number below which the rest lie.
+	covered, top := pgWalk, hi-pgWalk
+	for range pgSliceReads {
+		found := int64(len(*dst))
+		if found >= int64(depth) || top <= 0 {
 			return nil
 		}
+		if found < 3 {
+			break // too rare to estimate: the word's few matches, by GIN alone
+		}
+		// A quarter more than the width at which the density seen so far
+		// would yield the rest.
+		width := max(5*(int64(depth)-found)*covered/(4*found), 1<<pgSliceBits)
+		lo := top - width
+		if lo <= 0 || width>>pgSliceBits >= pgMaxSlices {
+			break // so few matches below that all of them cost less
+		}
+		if err := read(cols+` AND x.search_vector @@ (to_tsquery('simple', $2) && $5::tsquery)
+			AND x.number + 0 > $6 AND x.number + 0 <= $7 ORDER BY x.number + 0 DESC LIMIT $3`,
+			pgSlices(lo+1, top), lo, top); err != nil {
+			return err
+		}
+		covered, top = covered+width, lo
 	}
-	return read(cols+` AND x.number + 0 <= $5 AND x.search_vector @@ to_tsquery('simple', $2)
-		ORDER BY x.number DESC LIMIT $3`, top)
+	if len(*dst) >= depth || top <= 0 {
+		return nil
+	}
+	return read(cols+` AND x.search_vector @@ to_tsquery('simple', $2) AND x.number + 0 <= $5
+		ORDER BY x.number + 0 DESC LIMIT $3`, top)
+}
+
+// pgSlices is the tsquery that matches the messages of the slices holding
+// numbers lo to hi: "'_12' | '_13'".
+func pgSlices(lo, hi int64) string {
+	var b strings.Builder
+	for s := lo >> pgSliceBits; s <= hi>>pgSliceBits; s++ {
+		if b.Len() > 0 {
+			b.WriteString(" | ")
+		}
+		fmt.Fprintf(&b, "'_%d'", s)
+	}
+	return b.String()
 }
 
 // readHits appends the ids query yields to dst, stopping at depth; with

@@ -1,12 +1,16 @@
 package sqlstore_test
 
 import (
+	"database/sql"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
 
@@ -193,5 +197,178 @@ func TestSearchFiltersBeforeTheCut(t *testing.T) {
 	}
 	if _, err := svc.Tickets(ctx, p, ticketd.TicketFilter{Search: "%%", Limit: 10}); ticketd.ErrorCode(err) != ticketd.EINVALID {
 		t.Errorf("a list search without a word: %v", err)
+	}
+}
+
+// setMessageNumber makes the next message's number n+1, on either engine,
+// so that a few messages spread over many of PostgreSQL's slices.
+func setMessageNumber(t *testing.T, db *sqlstore.DB, n int64) {
+	t.Helper()
+	q := `UPDATE sqlite_sequence SET seq = $1 WHERE name = 'messages'`
+	if db.Engine() == "postgres" {
+		q = `SELECT setval(pg_get_serial_sequence('messages', 'number'), $1)`
+	}
+	must(t, db.RawUpdate(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, q, n)
+		return err
+	}))
+}
+
+// A search finds the newest matches however they spread over the messages'
+// numbers: with a walk of 50 numbers, PostgreSQL reads the matches below it
+// by slices of 8192 numbers (the first, a wider one sized by the density
+// the first found, then the rest by the words alone), and each match is
+// found once, in order, including those on either side of a slice's
+// boundary, and the oldest one that only the last step reaches. The same
+// table passes on SQLite, whose index has no slices.
+func TestSearchReadsEveryRangeOfNumbers(t *testing.T) {
+	defer sqlstore.SetSearchWalk(50)()
+	db := sqlstoretest.Open(t)
+	svc := ticketd.NewService(db)
+	_, _, key, err := svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Slices", OwnerEmail: "owner@slices.test"})
+	must(t, err)
+	p, err := svc.Authenticate(ctx, key)
+	must(t, err)
+	c, err := svc.CreateCustomer(ctx, p, ticketd.NewCustomer{Email: "c@slices.test", FirstName: "C"})
+	must(t, err)
+	var want []ticketd.ID // newest first
+	post := func(number int64, status ticketd.Status, body string) ticketd.ID {
+		tk, err := svc.CreateTicket(ctx, p, ticketd.NewTicket{Customer: ticketd.ByID(c.ID), Subject: "Question",
+			Channel: "chat", Status: status})
+		must(t, err)
+		setMessageNumber(t, db, number-1)
+		_, err = svc.PostMessage(ctx, p, ticketd.ByID(tk.ID), ticketd.NewMessage{Body: body})
+		must(t, err)
+		return tk.ID
+	}
+	old := post(5, ticketd.StatusPending, "printer jam")
+	want = append(want, old)
+	// Laid out for PostgreSQL's reads (walk 50, slices 8192, hi 130027):
+	// the walk finds the newest 10; the first range, (121785, 129977],
+	// reads slices 14 and 15 and its matches at both ends and either side
+	// of their boundary; the second, sized by the density the first saw,
+	// (58497, 121785]; the rest, numbers up to 58497, includes two more
+	// either side of a boundary and the oldest.
+	for _, n := range []int64{8191, 8192, 58497, 58498, 100000} {
+		want = append(want, post(n, ticketd.StatusOpen, "printer again"))
+	}
+	post(100500, ticketd.StatusOpen, "something else")
+	for _, n := range []int64{121785, 121786, 122879, 122880, 129977} {
+		want = append(want, post(n, ticketd.StatusOpen, "printer, still"))
+	}
+	for i := range int64(10) {
+		want = append(want, post(130000+i*3, ticketd.StatusOpen, "printer jam"))
+	}
+	slices.Reverse(want)
+
+	var mu sync.Mutex
+	steps := map[string]int{}
+	sqlstore.Trace(db, func(q string, _ []any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case strings.Contains(q, "&& $5::tsquery"):
+			steps["slices"]++
+		case strings.Contains(q, "message_search") && strings.Contains(q, "<= $5"):
+			steps["rest"]++
+		}
+	})
+	ts, err := svc.Search(ctx, p, "printer", ticketd.ViewFilter{}, 100)
+	must(t, err)
+	sqlstore.Trace(db, nil)
+	if db.Engine() == "postgres" && (steps["slices"] == 0 || steps["rest"] == 0) {
+		t.Errorf("the search read %v: not the slices and the rest", steps)
+	}
+	var got []ticketd.ID
+	for _, tk := range ts {
+		got = append(got, tk.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("search found %d tickets, want %d in order:\n got %v\nwant %v", len(got), len(want), got, want)
+	}
+	pending := ticketd.StatusPending
+	ts, err = svc.Search(ctx, p, "printer", ticketd.ViewFilter{Status: &pending}, 10)
+	must(t, err)
+	if len(ts) != 1 || ts[0].ID != old {
+		t.Errorf("the oldest match, pending: %d tickets", len(ts))
+	}
+	ts, err = svc.Search(ctx, p, "printer jam", ticketd.ViewFilter{}, 100)
+	must(t, err)
+	if len(ts) != 11 || ts[10].ID != old {
+		t.Errorf("two words: %d tickets", len(ts))
+	}
+	list, err := svc.Tickets(ctx, p, ticketd.TicketFilter{Search: "print*", Limit: 100})
+	must(t, err)
+	if len(list) != len(want) {
+		t.Errorf("list search: %d tickets, want %d", len(list), len(want))
+	}
+}
+
+// PostgreSQL's search of messages never reads the messages table: every
+// statement a search runs is EXPLAINed (sequential scans off, as in
+// TestHotQueriesUseIndexes), and none names messages; message_search is
+// read by its primary key for the walk over the newest rows and by its GIN
+// index for the rest, never whole. Only the final page of tickets is read
+// from the wide tables, by id.
+func TestPostgresSearchReadsOnlyTheNarrowTable(t *testing.T) {
+	db := sqlstoretest.Open(t)
+	if db.Engine() != "postgres" {
+		t.Skip("PostgreSQL's plans")
+	}
+	defer sqlstore.SetSearchWalk(5)()
+	svc := ticketd.NewService(db)
+	_, _, key, err := svc.CreateWorkspace(ctx, ticketd.NewWorkspace{Name: "Plan", OwnerEmail: "owner@plan.test"})
+	must(t, err)
+	p, err := svc.Authenticate(ctx, key)
+	must(t, err)
+	c, err := svc.CreateCustomer(ctx, p, ticketd.NewCustomer{Email: "c@plan.test", FirstName: "C"})
+	must(t, err)
+	// Three in the walk, the others in slices below it.
+	for _, n := range []int64{10, 20010, 40010, 60010, 80010, 80011, 80012} {
+		tk, err := svc.CreateTicket(ctx, p, ticketd.NewTicket{Customer: ticketd.ByID(c.ID), Subject: "Question", Channel: "chat"})
+		must(t, err)
+		setMessageNumber(t, db, n)
+		_, err = svc.PostMessage(ctx, p, ticketd.ByID(tk.ID), ticketd.NewMessage{Body: "a rare zanzibar and common words"})
+		must(t, err)
+	}
+	var mu sync.Mutex
+	var queries []string
+	args := map[string][]any{}
+	sqlstore.Trace(db, func(q string, a []any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, seen := args[q]; !seen {
+			queries = append(queries, q)
+			args[q] = append([]any(nil), a...)
+		}
+	})
+	for _, q := range []string{"zanzibar", "common", "common zanzibar"} {
+		_, err = svc.Search(ctx, p, q, ticketd.ViewFilter{}, 50)
+		must(t, err)
+	}
+	sqlstore.Trace(db, nil)
+	var walk, gin int
+	for _, q := range queries {
+		if !strings.Contains(q, "message_search") {
+			continue
+		}
+		plan, err := explain(db, q, args[q])
+		must(t, err)
+		text := strings.Join(plan, "\n")
+		if regexp.MustCompile(`\bon messages\b`).MatchString(text) || strings.Contains(text, "Seq Scan") {
+			t.Errorf("reads messages or scans a whole table:\n%s\n%s", q, text)
+		}
+		switch {
+		case strings.Contains(text, "Index Scan Backward using message_search_pkey"):
+			walk++
+		case strings.Contains(text, "Bitmap Index Scan on message_search_vector"):
+			gin++
+		case strings.Contains(q, "MAX(number)"):
+		default:
+			t.Errorf("neither the walk nor GIN:\n%s\n%s", q, text)
+		}
+	}
+	if walk == 0 || gin < 2 {
+		t.Errorf("%d walks and %d reads of GIN (slices and the rest): the searches did not reach them", walk, gin)
 	}
 }

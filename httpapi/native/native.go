@@ -219,15 +219,23 @@ func listAfter[T any, J any](w http.ResponseWriter, r *http.Request, get func(ti
 }
 
 func writeList[T any, J any](w http.ResponseWriter, r *http.Request, page httpapi.PageParams, items []T, id func(T) ticketd.ID, render func(T) J) {
-	if len(items) > page.Limit {
-		items = items[:page.Limit]
-		httpapi.SetNextLink(w, r, "after", id(items[len(items)-1]).String(), page.Limit)
-	}
+	items = pageItems(w, r, page, items, id)
 	out := make([]J, len(items))
 	for i, it := range items {
 		out[i] = render(it)
 	}
 	httpapi.WriteJSON(w, http.StatusOK, httpapi.List(out))
+}
+
+// pageItems cuts a list read with one item more than the page (is there a
+// next page?) to the page, and sets the Link header to the next page when
+// there is one.
+func pageItems[T any](w http.ResponseWriter, r *http.Request, page httpapi.PageParams, items []T, id func(T) ticketd.ID) []T {
+	if len(items) > page.Limit {
+		items = items[:page.Limit]
+		httpapi.SetNextLink(w, r, "after", id(items[len(items)-1]).String(), page.Limit)
+	}
+	return items
 }
 
 // pageOf cuts the page that writeList expects out of a list read whole

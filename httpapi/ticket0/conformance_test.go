@@ -332,6 +332,10 @@ func TestTicketListCursorPaging(t *testing.T) {
 	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?limit=100", Status: 200})
 	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?limit=101", Status: 400, JSON: map[string]any{"error.code": "VALIDATION_ERROR"}})
 	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?cursor=cur_bogus", Status: 400, JSON: map[string]any{"error.code": "VALIDATION_ERROR"}})
+	// A well-formed cursor that names no ticket of the workspace (the list
+	// resolves it inside its own read).
+	x.run(t, apitest.Scenario{Method: "GET", Path: base + "/tickets?cursor=" + typeid.Format("cur", ticketd.NewID()), Status: 400,
+		JSON: map[string]any{"error.code": "VALIDATION_ERROR"}})
 }
 
 // "Update a ticket": PATCH {status, assigneeId, tags}, all optional.

@@ -234,17 +234,13 @@ func (h *Handler) listTickets(w http.ResponseWriter, r *http.Request, p *ticketd
 		}
 		f.InboxID = &id
 	}
-	if f.BeforeNumber, err = cursorNumber(pg, func(id ticketd.ID) (int64, error) {
-		t, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(id))
-		if err != nil {
-			return 0, err
-		}
-		return t.Number, nil
-	}); err != nil {
-		return err
-	}
+	// The cursor is resolved inside the listing's own read (one read, not
+	// a look-up of the cursor's ticket before it).
+	f.BeforeID = pg.cursor
 	ts, err := h.svc.Tickets(r.Context(), p, f)
-	if err != nil {
+	if err == ticketd.ErrCursor {
+		return httpapi.InvalidCursor("cursor")
+	} else if err != nil {
 		return err
 	}
 	ts, nextCursor := next(ts, pg.limit, func(t *ticketd.Ticket) ticketd.ID { return t.ID })
