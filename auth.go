@@ -300,25 +300,32 @@ func (s *Service) openSession(ctx context.Context, u *User, clearKey string) (*S
 // SessionPrincipal returns the principal and agent of a session token.
 // EUNAUTHORIZED if the token is unknown, expired, or its agent deactivated.
 func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principal, *User, error) {
+	return s.sessionRead(ctx, token, nil)
+}
+
+// sessionRead is SessionPrincipal, running also (when it is not nil) then,
+// in the same transaction, with the principal.
+func (s *Service) sessionRead(ctx context.Context, token string, then func(Tx, *Principal) error) (*Principal, *User, error) {
 	unauthorized := Errorf(EUNAUTHORIZED, "not signed in")
 	if token == "" || len(token) > 100 {
 		return nil, nil, unauthorized
 	}
 	var u *User
-	var sess *Session
+	var p *Principal
 	err := s.store.View(ctx, func(tx Tx) (err error) {
-		if sess, err = tx.SessionByHash(ctx, hashSecret(token), s.Now()); err != nil {
-			return err
-		}
-		if u, err = tx.User(ctx, sess.WorkspaceID, ByID(sess.UserID)); err != nil {
-			return err
-		}
-		l, err := tx.Login(ctx, u.WorkspaceID, u.ID)
+		sess, user, l, err := tx.SessionAgent(ctx, hashSecret(token), s.Now())
 		if err != nil {
 			return err
 		}
+		u = user
 		if l.DeactivatedAt != nil {
 			return NotFound("session")
+		}
+		p = &Principal{WorkspaceID: u.WorkspaceID, UserID: u.ID, KeyID: sess.ID, Scopes: RoleScopes(u.Role), Role: u.Role,
+			// The console is the team's own: it sees and writes internal notes.
+			Audience: AudienceTeam}
+		if then != nil {
+			return then(tx, p)
 		}
 		return nil
 	})
@@ -327,9 +334,7 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principa
 	} else if err != nil {
 		return nil, nil, err
 	}
-	return &Principal{WorkspaceID: u.WorkspaceID, UserID: u.ID, KeyID: sess.ID, Scopes: RoleScopes(u.Role), Role: u.Role,
-		// The console is the team's own: it sees and writes internal notes.
-		Audience: AudienceTeam}, u, nil
+	return p, u, nil
 }
 
 // SignOut ends the session of token; an unknown token is not an error.

@@ -24,6 +24,9 @@ type ConsoleTx interface {
 	// SessionByHash returns ENOTFOUND if no session has the hash or it
 	// expired at now.
 	SessionByHash(ctx context.Context, hash []byte, now time.Time) (*Session, error)
+	// SessionAgent is SessionByHash with the session's agent (User) and its
+	// login, in one read; ENOTFOUND also if the agent or its login is gone.
+	SessionAgent(ctx context.Context, hash []byte, now time.Time) (*Session, *User, *Login, error)
 	// DeleteSession deletes the session with the hash, if any.
 	DeleteSession(ctx context.Context, hash []byte) error
 	DeleteUserSessions(ctx context.Context, ws, user ID) error
@@ -51,10 +54,30 @@ type ConsoleTx interface {
 	TicketCounts(ctx context.Context, ws ID) ([]TicketCount, error)
 	// ViewTickets lists one page of tickets; see ViewFilter.
 	ViewTickets(ctx context.Context, ws ID, f ViewFilter) ([]*Ticket, error)
+	// CustomerNames returns what a ticket list shows of the customers of
+	// ws the ids name (at most MaxPeopleLookup a call), in no order; an id
+	// that names no customer (any more) is left out.
+	CustomerNames(ctx context.Context, ws ID, ids []ID) ([]CustomerName, error)
 	// Search ranks tickets matching every term, best first.
 	Search(ctx context.Context, ws ID, q SearchQuery) ([]*Ticket, error)
 	// SendingDomains lists the workspace's domains in creation order.
 	SendingDomains(ctx context.Context, ws ID) ([]*SendingDomain, error)
+}
+
+// CustomerName is the part of a customer a ticket list shows.
+type CustomerName struct {
+	ID                        ID
+	Email                     string
+	FirstName, LastName, Name string // Name: the profile's (Customer.Profile.Name)
+}
+
+// Shown is the name a list shows: the customer's full name, else its email.
+func (n CustomerName) Shown() string {
+	c := Customer{FirstName: n.FirstName, LastName: n.LastName, Profile: CustomerProfile{Name: n.Name}}
+	if s := c.FullName(); s != "" {
+		return s
+	}
+	return n.Email
 }
 
 // TicketCount is how many tickets of one status have one assignee (nil: none).
@@ -131,23 +154,7 @@ func (s *Service) ViewCounts(ctx context.Context, p *Principal) (map[View]int, e
 	if err != nil {
 		return nil, err
 	}
-	out := map[View]int{}
-	for _, c := range counts {
-		switch {
-		case c.Status.IsOpen():
-			out[ViewOpen] += c.N
-			if c.AssigneeID == nil {
-				out[ViewUnassigned] += c.N
-			} else if *c.AssigneeID == p.UserID {
-				out[ViewMine] += c.N
-			}
-		case c.Status == StatusPending:
-			out[ViewPending] += c.N
-		case c.Status == StatusSolved:
-			out[ViewSolved] += c.N
-		}
-	}
-	return out, nil
+	return viewCounts(counts, p), nil
 }
 
 // MaxViewPage bounds one page of a ticket list.

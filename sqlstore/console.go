@@ -77,6 +77,43 @@ func (t *Tx) SessionByHash(ctx context.Context, hash []byte, now time.Time) (*ti
 	return &s, nil
 }
 
+// sessionAgentQuery reads a session, its agent and the agent's login in
+// one statement: a console page's first read, on every request.
+var sessionAgentQuery = `SELECT s.id, s.created_at, s.expires_at, l.password_hash, l.deactivated_at, l.updated_at, ` +
+	prefixed("u.", userColumns) + `
+		FROM sessions s
+		JOIN users u ON u.id = s.user_id AND u.workspace_id = s.workspace_id AND u.deleted_at IS NULL
+		JOIN agent_logins l ON l.user_id = u.id AND l.workspace_id = u.workspace_id
+		WHERE s.hash = $1 AND s.expires_at > $2`
+
+// leading scans the columns before a row's scanned part into pre.
+type leading struct {
+	row scanner
+	pre []any
+}
+
+func (p leading) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
+
+// SessionAgent returns the unexpired session with the hash, its agent and
+// the agent's login; ENOTFOUND if any of them is missing.
+func (t *Tx) SessionAgent(ctx context.Context, hash []byte, now time.Time) (*ticketd.Session, *ticketd.User, *ticketd.Login, error) {
+	var s ticketd.Session
+	var l ticketd.Login
+	var id string
+	var deactivated sql.NullTime
+	u, err := scanUser(leading{t.queryRow(ctx, sessionAgentQuery, hash, now),
+		[]any{&id, &s.CreatedAt, &s.ExpiresAt, &l.PasswordHash, &deactivated, &l.UpdatedAt}})
+	if err != nil {
+		return nil, nil, nil, t.notFound(err, "session")
+	}
+	if s.ID, err = parseID(id); err != nil {
+		return nil, nil, nil, err
+	}
+	s.WorkspaceID, s.UserID, s.Hash = u.WorkspaceID, u.ID, hash
+	l.UserID, l.WorkspaceID, l.DeactivatedAt = u.ID, u.WorkspaceID, optTime(deactivated)
+	return &s, u, &l, nil
+}
+
 // DeleteSession deletes the session with the hash.
 func (t *Tx) DeleteSession(ctx context.Context, hash []byte) error {
 	_, err := t.exec(ctx, `DELETE FROM sessions WHERE hash = $1`, hash)
@@ -320,4 +357,64 @@ func (t *Tx) SendingDomains(ctx context.Context, ws ticketd.ID) ([]*ticketd.Send
 		d.Keys.PrivateKeyPEM = nil
 	}
 	return ds, err
+}
+
+// ---- the names a ticket list shows ---------------------------------------------
+
+// customerNamesBatch is how many ids one CustomerNames statement takes: a
+// list page's worth. The ids are bound one placeholder each, the unused
+// ones as ” (no customer's id), so the text is constant and stays
+// prepared, and each engine's planner sees a list of this many values and
+// reads the id index once per id (SQLite, told a JSON array of them, did
+// not know how many there were and scanned the workspace's customers).
+const customerNamesBatch = 50
+
+var customerNamesQuery = func() string {
+	ph := make([]string, customerNamesBatch)
+	for i := range ph {
+		ph[i] = fmt.Sprintf("$%d", i+2)
+	}
+	return `SELECT id, email, first_name, last_name, name FROM customers
+		WHERE id IN (` + strings.Join(ph, ", ") + `) AND workspace_id || '' = $1 AND deleted_at IS NULL`
+}()
+
+// CustomerNames reads what a list shows of the customers the ids name, in
+// one statement per customerNamesBatch ids.
+func (t *Tx) CustomerNames(ctx context.Context, ws ticketd.ID, ids []ticketd.ID) ([]ticketd.CustomerName, error) {
+	var out []ticketd.CustomerName
+	args := make([]any, 1+customerNamesBatch)
+	args[0] = idArg(ws)
+	for len(ids) > 0 {
+		n := min(len(ids), customerNamesBatch)
+		for i := range customerNamesBatch {
+			args[1+i] = ""
+			if i < n {
+				args[1+i] = idArg(ids[i])
+			}
+		}
+		rows, err := t.query(ctx, customerNamesQuery, args...)
+		if err != nil {
+			return nil, t.d.normalize(err)
+		}
+		for rows.Next() {
+			var cn ticketd.CustomerName
+			var id string
+			if err := rows.Scan(&id, &cn.Email, &cn.FirstName, &cn.LastName, &cn.Name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if cn.ID, err = ticketd.ParseID(id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, cn)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, t.d.normalize(err)
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }

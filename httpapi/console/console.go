@@ -8,6 +8,7 @@
 package console
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -21,7 +22,9 @@ import (
 	"net/url"
 	"path"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -62,6 +65,7 @@ type Console struct {
 	pages  map[string]*template.Template
 	assets map[string]asset
 	mux    *http.ServeMux
+	frags  *fragments
 }
 
 type asset struct {
@@ -91,7 +95,8 @@ func New(svc *ticketd.Service, cfg Config) http.Handler {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
 	}
-	c := &Console{svc: svc, cfg: cfg, pages: map[string]*template.Template{}, assets: map[string]asset{}, mux: http.NewServeMux()}
+	c := &Console{svc: svc, cfg: cfg, pages: map[string]*template.Template{}, assets: map[string]asset{}, mux: http.NewServeMux(),
+		frags: newFragments()}
 	c.loadAssets()
 	c.loadTemplates()
 	c.routes()
@@ -182,6 +187,9 @@ type session struct {
 	p     *ticketd.Principal
 	user  *ticketd.User
 	token string
+	// counts are the views' counts, read with the session for a page that
+	// shows them (a GET); nil otherwise.
+	counts map[ticketd.View]int
 }
 
 // admin reports whether the agent manages the workspace.
@@ -191,9 +199,17 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, s *session) error
 
 // page registers a route that needs a signed-in agent. Without a session a
 // GET is sent to the sign-in page (and back after); anything else is 401.
-func (c *Console) page(pattern string, h handlerFunc) {
+func (c *Console) page(pattern string, h handlerFunc) { c.handle(pattern, h, true) }
+
+// download registers a GET route that needs a signed-in agent but shows no
+// page (so no views' counts), as page does.
+func (c *Console) download(pattern string, h handlerFunc) { c.handle(pattern, h, false) }
+
+// handle registers h behind the session check; pages, a GET's page with
+// counts, read the views' counts with the session.
+func (c *Console) handle(pattern string, h handlerFunc, pages bool) {
 	c.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		s, err := c.session(r)
+		s, err := c.session(r, pages && r.Method == http.MethodGet)
 		if err != nil {
 			if ticketd.ErrorCode(err) != ticketd.EUNAUTHORIZED {
 				c.fail(w, r, nil, err)
@@ -213,16 +229,23 @@ func (c *Console) page(pattern string, h handlerFunc) {
 	})
 }
 
-func (c *Console) session(r *http.Request) (*session, error) {
+// session reads the request's session; with counts (for a page that
+// shows the views), the views' counts too, in the same read.
+func (c *Console) session(r *http.Request, counts bool) (*session, error) {
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return nil, ticketd.Errorf(ticketd.EUNAUTHORIZED, "not signed in")
 	}
-	p, u, err := c.svc.SessionPrincipal(r.Context(), ck.Value)
+	s := &session{token: ck.Value}
+	if counts {
+		s.p, s.user, s.counts, err = c.svc.SessionPage(r.Context(), ck.Value)
+	} else {
+		s.p, s.user, err = c.svc.SessionPrincipal(r.Context(), ck.Value)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &session{p: p, user: u, token: ck.Value}, nil
+	return s, nil
 }
 
 // secureRequest reports whether the browser reached us over HTTPS: directly,
@@ -300,16 +323,32 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	if !ok {
 		panic("console: no page " + page)
 	}
-	var b strings.Builder
-	if err := t.ExecuteTemplate(&b, "layout", data); err != nil {
+	b := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(b)
+	if err := t.ExecuteTemplate(b, "layout", data); err != nil {
 		c.cfg.Logger.ErrorContext(r.Context(), "console template", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(status)
-	_, _ = w.Write([]byte(b.String()))
+	_, _ = w.Write(b.Bytes())
+}
+
+// renderBuffers are the pages' buffers, reused: a page is tens of
+// kilobytes, and growing a fresh buffer to that for every request was a
+// good part of a page's allocation.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putRenderBuffer(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // an outsized page's buffer is not kept
+	}
+	b.Reset()
+	renderBuffers.Put(b)
 }
 
 func (c *Console) serveAsset(w http.ResponseWriter, r *http.Request) {

@@ -42,7 +42,7 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	s, err := c.session(r)
+	s, err := c.session(r, false)
 	if err != nil {
 		if ticketd.ErrorCode(err) != ticketd.EUNAUTHORIZED {
 			c.fail(w, r, nil, err)
@@ -60,7 +60,7 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 		Format: liveEvent, MaxReplay: maxReplay,
 		Resync: func(cursor int64) string { return fmt.Sprintf("id: %d\nevent: resync\ndata: {}\n\n", cursor) },
 		StillAllowed: func(r *http.Request) error {
-			_, err := c.session(r)
+			_, err := c.session(r, false)
 			return err
 		}}
 	stream.Serve(w, r, c.svc, s.p, after, given)

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,7 +33,7 @@ func (c *Console) routes() {
 	c.page("POST /console/tickets/{number}/reply", c.reply)
 	c.page("POST /console/tickets/{number}/note", c.note)
 	c.page("POST /console/tickets/{number}/update", c.update)
-	c.page("GET /console/messages/{message}/attachments/{attachment}", c.attachment)
+	c.download("GET /console/messages/{message}/attachments/{attachment}", c.attachment)
 	c.page("GET /console/account", c.account)
 	c.page("POST /console/account/password", c.changePassword)
 	c.adminRoutes()
@@ -67,15 +68,21 @@ var viewLabels = map[ticketd.View]string{
 	ticketd.ViewPending: "Pending", ticketd.ViewSolved: "Solved",
 }
 
+// base is the data of every page; the views' counts come with a GET's
+// session (SessionPage), and are read here only for another page (an
+// error page after a POST).
 func (c *Console) base(r *http.Request, s *session, title string) baseData {
 	d := baseData{Title: title}
 	if s == nil {
 		return d
 	}
 	d.User, d.Admin = s.user, s.admin()
-	counts, err := c.svc.ViewCounts(r.Context(), s.p)
-	if err != nil {
-		c.cfg.Logger.WarnContext(r.Context(), "view counts", "err", err)
+	counts := s.counts
+	if counts == nil {
+		var err error
+		if counts, err = c.svc.ViewCounts(r.Context(), s.p); err != nil {
+			c.cfg.Logger.WarnContext(r.Context(), "view counts", "err", err)
+		}
 	}
 	current := r.URL.Query().Get("view")
 	if r.URL.Path == "/" && current == "" {
@@ -225,11 +232,13 @@ func (c *Console) redeem(w http.ResponseWriter, r *http.Request) {
 
 const defaultView = ticketd.ViewOpen
 
+// row is what one line of a list shows.
 type row struct {
 	*ticketd.Ticket
 	Customer string
 	Assignee string
 	Priority ticketd.Priority // shown: never empty
+	Ago      string           // the last activity, relative to now
 }
 
 // shownPriority is the ticket's priority as the console shows it: a ticket
@@ -252,8 +261,12 @@ type filterData struct {
 
 type listData struct {
 	baseData
-	Heading    string
-	Rows       []row
+	Heading string
+	// Rows are the rows as their template rendered them (fragments.go),
+	// one after the other.
+	Rows template.HTML
+	// Filters is the filter form, rendered as the rows are.
+	Filters    template.HTML
 	Next       string
 	Filter     filterData
 	Inboxes    []*ticketd.Inbox
@@ -303,52 +316,96 @@ func (c *Console) list(w http.ResponseWriter, r *http.Request, s *session) error
 	if after, err := strconv.ParseInt(q.Get("after"), 10, 64); err == nil && after > 0 {
 		f.After = after
 	}
-	ts, next, err := c.svc.ViewTickets(r.Context(), s.p, f)
+	lp, err := c.svc.ViewPage(r.Context(), s.p, f)
 	if err != nil {
 		return err
 	}
-	d, err := c.listData(r, s, viewLabels[view], ts, fd)
+	d, err := c.listData(r, s, viewLabels[view], lp, fd)
 	if err != nil {
 		return err
 	}
-	if next > 0 {
+	if lp.Next > 0 {
 		nq := r.URL.Query()
-		nq.Set("after", strconv.FormatInt(next, 10))
+		nq.Set("after", strconv.FormatInt(lp.Next, 10))
 		d.Next = "/?" + nq.Encode()
 	}
 	d.Live = live
+	if d.Filters, err = c.filters(d); err != nil {
+		return err
+	}
 	c.render(w, r, http.StatusOK, "list", d)
 	return nil
 }
 
-func (c *Console) listData(r *http.Request, s *session, heading string, ts []*ticketd.Ticket, fd filterData) (*listData, error) {
-	people, err := c.svc.TicketPeople(r.Context(), s.p, ts)
-	if err != nil {
-		return nil, err
-	}
-	d := &listData{baseData: c.base(r, s, heading), Heading: heading, Filter: fd, Priorities: ticketd.Priorities}
-	for _, t := range ts {
-		rw := row{Ticket: t, Priority: shownPriority(t)}
-		if cu := people.Customers[t.CustomerID]; cu != nil {
-			rw.Customer = cu.FullName()
-			if rw.Customer == "" {
-				rw.Customer = cu.Email
-			}
-		}
+// listData is the page of lp's tickets under heading, its rows rendered
+// once per content (fragments.go).
+func (c *Console) listData(r *http.Request, s *session, heading string, lp *ticketd.ListPage, fd filterData) (*listData, error) {
+	d := &listData{baseData: c.base(r, s, heading), Heading: heading, Filter: fd, Priorities: ticketd.Priorities,
+		Inboxes: lp.Inboxes, Agents: lp.Agents}
+	page := c.pages["list"]
+	rows := make([]template.HTML, 0, len(lp.Tickets))
+	dg := c.frags.digest("row")
+	now := time.Now()
+	for _, t := range lp.Tickets {
+		rw := row{Ticket: t, Priority: shownPriority(t), Ago: agoAt(t.LastMessageAt, now)}
+		rw.Customer = lp.Customers[t.CustomerID]
 		if t.AssigneeID != nil {
-			if u := people.Users[*t.AssigneeID]; u != nil {
+			if u := lp.Assignees[*t.AssigneeID]; u != nil {
 				rw.Assignee = u.Name
 			}
 		}
-		d.Rows = append(d.Rows, rw)
+		// Everything the row template shows.
+		dg.reset("row")
+		dg.int(t.Number)
+		dg.str(t.Subject)
+		dg.str(t.LastMessage)
+		dg.str(rw.Customer)
+		dg.str(string(t.Status))
+		dg.str(string(rw.Priority))
+		dg.str(rw.Assignee)
+		dg.strs(t.Tags)
+		dg.time(t.LastMessageAt)
+		dg.str(rw.Ago)
+		h, err := c.frags.render(page, "row", dg, func() any { return rw })
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, h)
 	}
-	if d.Inboxes, err = c.svc.Inboxes(r.Context(), s.p, ticketd.Page{Limit: 200}); err != nil {
-		return nil, err
-	}
-	if d.Agents, err = c.svc.Users(r.Context(), s.p, ticketd.Page{Limit: 1000}); err != nil {
-		return nil, err
-	}
+	d.Rows = joinHTML(rows)
 	return d, nil
+}
+
+// filters renders d's filter form once per content: with many agents and
+// inboxes it is most of the page's values.
+func (c *Console) filters(d *listData) (template.HTML, error) {
+	dg := c.frags.digest("filters")
+	dg.bool(d.Search)
+	dg.str(d.Query)
+	f := d.Filter
+	for _, s := range []string{f.View, f.Inbox, f.Tag, f.Assignee, f.Priority, f.Order} {
+		dg.str(s)
+	}
+	dg.int(int64(len(d.Inboxes)))
+	for _, ib := range d.Inboxes {
+		dg.id(ib.ID)
+		dg.str(ib.Address)
+	}
+	digestAgents(dg, d.Agents)
+	dg.int(int64(len(d.Priorities)))
+	for _, p := range d.Priorities {
+		dg.str(string(p))
+	}
+	return c.frags.render(c.pages["list"], "filters", dg, func() any { return d })
+}
+
+// digestAgents digests what an agent list shows of each agent.
+func digestAgents(dg *digest, agents []*ticketd.User) {
+	dg.int(int64(len(agents)))
+	for _, u := range agents {
+		dg.id(u.ID)
+		dg.str(u.Name)
+	}
 }
 
 func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -361,19 +418,27 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	fd := filterFrom(q, &f)
 	text := q.Get("q")
-	var ts []*ticketd.Ticket
+	var lp *ticketd.ListPage
+	var err error
 	if strings.TrimSpace(text) != "" {
-		var err error
-		if ts, err = c.svc.Search(r.Context(), s.p, text, f, 50); err != nil && ticketd.ErrorCode(err) != ticketd.EINVALID {
-			return err
-		}
+		lp, err = c.svc.SearchPage(r.Context(), s.p, text, f, 50)
 	}
-	d, err := c.listData(r, s, "Search", ts, fd)
+	if strings.TrimSpace(text) == "" || ticketd.ErrorCode(err) == ticketd.EINVALID {
+		// Nothing to search for: the page without results.
+		lp, err = c.svc.ListPageExtras(r.Context(), s.p)
+	}
+	if err != nil {
+		return err
+	}
+	d, err := c.listData(r, s, "Search", lp, fd)
 	if err != nil {
 		return err
 	}
 	d.Query, d.Search = text, true
 	d.Heading = "Search results for “" + text + "”"
+	if d.Filters, err = c.filters(d); err != nil {
+		return err
+	}
 	c.render(w, r, http.StatusOK, "list", d)
 	return nil
 }
@@ -401,8 +466,11 @@ func (c *Console) changePassword(w http.ResponseWriter, r *http.Request, s *sess
 }
 
 // ago renders a time relative to now, for lists.
-func ago(t time.Time) string {
-	d := time.Since(t)
+func ago(t time.Time) string { return agoAt(t, time.Now()) }
+
+// agoAt renders t relative to now.
+func agoAt(t, now time.Time) string {
+	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
 		return "just now"

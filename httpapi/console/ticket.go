@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html/template"
 	"io"
 	"net/http"
 	"strconv"
@@ -51,9 +52,11 @@ type messageView struct {
 
 type ticketData struct {
 	baseData
-	T          *ticketd.Ticket
-	Customer   *ticketd.Customer
-	Messages   []messageView
+	T        *ticketd.Ticket
+	Customer *ticketd.Customer
+	// Messages are the conversation as its template rendered it
+	// (fragments.go), one message after the other.
+	Messages   template.HTML
 	Others     []*ticketd.Ticket
 	Agents     []*ticketd.User
 	Statuses   []ticketd.Status
@@ -61,6 +64,8 @@ type ticketData struct {
 	Tags       string
 	Assignee   string
 	Priority   ticketd.Priority // the current one, never empty
+	// Side is the side panel's form, rendered once per content (fragments.go).
+	Side template.HTML
 }
 
 // previewTypes are the image types shown inline; anything else (SVG, which
@@ -99,41 +104,114 @@ func (c *Console) ticket(w http.ResponseWriter, r *http.Request, s *session) err
 		}
 	}
 	d.Live, d.LiveTicket = live, td.Ticket.ID.String()
+	page := c.pages["ticket"]
+	msgs := make([]template.HTML, 0, len(td.Messages))
+	dg := c.frags.digest("message")
 	for _, m := range td.Messages {
-		d.Messages = append(d.Messages, c.messageView(m, td))
+		dg.reset("message")
+		h, err := c.message(page, dg, m, td)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, h)
+	}
+	d.Messages = joinHTML(msgs)
+	if d.Side, err = c.side(page, &d); err != nil {
+		return err
 	}
 	c.render(w, r, http.StatusOK, "ticket", d)
 	return nil
 }
 
-func (c *Console) messageView(m *ticketd.Message, td *ticketd.TicketDetail) messageView {
-	v := messageView{Message: m, Delivery: string(m.Delivery)}
+// message renders one message of the conversation, once per content: the
+// digest covers everything messageView derives its view from, so the
+// email's HTML is sanitised (and every value escaped) only when the
+// message, its author's name or its attachments are new to this node.
+func (c *Console) message(page *template.Template, dg *digest, m *ticketd.Message, td *ticketd.TicketDetail) (template.HTML, error) {
+	kind, author := messageKind(m), messageAuthor(m, td)
+	dg.id(m.ID)
+	dg.str(kind)
+	dg.str(author)
+	dg.time(m.Time)
+	dg.strs(m.Cc)
+	dg.str(string(m.Delivery))
+	dg.str(m.DeliveryError)
+	dg.opt(m.Language)
+	dg.opt(m.Sentiment)
+	dg.str(m.Body)
+	dg.opt(m.BodyCleaned)
+	dg.opt(m.BodyHTML)
+	as := td.Attachments[m.ID]
+	dg.int(int64(len(as)))
+	for _, a := range as {
+		dg.id(a.ID)
+		dg.str(a.Filename)
+		dg.str(a.ContentType)
+		dg.int(a.Size)
+	}
+	return c.frags.render(page, "message", dg, func() any { return c.messageView(m, td, kind, author) })
+}
+
+// side renders the side panel's form (status, assignee, priority, tags):
+// one option per agent, kept while none of it changes.
+func (c *Console) side(page *template.Template, d *ticketData) (template.HTML, error) {
+	dg := c.frags.digest("side")
+	dg.int(d.T.Number)
+	dg.str(string(d.T.Status))
+	dg.int(int64(len(d.Statuses)))
+	for _, st := range d.Statuses {
+		dg.str(string(st))
+	}
+	digestAgents(dg, d.Agents)
+	if d.T.AssigneeID != nil {
+		dg.id(*d.T.AssigneeID)
+	} else {
+		dg.int(-1)
+	}
+	dg.int(int64(len(d.Priorities)))
+	for _, p := range d.Priorities {
+		dg.str(string(p))
+	}
+	dg.str(string(d.Priority))
+	dg.str(d.Tags)
+	return c.frags.render(page, "side", dg, func() any { return d })
+}
+
+// messageKind is how the conversation marks a message: customer, agent,
+// note or system.
+func messageKind(m *ticketd.Message) string {
 	switch {
 	case m.Internal:
-		v.Kind = "note"
+		return "note"
 	case m.Author.Kind == ticketd.AuthorCustomer:
-		v.Kind = "customer"
+		return "customer"
 	case m.Author.Kind == ticketd.AuthorAgent:
-		v.Kind = "agent"
-	default:
-		v.Kind = "system"
+		return "agent"
 	}
+	return "system"
+}
+
+// messageAuthor is the name a message is shown under.
+func messageAuthor(m *ticketd.Message, td *ticketd.TicketDetail) string {
 	switch {
 	case m.Author.CustomerID != nil && td.Authors.Customers[*m.Author.CustomerID] != nil:
 		cu := td.Authors.Customers[*m.Author.CustomerID]
-		v.Author = cu.FullName()
-		if v.Author == "" {
-			v.Author = cu.Email
+		if n := cu.FullName(); n != "" {
+			return n
 		}
+		return cu.Email
 	case m.Author.UserID != nil && td.Authors.Users[*m.Author.UserID] != nil:
-		v.Author = td.Authors.Users[*m.Author.UserID].Name
+		return td.Authors.Users[*m.Author.UserID].Name
 	case m.FromName != "":
-		v.Author = m.FromName
+		return m.FromName
 	case m.FromAddress != "":
-		v.Author = m.FromAddress
-	default:
-		v.Author = string(m.Author.Kind)
+		return m.FromAddress
 	}
+	return string(m.Author.Kind)
+}
+
+func (c *Console) messageView(m *ticketd.Message, td *ticketd.TicketDetail, kind, author string) messageView {
+	v := messageView{Message: m, Delivery: string(m.Delivery), Kind: kind, Author: author}
 	switch v.Kind {
 	case "note":
 		v.Label = "Internal note by " + v.Author
