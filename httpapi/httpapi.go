@@ -163,17 +163,23 @@ func (s *Surface) handle(mux *http.ServeMux, pattern string, scope ticketd.Scope
 // their cause, which the caller never sees.
 func (s *Surface) Error(w http.ResponseWriter, r *http.Request, err error) {
 	status := Status(err)
-	switch {
-	case status != http.StatusInternalServerError:
-	case r.Context().Err() != nil:
-		// The client went away (or its deadline passed) and the work was
-		// cut short by that: nothing for an operator to fix, and nobody
-		// reads the answer. Logged, but not as an internal error.
-		s.logger().InfoContext(r.Context(), "request ended by the client", "err", err, "request_id", RequestID(r.Context()))
-	default:
-		s.logger().ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestID(r.Context()))
+	if status == http.StatusInternalServerError {
+		LogInternal(s.logger(), r, "internal error", err)
 	}
 	s.WriteError(w, r, status, err)
+}
+
+// LogInternal logs err, which a request r failed with and whose cause its
+// client never sees, as msg at level ERROR — unless the client went away
+// (or its deadline passed) and the work was cut short by that: nothing for
+// an operator to fix, and nobody reads the answer, so that is logged at
+// info. Every surface that answers 500 logs through it.
+func LogInternal(l *slog.Logger, r *http.Request, msg string, err error) {
+	if r.Context().Err() != nil {
+		l.InfoContext(r.Context(), "request ended by the client", "err", err, "request_id", RequestID(r.Context()))
+		return
+	}
+	l.ErrorContext(r.Context(), msg, "err", err, "request_id", RequestID(r.Context()))
 }
 
 // recoverPanic answers a handler's panic with a 500 in the surface's own

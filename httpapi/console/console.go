@@ -301,7 +301,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *session, err e
 		status = http.StatusTooManyRequests
 	}
 	if status == http.StatusInternalServerError {
-		c.cfg.Logger.ErrorContext(r.Context(), "console error", "err", err, "request_id", httpapi.RequestID(r.Context()))
+		httpapi.LogInternal(c.cfg.Logger, r, "console error", err)
 	}
 	c.errorPage(w, r, s, status, ticketd.ErrorMessage(err))
 }
