@@ -10,7 +10,8 @@ import (
 
 // NewMessage is the input of PostMessage.
 type NewMessage struct {
-	// Author writes the message. A zero Author means the principal's agent.
+	// Author writes the message. A zero Author means the principal's agent;
+	// a customer author without a CustomerID is the ticket's customer.
 	Author   Author
 	Internal bool
 	Body     string
@@ -100,7 +101,14 @@ func (s *Service) newMessage(p *Principal, in NewMessage) (*Message, error) {
 	if m.Tags, err = normalizeTags(in.Tags); err != nil {
 		return nil, err
 	}
-	if err := validateMessage(m); err != nil {
+	if err := validateMessageFields(m); err != nil {
+		return nil, err
+	}
+	author := m.Author
+	if author.Kind == AuthorCustomer && author.CustomerID == nil {
+		author.CustomerID = &ID{} // the ticket's customer, whom postMessage sets
+	}
+	if err := validateAuthor(author, m.Internal); err != nil {
 		return nil, err
 	}
 	if m.Author.Kind != AuthorCustomer {
@@ -129,7 +137,9 @@ func (s *Service) postMessage(ctx context.Context, tx Tx, p *Principal, ticket R
 	if m.Channel == "" {
 		m.Channel = t.Channel
 	}
-	if err := s.checkAuthor(ctx, tx, p.WorkspaceID, m.Author); err != nil {
+	if m.Author.Kind == AuthorCustomer && m.Author.CustomerID == nil {
+		m.Author.CustomerID = &t.CustomerID // the ticket's, in the workspace by construction
+	} else if err := s.checkAuthor(ctx, tx, p, m.Author); err != nil {
 		return nil, err
 	}
 	entry, err := s.prepareEmail(ctx, tx, t, m, in.Email, in.FromInbox, now)
@@ -196,7 +206,16 @@ func applyToTicket(t *Ticket, m *Message, now time.Time) TicketPatch {
 	return p
 }
 
+// validateMessage checks a message as it is stored: its fields and its
+// author.
 func validateMessage(m *Message) error {
+	if err := validateMessageFields(m); err != nil {
+		return err
+	}
+	return validateAuthor(m.Author, m.Internal)
+}
+
+func validateMessageFields(m *Message) error {
 	for _, f := range []struct{ name, v string }{{"subject", m.Subject}, {"from_name", m.FromName}, {"from_address", m.FromAddress}} {
 		if err := checkOneLine(f.name, f.v); err != nil {
 			return err
@@ -238,24 +257,27 @@ func validateMessage(m *Message) error {
 	if err := checkRawJSON("attachments", m.ExternalAttachments, maxBodyLen); err != nil {
 		return err
 	}
-	if err := checkTime("time", m.Time); err != nil {
-		return err
-	}
-	switch m.Author.Kind {
+	return checkTime("time", m.Time)
+}
+
+// validateAuthor checks the author of a message (internal: whether it is a
+// note).
+func validateAuthor(a Author, internal bool) error {
+	switch a.Kind {
 	case AuthorCustomer:
-		if m.Author.CustomerID == nil {
+		if a.CustomerID == nil {
 			return Invalid("author", KindMissing, "a customer message needs its customer")
 		}
-		if m.Internal {
+		if internal {
 			return Invalid("internal", KindNotAllowed, "a customer message cannot be an internal note")
 		}
 	case AuthorAgent:
-		if m.Author.UserID == nil {
+		if a.UserID == nil {
 			return Invalid("author", KindMissing, "an agent message needs its agent")
 		}
 	case AuthorSystem, AuthorAI:
 	default:
-		return Invalid("author", KindEnum, "unknown author kind %q", m.Author.Kind)
+		return Invalid("author", KindEnum, "unknown author kind %q", a.Kind)
 	}
 	return nil
 }
@@ -286,15 +308,18 @@ func normalizeCc(cc []string) ([]string, error) {
 	return out, nil
 }
 
-// checkAuthor verifies the author belongs to the workspace.
-func (s *Service) checkAuthor(ctx context.Context, tx Tx, ws ID, a Author) error {
+// checkAuthor verifies the author belongs to p's workspace. The principal's
+// own agent needs no look-up: it was authenticated as the workspace's (a
+// user deleted since, within the key cache's second, is still a row and
+// stays the author of what it wrote, as after any deletion).
+func (s *Service) checkAuthor(ctx context.Context, tx Tx, p *Principal, a Author) error {
 	if a.CustomerID != nil {
-		if _, err := tx.Customer(ctx, ws, ByID(*a.CustomerID)); err != nil {
+		if _, err := tx.Customer(ctx, p.WorkspaceID, ByID(*a.CustomerID)); err != nil {
 			return err
 		}
 	}
-	if a.UserID != nil {
-		if _, err := tx.User(ctx, ws, ByID(*a.UserID)); err != nil {
+	if a.UserID != nil && *a.UserID != p.UserID {
+		if _, err := tx.User(ctx, p.WorkspaceID, ByID(*a.UserID)); err != nil {
 			return NotFound("user")
 		}
 	}

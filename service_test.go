@@ -189,3 +189,22 @@ func TestAudienceDecidesWhoSeesNotes(t *testing.T) {
 		t.Fatalf("ReadsNotes: customer-facing %v, team %v", blind.ReadsNotes(), w.p.ReadsNotes())
 	}
 }
+
+// A customer's message that names no customer is the ticket's customer's:
+// a surface that posts for "the customer of this ticket" needs no read of
+// the ticket first. It is still no internal note.
+func TestCustomerMessageWithoutCustomerIsTheTicketsCustomer(t *testing.T) {
+	w := newWorld(t)
+	m, tk := w.post(t, ticketd.NewMessage{Body: "It broke again", Author: ticketd.Author{Kind: ticketd.AuthorCustomer}})
+	if m.Author.CustomerID == nil || *m.Author.CustomerID != w.customer.ID || m.Direction() != ticketd.Inbound {
+		t.Fatalf("author %+v, want the ticket's customer %s", m.Author, w.customer.ID)
+	}
+	if tk.LastMessage != "It broke again" {
+		t.Fatalf("ticket after the message: %+v", tk)
+	}
+	_, err := w.svc.PostMessage(context.Background(), w.p, ticketd.ByID(w.ticket.ID),
+		ticketd.NewMessage{Body: "psst", Internal: true, Author: ticketd.Author{Kind: ticketd.AuthorCustomer}})
+	if ticketd.ErrorCode(err) != ticketd.EINVALID {
+		t.Fatalf("a customer's note: %v", err)
+	}
+}

@@ -169,6 +169,22 @@ func (s *Surface) Error(w http.ResponseWriter, r *http.Request, err error) {
 	s.WriteError(w, r, status, err)
 }
 
+// TicketFirst returns err, the error a write to ticket failed with, or
+// ENOTFOUND when the ticket does not exist: the products answer an unknown
+// ticket with 404 before any complaint about the body. The ticket is read
+// only when err is such a complaint (EINVALID), so a write that succeeds —
+// or fails otherwise: an unknown ticket is then its own ENOTFOUND — costs
+// no read of its own.
+func TicketFirst(ctx context.Context, svc *ticketd.Service, p *ticketd.Principal, ticket ticketd.Ref, err error) error {
+	if ticketd.ErrorCode(err) != ticketd.EINVALID {
+		return err
+	}
+	if _, terr := svc.Ticket(ctx, p, ticket); ticketd.ErrorCode(terr) == ticketd.ENOTFOUND {
+		return terr
+	}
+	return err
+}
+
 // LogInternal logs err, which a request r failed with and whose cause its
 // client never sees, as msg at level ERROR — unless the client went away
 // (or its deadline passed) and the work was cut short by that: nothing for

@@ -66,22 +66,18 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 	}
 	// "The route first verifies that the ticket exists in the
 	// authenticated shop" (seed 000): a 404 before any complaint about
-	// the body.
-	t, err := h.svc.Ticket(r.Context(), p, ticketd.ByNumber(n))
-	if err != nil {
-		return err
-	}
+	// the body, which TicketFirst looks for only when there is one.
+	ticket := ticketd.ByNumber(n)
 	in, fromShop, err := readNewComment(b)
 	if err != nil {
-		return err
+		return httpapi.TicketFirst(r.Context(), h.svc, p, ticket, err)
 	}
-	ticket := ticketd.ByID(t.ID)
 	if !fromShop {
-		in.Author = ticketd.Author{Kind: ticketd.AuthorCustomer, CustomerID: &t.CustomerID}
+		in.Author = ticketd.Author{Kind: ticketd.AuthorCustomer} // the ticket's customer
 	}
 	m, err := h.svc.PostMessage(r.Context(), p, ticket, in)
 	if err != nil {
-		return renamed(err, commentFields)
+		return renamed(httpapi.TicketFirst(r.Context(), h.svc, p, ticket, err), commentFields)
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, struct {
 		ok

@@ -63,12 +63,11 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 		return err
 	}
 	// An unknown ticket is a 404 before any complaint about the body (the
-	// route matrix checks every route for it).
-	if _, err := h.svc.Ticket(r.Context(), p, ticketd.ByID(ticket)); err != nil {
-		return err
-	}
+	// route matrix checks every route for it): TicketFirst looks only when
+	// there is a complaint.
+	ref := ticketd.ByID(ticket)
 	if b.Content == nil {
-		return ticketd.Invalid("content", ticketd.KindMissing, "field required")
+		return httpapi.TicketFirst(r.Context(), h.svc, p, ref, ticketd.Invalid("content", ticketd.KindMissing, "field required"))
 	}
 	// A public agent comment on an email ticket reaches the customer by email
 	// (when the workspace sends agent comments); the domain decides.
@@ -76,9 +75,9 @@ func (h *Handler) createComment(w http.ResponseWriter, r *http.Request, p *ticke
 	if b.IsInternal != nil {
 		in.Internal = *b.IsInternal
 	}
-	m, err := h.svc.PostMessage(r.Context(), p, ticketd.ByID(ticket), in)
+	m, err := h.svc.PostMessage(r.Context(), p, ref, in)
 	if err != nil {
-		return err
+		return httpapi.TicketFirst(r.Context(), h.svc, p, ref, err)
 	}
 	httpapi.WriteJSON(w, http.StatusCreated, renderComment(m))
 	return nil
