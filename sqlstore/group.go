@@ -14,9 +14,10 @@ import (
 // COMMIT (the commit writes every page it touched to the WAL, which
 // profiling showed to be a third of posting a comment). The group committer
 // runs the transactions that are waiting when the writer comes free as one
-// SQLite transaction: each in a SAVEPOINT of its own, so that one that fails
-// is rolled back alone and the others are untouched, as if each had run by
-// itself, in turn. One COMMIT then makes the whole group durable, and only
+// SQLite transaction, so that one that fails is rolled back alone and the
+// others are untouched, as if each had run by itself, in turn (see group for
+// how, without a savepoint per member while none fails). One COMMIT then
+// makes the whole group durable, and only
 // after that COMMIT returns does any member's Update return nil: nothing is
 // acknowledged before it is committed, exactly as without grouping.
 //
@@ -100,21 +101,73 @@ func (g *groupCommitter) run() {
 
 // group runs first and whatever else queues up meanwhile (up to maxGroup)
 // in one transaction.
+//
+// Members first run one after the other with no savepoint between them: a
+// savepoint per member made SQLite's full-text index flush its pending
+// terms at every RELEASE and journal again every page a member touched (a
+// fifth of posting a comment, in a profile). When a member fails, nothing
+// can undo its writes alone, so the transaction is rolled back and the
+// failed member told its error — its writes undone, as if it had run alone
+// — and the group runs again from the start without it, each member now in
+// a savepoint of its own (the members before it run a second time, which
+// the domain's contract allows). A group thus costs at most two runs however
+// many of its members fail, and members that fail cannot make others fail.
 func (g *groupCommitter) group(first *groupReq) {
 	members := []*groupReq{first}
-	results := make([]error, 0, maxGroup)
+	for savepoints := false; len(members) > 0; savepoints = true {
+		members = g.attempt(members, savepoints)
+	}
+}
+
+// attempt runs members, and whatever queues up meanwhile, in one
+// transaction, each in a savepoint of its own or (savepoints false) with
+// none. Without savepoints, the first member that fails ends the attempt:
+// it is answered, and the members to run again are returned. Otherwise
+// every member is answered and attempt returns nil.
+func (g *groupCommitter) attempt(members []*groupReq, savepoints bool) []*groupReq {
 	sqlTx, err := g.db.write.BeginTx(context.Background(), nil)
 	if err != nil {
-		first.done <- fmt.Errorf("begin: %w", g.db.dialect.normalize(err))
-		return
+		for _, r := range members {
+			r.done <- fmt.Errorf("begin: %w", g.db.dialect.normalize(err))
+		}
+		return nil
 	}
 	tx := g.db.newTx(sqlTx, g.db.writeStmts)
+	// Prepare what ran unprepared before answering (it happens once per
+	// query), so a caller that is told its write committed finds the
+	// statement cache as warm as without grouping.
+	warm := func() {
+		if tx.missed {
+			g.db.writeStmts.warm(context.Background())
+		}
+	}
+	results := make([]error, 0, maxGroup)
 	var aborted error
 	for i := 0; ; i++ {
 		r := members[i]
-		results = append(results, g.member(tx, r, &aborted))
+		var err error
+		switch {
+		case savepoints:
+			err = g.member(tx, r, &aborted)
+		case r.ctx.Err() != nil:
+			err = r.ctx.Err() // the caller gave up while queued: nothing ran
+		default:
+			if err = r.fn(tx); err != nil {
+				sqlTx.Rollback()
+				warm()
+				g.mu.Lock()
+				g.groups++ // decided in the group, though not by its commit
+				g.mu.Unlock()
+				r.done <- err
+				return append(members[:i:i], members[i+1:]...)
+			}
+		}
+		results = append(results, err)
 		if aborted != nil {
 			break
+		}
+		if i+1 < len(members) {
+			continue
 		}
 		if len(members) == maxGroup {
 			break
@@ -137,12 +190,7 @@ func (g *groupCommitter) group(first *groupReq) {
 	g.commits++
 	g.groups += len(members)
 	g.mu.Unlock()
-	// Prepare what ran unprepared before answering (it happens once per
-	// query), so a caller that is told its write committed finds the
-	// statement cache as warm as without grouping.
-	if tx.missed {
-		g.db.writeStmts.warm(context.Background())
-	}
+	warm()
 	for i, r := range members {
 		var err error
 		switch {
@@ -157,6 +205,7 @@ func (g *groupCommitter) group(first *groupReq) {
 		}
 		r.done <- err
 	}
+	return nil
 }
 
 // member runs one member's fn inside its own savepoint. If the savepoint

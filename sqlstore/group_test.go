@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	ticketd "github.com/ticketd/ticketd"
@@ -18,12 +19,15 @@ import (
 func holdWriter(t *testing.T, db *sqlstore.DB, n int) chan error {
 	t.Helper()
 	held, running := make(chan error, 1), make(chan struct{})
+	var first sync.Once // fn may run again (a group that ran twice): it holds once
 	go func() {
 		held <- db.Update(ctx, func(ticketd.Tx) error {
-			close(running)
-			for sqlstore.QueuedWrites(db) < n {
-				runtime.Gosched()
-			}
+			first.Do(func() {
+				close(running)
+				for sqlstore.QueuedWrites(db) < n {
+					runtime.Gosched()
+				}
+			})
 			return nil
 		})
 	}()
@@ -50,12 +54,14 @@ func TestGroupCommit(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	ids := make([]ticketd.ID, n)
+	runs := make([]atomic.Int32, n)
 	for i := range n {
 		ids[i] = ticketd.NewID()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			errs[i] = db.Update(ctx, func(tx ticketd.Tx) error {
+				runs[i].Add(1)
 				m := &ticketd.Message{ID: ids[i], WorkspaceID: f.ws.ID, TicketID: tk.ID,
 					Author: ticketd.Author{Kind: ticketd.AuthorAgent, UserID: &f.user.ID}, Body: fmt.Sprint(i), Time: t0,
 					To: []string{}, Cc: []string{}, References: []string{}, Tags: []string{}, CreatedAt: t0, UpdatedAt: t0}
@@ -83,6 +89,13 @@ func TestGroupCommit(t *testing.T) {
 	if commits-commits0 != 1 || txs-txs0 != n+1 {
 		t.Fatalf("%d commits for %d transactions, want the %d queued ones in the held one's group",
 			commits-commits0, txs-txs0, n)
+	}
+	// However many members fail, a member runs at most twice (see
+	// TestGroupCommitRunsAgainWithoutTheFailedMember).
+	for i := range runs {
+		if r := runs[i].Load(); r > 2 {
+			t.Errorf("member %d ran %d times", i, r)
+		}
 	}
 	want := 0
 	for i, err := range errs {
@@ -117,5 +130,58 @@ func TestGroupCommit(t *testing.T) {
 		if i%5 <= 1 || m.ID != ids[i] {
 			t.Fatalf("message %q of a member that failed was kept", m.Body)
 		}
+	}
+}
+
+// Members run with no savepoint between them until one fails: then the
+// transaction is undone, the failed member gets its error, and the others
+// run again (each in a savepoint) and commit — the failure costs them a
+// second run, never their write.
+func TestGroupCommitRunsAgainWithoutTheFailedMember(t *testing.T) {
+	if sqlstoretest.Engine() != "sqlite" {
+		t.Skip("group commit is SQLite's")
+	}
+	db := sqlstoretest.Open(t)
+	f := newFixture(t, db, "rerun")
+	tk := f.ticket(t, db)
+	held := holdWriter(t, db, 2)
+	var okRuns, failRuns atomic.Int32
+	okErr, failErr := make(chan error, 1), make(chan error, 1)
+	go func() {
+		okErr <- db.Update(ctx, func(tx ticketd.Tx) error {
+			okRuns.Add(1)
+			return tx.UpdateTicket(ctx, f.ws.ID, tk.ID, ticketd.TicketPatch{Subject: ticketd.SetTo("kept"), UpdatedAt: t0})
+		})
+	}()
+	for sqlstore.QueuedWrites(db) < 1 { // queued first, so it runs before the failing one
+		runtime.Gosched()
+	}
+	refused := errors.New("refused")
+	go func() {
+		failErr <- db.Update(ctx, func(tx ticketd.Tx) error {
+			failRuns.Add(1)
+			if err := tx.UpdateTicket(ctx, f.ws.ID, tk.ID, ticketd.TicketPatch{Subject: ticketd.SetTo("undone"), UpdatedAt: t0}); err != nil {
+				return err
+			}
+			return refused
+		})
+	}()
+	must(t, <-held)
+	if err := <-okErr; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-failErr; !errors.Is(err, refused) {
+		t.Fatalf("the failing member: %v", err)
+	}
+	if okRuns.Load() != 2 || failRuns.Load() != 1 {
+		t.Fatalf("runs: the member that succeeded %d, the one that failed %d; want 2 and 1", okRuns.Load(), failRuns.Load())
+	}
+	var got *ticketd.Ticket
+	must(t, db.View(ctx, func(tx ticketd.Tx) (err error) {
+		got, err = tx.Ticket(ctx, f.ws.ID, ticketd.ByID(tk.ID))
+		return err
+	}))
+	if got.Subject != "kept" {
+		t.Fatalf("subject %q, want the successful member's", got.Subject)
 	}
 }
