@@ -249,19 +249,29 @@ func textMatch(p *Principal, field, text string) (TextMatch, error) {
 	return TextMatch{Terms: terms, Prefix: prefix, IncludeInternal: p.ReadsNotes()}, nil
 }
 
+// searchQuery is what Search and SearchPage ask the store: text read as
+// p's audience may search it (EINVALID without a word), and a limit of 50
+// unless one up to MaxSearchResults is given.
+func searchQuery(p *Principal, text string, f ViewFilter, limit int) (SearchQuery, error) {
+	m, err := textMatch(p, "q", text)
+	if err != nil {
+		return SearchQuery{}, err
+	}
+	if limit <= 0 || limit > MaxSearchResults {
+		limit = 50
+	}
+	return SearchQuery{TextMatch: m, Filter: f, Limit: limit}, nil
+}
+
 // Search finds the tickets of p's workspace matching text, best first; a
 // text ending in "*" matches its last word as a prefix.
 // Internal notes are searched only for a principal that may read them. An
 // empty text is EINVALID.
 func (s *Service) Search(ctx context.Context, p *Principal, text string, f ViewFilter, limit int) ([]*Ticket, error) {
-	m, err := textMatch(p, "q", text)
+	q, err := searchQuery(p, text, f, limit)
 	if err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > MaxSearchResults {
-		limit = 50
-	}
-	q := SearchQuery{TextMatch: m, Filter: f, Limit: limit}
 	var ts []*Ticket
 	err = s.store.View(ctx, func(tx Tx) (err error) {
 		ts, err = tx.Search(ctx, p.WorkspaceID, q)

@@ -70,14 +70,10 @@ func (s *Service) ViewPage(ctx context.Context, p *Principal, f ViewFilter) (*Li
 // the results page shows beside the tickets, in one transaction. A text
 // without a word is EINVALID, and then nothing else is read.
 func (s *Service) SearchPage(ctx context.Context, p *Principal, text string, f ViewFilter, limit int) (*ListPage, error) {
-	m, err := textMatch(p, "q", text)
+	q, err := searchQuery(p, text, f, limit)
 	if err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > MaxSearchResults {
-		limit = 50
-	}
-	q := SearchQuery{TextMatch: m, Filter: f, Limit: limit}
 	out := &ListPage{}
 	err = s.store.View(ctx, func(tx Tx) (err error) {
 		if out.Tickets, err = tx.Search(ctx, p.WorkspaceID, q); err != nil {
