@@ -340,7 +340,16 @@ func (p Parser) checkShape(msg io.Reader) error {
 // towards the limits but never match a delimiter, which errs on the safe side.
 func boundaryParams(line []byte) [][]byte {
 	var out [][]byte
-	lower := bytes.ToLower(line)
+	// Lowered byte for byte: bytes.ToLower would turn a byte that is not
+	// UTF-8 into three (U+FFFD), and indices found in lower would no longer
+	// be those of line (a fuzzed header made that a slice out of range).
+	lower := make([]byte, len(line))
+	for i, c := range line {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
 	for {
 		i := bytes.Index(lower, []byte("boundary"))
 		if i < 0 {
