@@ -11,6 +11,32 @@ import (
 	"github.com/ticketd/ticketd/mail/inbound"
 )
 
+// parseMessage is the parser ParseSpooled runs (a test may replace it).
+var parseMessage = func(p inbound.Parser, msg *inbound.Spool) (*inbound.Email, error) {
+	return p.ParseReaderAt(msg.ReaderAt(), msg.Size())
+}
+
+// errUnreadable stands for a parser that panicked: the email is refused as
+// one that cannot be read.
+var errUnreadable = errors.New("the parser could not read this email")
+
+// parse runs parseMessage, and turns a panic of the parser into an error.
+// It reads hostile input from anyone who can send an email: a bug there must
+// refuse that one email — over SMTP with a permanent error rather than go-smtp's
+// 421, which has the sender retry for days; over IMAP as a skipped message,
+// where a panic would stop the node and meet the same message again at every
+// start. The parser's own fuzz targets call it directly, so such a bug still
+// fails them.
+func parse(p inbound.Parser, msg *inbound.Spool) (e *inbound.Email, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			slog.Default().Error("inbound email: parser panic", "panic", v)
+			e, err = nil, errUnreadable
+		}
+	}()
+	return parseMessage(p, msg)
+}
+
 // recipientHeaders name the envelope recipient as MTAs record it when they
 // hand a message on; a forwarding provider or a piped message keeps them, so
 // mail that reached an inbox through an alias (To: sales@, delivered to
@@ -31,7 +57,7 @@ func ParseInbound(raw []byte, maxBytes int64, recipients []string) (*ticketd.Inb
 // ParseSpooled is ParseInbound for a message held in a spool (in memory or
 // on disk), which the parser reads without a copy of the whole message.
 func ParseSpooled(msg *inbound.Spool, maxBytes int64, recipients []string) (*ticketd.InboundEmail, error) {
-	e, err := inbound.Parser{MaxBytes: maxBytes}.ParseReaderAt(msg.ReaderAt(), msg.Size())
+	e, err := parse(inbound.Parser{MaxBytes: maxBytes}, msg)
 	switch {
 	case errors.Is(err, inbound.ErrTooLarge):
 		return nil, ticketd.Errorf(ticketd.ETOOLARGE, "the email is larger than %d bytes", maxBytes)

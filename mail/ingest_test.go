@@ -19,6 +19,7 @@ import (
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi/apitest"
 	tdmail "github.com/ticketd/ticketd/mail"
+	"github.com/ticketd/ticketd/mail/inbound"
 )
 
 // corpusCase is what one fixture of mail/inbound/testdata must become when
@@ -699,5 +700,21 @@ func TestInboundBudgetAnswers503(t *testing.T) {
 	e.ingest(e.WS, raw)
 	if got := intake.Budget.Available(); got != 64<<10 {
 		t.Fatalf("the budget is not whole after the email: %d", got)
+	}
+}
+
+// A parser that panics refuses that one email as unreadable (EMALFORMED)
+// instead of taking the process down: the IMAP watcher then skips it, as it
+// skips any email it cannot read.
+func TestParserPanicRefusesTheEmail(t *testing.T) {
+	restore := tdmail.SetParser(func(inbound.Parser, *inbound.Spool) (*inbound.Email, error) {
+		var headers map[string]string
+		headers["boom"] = "a bug" // a nil map: panics
+		return nil, nil
+	})
+	defer restore()
+	_, err := tdmail.ParseInbound([]byte("From: a@b.test\r\nSubject: hi\r\n\r\nhello\r\n"), 1<<20, nil)
+	if ticketd.ErrorCode(err) != ticketd.EMALFORMED {
+		t.Fatalf("a panicking parser: %v, want EMALFORMED", err)
 	}
 }
