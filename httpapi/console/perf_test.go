@@ -16,6 +16,7 @@ import (
 
 	ticketd "github.com/ticketd/ticketd"
 	"github.com/ticketd/ticketd/httpapi/server"
+	"github.com/ticketd/ticketd/internal/scaledata"
 	"github.com/ticketd/ticketd/sqlstore"
 	"github.com/ticketd/ticketd/sqlstore/sqlstoretest"
 )
@@ -32,7 +33,7 @@ func TestConsolePerformance(t *testing.T) {
 	}
 	nTickets := envInt("TICKETD_PERF_TICKETS", 100_000)
 	nMessages := envInt("TICKETD_PERF_MESSAGES", 1_000_000)
-	words := vocabulary(3000)
+	words := scaledata.Vocabulary(3000)
 	rng := rand.New(rand.NewPCG(1, 2))
 	zipf := rand.NewZipf(rng, 1.1, 1, uint64(len(words)-1))
 	// TICKETD_PERF_DB keeps the seeded SQLite file between runs: seeding a
@@ -158,26 +159,6 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// vocabulary makes n distinct pronounceable words.
-func vocabulary(n int) []string {
-	cons, vow := "bcdfghklmnprstvz", "aeiou"
-	rng := rand.New(rand.NewPCG(7, 7))
-	seen := map[string]bool{}
-	var out []string
-	for len(out) < n {
-		var b strings.Builder
-		for range 2 + rng.IntN(3) {
-			b.WriteByte(cons[rng.IntN(len(cons))])
-			b.WriteByte(vow[rng.IntN(len(vow))])
-		}
-		if w := b.String(); !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
-	}
-	return out
-}
-
 type perfWS struct {
 	ID        ticketd.ID
 	Principal *ticketd.Principal
@@ -194,21 +175,10 @@ type perfEnv struct {
 	WS      *perfWS
 }
 
-func sentence(words []string, zipf *rand.Zipf, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(words[zipf.Uint64()])
-	}
-	return b.String()
-}
-
 // seed writes the dataset through the store's own write path, so the
 // triggers and full-text indexes are maintained as in production.
 func seed(t *testing.T, e *perfEnv, nTickets, nMessages int, words []string, rng *rand.Rand, zipf *rand.Zipf) []int64 {
-	text := func(n int) string { return sentence(words, zipf, n) }
+	text := func(n int) string { return scaledata.Sentence(words, zipf, n) }
 
 	start := time.Now()
 	var customers []*ticketd.Customer

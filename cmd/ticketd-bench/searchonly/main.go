@@ -31,27 +31,9 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	ticketd "github.com/ticketd/ticketd"
+	"github.com/ticketd/ticketd/internal/scaledata"
 	"github.com/ticketd/ticketd/sqlstore"
 )
-
-func vocabulary(n int) []string {
-	cons, vow := "bcdfghklmnprstvz", "aeiou"
-	rng := rand.New(rand.NewPCG(7, 7))
-	seen := map[string]bool{}
-	var out []string
-	for len(out) < n {
-		var b strings.Builder
-		for range 2 + rng.IntN(3) {
-			b.WriteByte(cons[rng.IntN(len(cons))])
-			b.WriteByte(vow[rng.IntN(len(vow))])
-		}
-		if w := b.String(); !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
-	}
-	return out
-}
 
 func seed(dsn string) {
 	ctx := context.Background()
@@ -68,19 +50,10 @@ func seed(dsn string) {
 		panic(err)
 	}
 	fmt.Println("ws", ws.ID, "key", key)
-	words := vocabulary(20000)
+	words := scaledata.Vocabulary(20000)
 	rng := rand.New(rand.NewPCG(1, 2))
 	zipf := rand.NewZipf(rng, 1.1, 1, uint64(len(words)-1))
-	text := func(n int) string {
-		var b strings.Builder
-		for i := range n {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(words[zipf.Uint64()])
-		}
-		return b.String()
-	}
+	text := func(n int) string { return scaledata.Sentence(words, zipf, n) }
 	nT, nM := 100000, 1000000
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var customers []ticketd.ID
@@ -186,7 +159,7 @@ func measure(dsn string, only string, n int) {
 			panic(err)
 		}
 	}
-	words := vocabulary(20000)
+	words := scaledata.Vocabulary(20000)
 	rng := rand.New(rand.NewPCG(3, 4))
 	pick := func(lo, hi int) string { return words[lo+rng.IntN(hi-lo)] }
 	pending := ticketd.StatusPending
