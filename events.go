@@ -614,10 +614,12 @@ func (s *Service) Events(ctx context.Context, p *Principal, after int64, limit i
 
 // RecentEvents lists the events of the principal's workspace its scopes can
 // read, the newest first, skipping offset of them: what happened lately, for
-// a dashboard. It reads the log's index from its end, so a page costs
+// a dashboard. Events of the types in except are left out by the read
+// itself, so that a page holds limit events and offset counts only those
+// shown. It reads the log's index from its end, so a page costs
 // O(offset + limit) whatever the log holds (72 hours of it).
-func (s *Service) RecentEvents(ctx context.Context, p *Principal, offset, limit int) ([]*Event, error) {
-	types := EventTypesFor(p)
+func (s *Service) RecentEvents(ctx context.Context, p *Principal, offset, limit int, except ...EventType) ([]*Event, error) {
+	types := slices.DeleteFunc(EventTypesFor(p), func(t EventType) bool { return slices.Contains(except, t) })
 	if len(types) == 0 {
 		return nil, nil
 	}

@@ -466,3 +466,30 @@ func TestConsoleAgentAdminRecordsUserEvents(t *testing.T) {
 		t.Fatalf("event data: %+v %+v %+v", evs[0].Data.User, evs[1].Data.User, evs[2].Data.User)
 	}
 }
+
+// RecentEvents leaves the types it is told to out of the read itself: a
+// page holds limit events of the others, and offset counts only those.
+func TestRecentEventsLeaveTypesOutOfThePage(t *testing.T) {
+	w := newWorld(t) // customer.created, ticket.created
+	ctx := context.Background()
+	for _, email := range []string{"b@customer.test", "c@customer.test"} {
+		if _, err := w.svc.CreateCustomer(ctx, w.p, ticketd.NewCustomer{Email: email}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Newest first: customer.created ×2, ticket.created, customer.created.
+	evs, err := w.svc.RecentEvents(ctx, w.p, 0, 2, ticketd.EventTicketCreated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"customer.created", "customer.created"}) {
+		t.Fatalf("first page: %v", got)
+	}
+	evs, err = w.svc.RecentEvents(ctx, w.p, 2, 2, ticketd.EventTicketCreated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := types(evs); !slices.Equal(got, []ticketd.EventType{"customer.created"}) || evs[0].Data.Customer.ID != w.customer.ID {
+		t.Fatalf("second page: %v", got)
+	}
+}

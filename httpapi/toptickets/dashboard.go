@@ -85,7 +85,9 @@ func (h *Handler) dashboardActivity(w http.ResponseWriter, r *http.Request, p *t
 	if err != nil {
 		return err
 	}
-	evs, err := h.svc.RecentEvents(r.Context(), p, pg.Offset, pg.Limit)
+	// The feed has no entry for a delivery change: left out by the read,
+	// so that pages are full and offsets count what is shown.
+	evs, err := h.svc.RecentEvents(r.Context(), p, pg.Offset, pg.Limit, ticketd.EventMessageDeliveryChanged)
 	if err != nil {
 		return err
 	}
