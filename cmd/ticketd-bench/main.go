@@ -199,7 +199,7 @@ func run(ctx context.Context, c config) error {
 		rep := e.reportRoundTrips(e.runRoundTrips(ctx))
 		fmt.Print(rep)
 		if c.out != "" {
-			return writeReport(c.out, e.engine+", round trips", rep)
+			return writeReport(c.out, e.sectionName(false)+", round trips", rep)
 		}
 		return nil
 	}

@@ -50,13 +50,20 @@ func (e *env) machine() string {
 		model, cores, mem, kernel, runtime.Version(), version, load)
 }
 
+// sectionName names a run's section of the report (and its marker, which a
+// later run of the same name replaces): the engine, the label, the scale. A
+// label that already names the engine or the scale is not repeated.
 func (e *env) sectionName(scale bool) string {
 	name := e.engine
-	if e.c.label != "" {
-		name += ", " + e.c.label
+	if l := e.c.label; l != "" {
+		if lower := strings.ToLower(l); lower == e.engine || strings.HasPrefix(lower, e.engine+",") {
+			name = l
+		} else {
+			name += ", " + l
+		}
 	}
-	if scale {
-		name += fmt.Sprintf(", scale %d", e.c.scale)
+	if s := fmt.Sprintf(", scale %d", e.c.scale); scale && !strings.Contains(name, s) {
+		name += s
 	}
 	return name
 }

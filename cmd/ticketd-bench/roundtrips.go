@@ -165,7 +165,7 @@ func (e *env) runRoundTrips(ctx context.Context) []roundTripRow {
 
 func (e *env) reportRoundTrips(rows []roundTripRow) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s, round trips (%s)\n\n", e.engine, time.Now().UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "### %s, round trips (%s)\n\n", e.sectionName(false), time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "Command: `go run ./cmd/ticketd-bench %s`: %d requests of each route, one at a time, through a proxy that counts "+
 		"the client's Sync and Query messages (one round trip each); the messages per request by type: Q simple query (BEGIN, "+
 		"COMMIT), P parse, D describe, B bind, E execute, S sync.\n\n", strings.Join(os.Args[1:], " "), e.c.roundTrips)
