@@ -21,11 +21,9 @@ type ConsoleTx interface {
 	UsersByEmail(ctx context.Context, email string, limit int) ([]*User, error)
 
 	CreateSession(ctx context.Context, s *Session) error
-	// SessionByHash returns ENOTFOUND if no session has the hash or it
-	// expired at now.
-	SessionByHash(ctx context.Context, hash []byte, now time.Time) (*Session, error)
-	// SessionAgent is SessionByHash with the session's agent (User) and its
-	// login, in one read; ENOTFOUND also if the agent or its login is gone.
+	// SessionAgent reads the unexpired session with the hash, with its
+	// agent (User) and its login, in one read; ENOTFOUND if no session has
+	// the hash, it expired at now, or its agent or login is gone.
 	SessionAgent(ctx context.Context, hash []byte, now time.Time) (*Session, *User, *Login, error)
 	// DeleteSession deletes the session with the hash, if any.
 	DeleteSession(ctx context.Context, hash []byte) error

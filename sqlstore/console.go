@@ -55,28 +55,6 @@ func (t *Tx) CreateSession(ctx context.Context, s *ticketd.Session) error {
 	return err
 }
 
-// SessionByHash finds an unexpired session by its token's hash.
-func (t *Tx) SessionByHash(ctx context.Context, hash []byte, now time.Time) (*ticketd.Session, error) {
-	var s ticketd.Session
-	var id, ws, user string
-	err := t.queryRow(ctx, `SELECT id, workspace_id, user_id, created_at, expires_at FROM sessions
-		WHERE hash = $1 AND expires_at > $2`, hash, now).Scan(&id, &ws, &user, &s.CreatedAt, &s.ExpiresAt)
-	if err != nil {
-		return nil, t.notFound(err, "session")
-	}
-	if s.ID, err = parseID(id); err != nil {
-		return nil, err
-	}
-	if s.WorkspaceID, err = parseID(ws); err != nil {
-		return nil, err
-	}
-	if s.UserID, err = parseID(user); err != nil {
-		return nil, err
-	}
-	s.Hash = hash
-	return &s, nil
-}
-
 // sessionAgentQuery reads a session, its agent and the agent's login in
 // one statement: a console page's first read, on every request.
 var sessionAgentQuery = `SELECT s.id, s.created_at, s.expires_at, l.password_hash, l.deactivated_at, l.updated_at, ` +
