@@ -164,8 +164,10 @@ func (s *Service) RemoveTeamMember(ctx context.Context, p *Principal, team, user
 			return err
 		}
 		u, err := tx.User(ctx, p.WorkspaceID, ByID(user))
-		if err != nil {
+		if ErrorCode(err) == ENOTFOUND {
 			return NotFound("team member")
+		} else if err != nil {
+			return err
 		}
 		if err := tx.RemoveTeamMember(ctx, team, user); err != nil {
 			return err

@@ -55,12 +55,12 @@ func (t *Tx) DeleteInbox(ctx context.Context, ws, id ticketd.ID) error {
 // The tickets an erasure removes: the customer's own.
 const erasedTickets = `SELECT id FROM tickets WHERE workspace_id = $1 AND customer_id = $2`
 
-// The messages an erasure removes: every message on the customer's tickets
-// and every message the customer wrote on another ticket.
 // erasedEvents selects the events of the log that carry the customer's
 // data (ticketd.Event.CustomerID): about them, or on one of their tickets.
 const erasedEvents = `workspace_id = $1 AND (customer_id = $2 OR ticket_id IN (` + erasedTickets + `))`
 
+// The messages an erasure removes: every message on the customer's tickets
+// and every message the customer wrote on another ticket.
 const erasedMessages = `SELECT id FROM messages WHERE workspace_id = $1 AND (author_customer_id = $2
 	OR ticket_id IN (SELECT id FROM tickets WHERE workspace_id = $1 AND customer_id = $2))`
 
