@@ -49,7 +49,7 @@ func (m *Main) opsFlags(fs *flag.FlagSet) {
 		"how long a node keeps a claimed outbox entry before another node may take it over (default: --smtp-send-timeout + 1m; at least --smtp-send-timeout + 1s)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", 20, "PostgreSQL: connections this node opens at most (SQLite: one writer, four readers)")
 	fs.IntVar(&c.ConversationCacheMB, "conversation-cache-mb", ticketd.DefaultConversationCacheBytes>>20,
-		"MiB of conversation pages this node keeps to answer repeated reads in one statement (0: off); never stale, see docs/performance.md")
+		"MiB of conversation pages this node keeps, so that a repeated read costs one statement checking the ticket's versions (0: off); never stale, see docs/performance.md")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "",
 		"serve GET /metrics on this address only, e.g. 127.0.0.1:9090 (empty: on --addr)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "",

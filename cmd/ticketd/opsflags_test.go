@@ -30,8 +30,12 @@ func TestServeTimeoutsAndProxies(t *testing.T) {
 	if len(m.Config.Ops.trustedProxies) != 2 {
 		t.Fatalf("trusted proxies %v", m.Config.Ops.trustedProxies)
 	}
+	if n := m.Config.Ops.ConversationCacheMB; n != 64 {
+		t.Fatalf("--conversation-cache-mb defaults to %d, README and CONTRACT say 64", n)
+	}
 	for _, bad := range [][]string{{"--http-write-timeout", "0s"}, {"--trusted-proxies", "proxy.local"},
-		{"--outbox-lease", "30s"}, {"--smtp-send-timeout", "5s", "--outbox-lease", "5s"}, {"--db-max-conns", "0"}} {
+		{"--outbox-lease", "30s"}, {"--smtp-send-timeout", "5s", "--outbox-lease", "5s"}, {"--db-max-conns", "0"},
+		{"--conversation-cache-mb", "-1"}} {
 		if err := NewMain(io.Discard, io.Discard).ParseFlags(bad); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
