@@ -144,8 +144,10 @@ func TestSearchMeansTheSameOnBothEngines(t *testing.T) {
 }
 
 // A filtered search looks past the newest matches that the filter rejects:
-// with more than 300 newer matches in open tickets, the one pending ticket
-// that matches is still found (the filters apply before each source's cut).
+// with 320 newer matches in open tickets, more than the newest matches each
+// source keeps without a filter (searchCandidates, 100), the one pending
+// ticket that matches is still found (the filters apply before each source's
+// cut, which with a filter is searchDepth, 500).
 // And a ticket list's search (TopTickets' filter) keeps the list's order and
 // paging.
 func TestSearchFiltersBeforeTheCut(t *testing.T) {
@@ -178,7 +180,7 @@ func TestSearchFiltersBeforeTheCut(t *testing.T) {
 	if len(ts) != 1 || ts[0].ID != old.ID {
 		t.Errorf("filtered search found %d tickets", len(ts))
 	}
-	// Unfiltered, a ranking counts each source's 300 newest matches.
+	// Unfiltered, a ranking counts each source's newest matches (searchCandidates).
 	ts, err = svc.Search(ctx, p, "printer", ticketd.ViewFilter{}, 100)
 	must(t, err)
 	if len(ts) != 100 || ts[0].ID != newest[0] {
