@@ -167,28 +167,33 @@ func (t *Tx) searchIDs(ctx context.Context, ws ticketd.ID, m ticketd.TextMatch) 
 // searchHits reads each source's newest matches, at most depth each.
 func (t *Tx) searchHits(ctx context.Context, ws ticketd.ID, m ticketd.TextMatch, depth int) (*searchHits, error) {
 	var h searchHits
-	match := t.matchArg(m)
-	for _, src := range []struct {
-		dst   *[]string
-		query string
-		args  []any
-		list  bool // a row is a JSON array of ids
-	}{
-		{&h.text, t.searchTextQuery(), []any{idArg(ws), match, depth}, false},
-		{&h.messages, t.searchMessagesQuery(), []any{idArg(ws), match, depth, m.IncludeInternal}, false},
-		{&h.customers, t.searchCustomersQuery(), []any{idArg(ws), match, depth}, true},
-	} {
-		if src.dst == &h.messages && t.d.name() == "postgres" {
-			if err := t.pgMessageHits(ctx, src.dst, depth, src.args); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err := t.readHits(ctx, src.dst, depth, src.list, src.query, src.args); err != nil {
-			return nil, err
-		}
+	q := searchSQL[t.d.name()]
+	args := []any{idArg(ws), t.matchArg(m), depth}
+	if err := t.readHits(ctx, &h.text, depth, false, q.text, args); err != nil {
+		return nil, err
+	}
+	msgArgs := append(args[:len(args):len(args)], m.IncludeInternal)
+	var err error
+	if t.d.name() == "postgres" {
+		err = t.pgMessageHits(ctx, &h.messages, depth, msgArgs)
+	} else {
+		err = t.readHits(ctx, &h.messages, depth, false, q.messages, msgArgs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A customer's row is a JSON array of their tickets' ids.
+	if err := t.readHits(ctx, &h.customers, depth, true, q.customers, args); err != nil {
+		return nil, err
 	}
 	return &h, nil
+}
+
+// searchSQL holds each engine's search statements, built once. PostgreSQL
+// reads messages in slices (pgMessageHits), with statements of its own.
+var searchSQL = map[string]struct{ text, messages, customers string }{
+	"sqlite":   {searchTextQuery("sqlite"), searchMessagesSQLite, searchCustomersQuery("sqlite")},
+	"postgres": {searchTextQuery("postgres"), "", searchCustomersQuery("postgres")},
 }
 
 // pgWalk is how many of the newest messages PostgreSQL walks in order,
@@ -397,33 +402,31 @@ func pgNewest(table, cols, extra string) string {
 
 // searchTextQuery selects the tickets whose subject or description match,
 // newest first.
-func (t *Tx) searchTextQuery() string {
-	if t.d.name() == "postgres" {
+func searchTextQuery(engine string) string {
+	if engine == "postgres" {
 		return `SELECT id FROM (` + pgNewest("tickets", "id, number", "") + `) s`
 	}
 	return `SELECT s.id FROM tickets_text_fts CROSS JOIN tickets s ON s.number = tickets_text_fts.rowid
 		WHERE tickets_text_fts MATCH $2 AND s.workspace_id = $1 ORDER BY tickets_text_fts.rowid DESC LIMIT $3`
 }
 
-// searchMessagesQuery selects the ticket of each matching message, newest
-// message first; notes only when $4 is true. PostgreSQL reads it in slices
+// searchMessagesSQLite selects the ticket of each matching message, newest
+// message first; notes only when $4 is true. CROSS JOIN fixes SQLite's join
+// order: the index drives, newest first. PostgreSQL reads messages in slices
 // (pgMessageHits).
-func (t *Tx) searchMessagesQuery() string {
-	// CROSS JOIN fixes SQLite's join order: the index drives, newest first.
-	return `SELECT m.ticket_id FROM messages_fts CROSS JOIN messages m ON m.number = messages_fts.rowid
+const searchMessagesSQLite = `SELECT m.ticket_id FROM messages_fts CROSS JOIN messages m ON m.number = messages_fts.rowid
 		WHERE messages_fts MATCH $2 AND m.workspace_id = $1 AND ($4 OR m.internal = FALSE)
 		ORDER BY messages_fts.rowid DESC LIMIT $3`
-}
 
 // searchCustomersQuery selects, for each matching customer (newest first),
 // a JSON array of its newest tickets, newest first: read off the
 // (workspace_id, customer_id, number) index per customer, where a join
 // ordered by customer and ticket would sort every ticket of every matching
 // customer.
-func (t *Tx) searchCustomersQuery() string {
+func searchCustomersQuery(engine string) string {
 	tickets := `(SELECT %s FROM (SELECT id, number FROM tickets
 		WHERE workspace_id = $1 AND customer_id = c.id ORDER BY number DESC LIMIT $3) ct)`
-	if t.d.name() == "postgres" {
+	if engine == "postgres" {
 		return `SELECT ` + fmt.Sprintf(tickets, "COALESCE(json_agg(id ORDER BY number DESC), '[]')") + ` FROM (` +
 			pgNewest("customers", "id, number", "") + `) c`
 	}
