@@ -328,19 +328,11 @@ func jsonKind(goKind string) string {
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer putBuf(buf)
-	if a, ok := v.(JSONAppender); ok {
-		b, err := a.AppendJSON(buf.AvailableBuffer())
-		if err != nil {
-			panic(&EncodeError{Err: err})
-		}
-		buf.Write(append(b, '\n'))
-	} else {
-		enc := json.NewEncoder(buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(v); err != nil {
-			panic(&EncodeError{Err: err})
-		}
+	b, err := AppendItem(buf.AvailableBuffer(), v)
+	if err != nil {
+		panic(err) // an *EncodeError: the surface answers 500
 	}
+	buf.Write(append(b, '\n'))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)

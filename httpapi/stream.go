@@ -25,10 +25,10 @@ var streamWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 
 // never a complete-looking one). Each element is encoded into a buffer before
 // any of it is written, so a cut never falls inside an element either.
 type JSONStream struct {
-	bw  *bufio.Writer
-	buf bytes.Buffer
-	enc *json.Encoder
-	n   int
+	bw *bufio.Writer
+	// item is the element being encoded; its array is kept for the next.
+	item []byte
+	n    int
 }
 
 // StartJSONStream writes the status and prefix, the JSON up to and including
@@ -45,30 +45,15 @@ func StartJSONStream(w http.ResponseWriter, status int, prefix string) *JSONStre
 
 // Item writes one element of the array.
 func (s *JSONStream) Item(v any) error {
-	s.buf.Reset()
-	var b []byte
-	if a, ok := v.(JSONAppender); ok {
-		var err error
-		if b, err = a.AppendJSON(s.buf.AvailableBuffer()); err != nil {
-			return &EncodeError{Err: err}
-		}
-		s.buf.Write(b) // keeps the grown buffer for the next element
-	} else {
-		if s.enc == nil { // only for values without AppendJSON
-			s.enc = json.NewEncoder(&s.buf)
-			s.enc.SetEscapeHTML(false)
-		}
-		if err := s.enc.Encode(v); err != nil {
-			return &EncodeError{Err: err}
-		}
-		b = s.buf.Bytes()
-		b = b[:len(b)-1] // without Encode's newline
+	var err error
+	if s.item, err = AppendItem(s.item[:0], v); err != nil {
+		return err
 	}
 	if s.n > 0 {
 		_ = s.bw.WriteByte(',')
 	}
 	s.n++
-	_, err := s.bw.Write(b)
+	_, err = s.bw.Write(s.item)
 	return err
 }
 
@@ -76,7 +61,11 @@ func (s *JSONStream) Item(v any) error {
 // renders its elements ahead (ticketd.Service.StreamRendered).
 func AppendItem(b []byte, v any) ([]byte, error) {
 	if a, ok := v.(JSONAppender); ok {
-		return a.AppendJSON(b)
+		out, err := a.AppendJSON(b)
+		if err != nil {
+			return b, &EncodeError{Err: err}
+		}
+		return out, nil
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

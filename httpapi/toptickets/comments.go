@@ -137,7 +137,7 @@ func (h *Handler) listComments(w http.ResponseWriter, r *http.Request, p *ticket
 		for i, m := range conv.Messages {
 			out[i] = renderComment(m)
 		}
-		return httpapi.List(out).(httpapi.JSONAppender).AppendJSON(nil)
+		return httpapi.AppendItem(nil, httpapi.List(out))
 	})
 	if err != nil {
 		return err
