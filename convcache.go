@@ -186,6 +186,19 @@ func (c *convCache) evict() {
 	}
 }
 
+// rendered returns what a surface rendered of e under name, rendering it
+// with render and keeping it with e the first time.
+func (c *convCache) rendered(e *convEntry, name string, render func() ([]byte, error)) ([]byte, error) {
+	if b, ok := c.memo(e, name); ok {
+		return b, nil
+	}
+	b, err := render()
+	if err == nil {
+		c.setMemo(e, name, b)
+	}
+	return b, err
+}
+
 // memo returns what was rendered of e under name.
 func (c *convCache) memo(e *convEntry, name string) ([]byte, bool) {
 	c.mu.Lock()

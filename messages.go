@@ -412,16 +412,10 @@ type Conversation struct {
 // People and More, and on the surface: not on the ticket or Total, which
 // each read has fresh. The bytes returned must not be changed.
 func (c *Conversation) Rendered(name string, render func() ([]byte, error)) ([]byte, error) {
-	if c.entry != nil {
-		if b, ok := c.cache.memo(c.entry, name); ok {
-			return b, nil
-		}
+	if c.entry == nil {
+		return render()
 	}
-	b, err := render()
-	if err == nil && c.entry != nil {
-		c.cache.setMemo(c.entry, name, b)
-	}
-	return b, err
+	return c.cache.rendered(c.entry, name, render)
 }
 
 // ErrCursor is the error for a cursor that names nothing to page from; a
@@ -568,18 +562,19 @@ func (s *Service) StreamRendered(ctx context.Context, p *Principal, ticket Ref, 
 		if len(e.messages) == 0 {
 			return nil
 		}
-		raw, ok := s.convs.memo(e, name)
-		if !ok {
-			var err error
+		raw, err := s.convs.rendered(e, name, func() (raw []byte, err error) {
 			for i, m := range e.messages {
 				if i > 0 {
 					raw = append(raw, ',')
 				}
 				if raw, err = render(raw, m, e.people); err != nil {
-					return err
+					return nil, err
 				}
 			}
-			s.convs.setMemo(e, name, raw)
+			return raw, nil
+		})
+		if err != nil {
+			return err
 		}
 		return write(raw, len(e.messages))
 	}
