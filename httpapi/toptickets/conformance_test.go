@@ -1194,6 +1194,15 @@ func TestKeyIPRestrictions(t *testing.T) {
 		{Name: "elsewhere, a write", Method: "POST", Path: base + "/tickets", Key: elsewhere,
 			Body: map[string]any{"customer_id": c, "subject": "no"}, Status: 403},
 		{Name: "no list", Method: "GET", Path: base + "/tickets", Key: e.WS.Key, Status: 200},
+		// Every mount refuses the key from elsewhere, each in its own format,
+		// and answers the same key from its address.
+		{Name: "native, here", Method: "GET", Path: "/v1/tickets", Key: here, Status: 200},
+		{Name: "native, elsewhere", Method: "GET", Path: "/v1/tickets", Key: elsewhere, Status: 403,
+			JSON: map[string]any{"detail": "IP address not in this API key's allowlist"}},
+		{Name: "Ticket0, here", Method: "GET", Path: "/ticket0/api/v1/tickets", Key: here, Status: 200},
+		{Name: "Ticket0, elsewhere", Method: "GET", Path: "/ticket0/api/v1/tickets", Key: elsewhere, Status: 403},
+		{Name: "HelpWave, here", Method: "GET", Path: "/helpwave/api/v1/tickets/getRecentConversations", Key: here, Status: 200},
+		{Name: "HelpWave, elsewhere", Method: "GET", Path: "/helpwave/api/v1/tickets/getRecentConversations", Key: elsewhere, Status: 403},
 		{Name: "bad entry", Method: "POST", Path: "/v1/api-keys", Key: e.WS.Key,
 			Body: map[string]any{"name": "x", "scopes": []string{"tickets:read"}, "allowed_ips": []string{"not-an-ip"}}, Status: 422},
 	})
